@@ -70,6 +70,8 @@ fn run_in_place(mut decoder: ChunkedDecoder, input: &[u8], cuts: &[usize]) -> (V
                 assert!(out.body_end <= out.filled && out.filled <= buf.len());
                 body_end = out.body_end;
                 buf.truncate(out.filled);
+                // Framing is remembered, never left behind, while the body is not done.
+                assert!(out.done || out.filled == out.body_end);
                 if out.done {
                     let left = buf.len() - body_end + (input.len() - fed);
                     return (buf[..body_end].to_vec(), End::Done(input.len() - left));
@@ -519,6 +521,19 @@ fn one_data_run_per_call() {
     let second = decoder.decode(&input[10..]).unwrap();
     assert_eq!((second.data, second.done), (&b"cd"[..], true));
     assert_eq!(decoder.body_bytes(), 4);
+}
+
+#[test]
+fn large_chunk_comes_out_in_one_run() {
+    let mut input = b"10000\r\n".to_vec();
+    input.extend(core::iter::repeat_n(b'z', 0x10000));
+    input.extend_from_slice(b"\r\n0\r\n\r\n");
+    let mut decoder = default_decoder();
+    let out = decoder.decode(&input).unwrap();
+    assert_eq!(
+        (out.data.len(), out.consumed, out.done),
+        (0x10000, input.len(), true)
+    );
 }
 
 #[test]

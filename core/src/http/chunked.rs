@@ -278,9 +278,9 @@ impl ChunkedDecoder {
     /// `body_end`, or zero at first) and `buf[start..]` the bytes received and not yet consumed:
     /// pass the filled part of the buffer only. The call decodes as much as `buf` holds, moves
     /// every run of body data down to the end of the body, then moves what follows the body
-    /// (the next message, once done) right after it. The buffer must therefore be large enough
-    /// for the whole body only, not for its framing.
-    /// A `start` beyond `buf.len()` is taken as `buf.len()`.
+    /// (the next message, once done) right after it. Framing bytes are reclaimed, so the buffer
+    /// needs room for the body plus what one read brings in. A `start` beyond `buf.len()` is
+    /// taken as `buf.len()`.
     ///
     /// # Errors
     ///
