@@ -82,7 +82,8 @@ impl core::error::Error for TimerError {}
 ///   order) come out before those swept out of slots by the same call; beyond that no order is
 ///   promised among timers that fall due together.
 ///
-/// Memory is `CAP` entries (payload plus 24 bytes or so) and 4 bytes per slot, all inline.
+/// Memory is `CAP` entries (the payload plus 24 bytes or so each) and 4 bytes per slot, all
+/// inline.
 #[derive(Debug)]
 pub struct TimerWheel<T, const CAP: usize, const SLOTS: usize = 256> {
     entries: [Entry<T>; CAP],
