@@ -1,0 +1,316 @@
+//! [`RuntimeMetrics`]: the metric set the Aurora runtime itself keeps, sharded per worker.
+//!
+//! Every name starts with `aurora_`. A worker records into its own [`WorkerMetrics`] shard
+//! through [`RuntimeMetrics::worker`]; a scrape renders the sums. Parse errors are counted by a
+//! small integer kind the caller maps from its own error enum, and named at render time.
+
+use super::instruments::{Counter, Gauge, Histogram, HistogramSnapshot, ShardInit, Sharded};
+use super::render::{MetricKind, RenderError, Renderer};
+use crate::http::Status;
+use crate::mem::SIZE_CLASSES;
+use crate::time::Duration;
+
+/// Upper bounds of the request-duration histogram, in microseconds: 100 µs to 1 s.
+pub const REQUEST_DURATION_BOUNDS_US: [u64; 13] = [
+    100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
+    1_000_000,
+];
+
+/// The `class` label values of `aurora_requests_total`, indexed by status class minus one.
+const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+/// The `class` label values of `aurora_buffers_in_use`: [`SIZE_CLASSES`] in decimal.
+const SIZE_CLASS_LABELS: [&str; SIZE_CLASSES.len()] = ["1024", "4096", "16384", "65536", "262144"];
+
+/// One worker's share of the [`RuntimeMetrics`]. Every method is a relaxed atomic update and
+/// never panics; out-of-range indices are ignored.
+#[derive(Debug)]
+pub struct WorkerMetrics<const PARSE_ERROR_KINDS: usize> {
+    requests: [Counter; 5],
+    accepted: Counter,
+    rejected: Counter,
+    closed: Counter,
+    open: Gauge,
+    buffers_in_use: [Gauge; SIZE_CLASSES.len()],
+    arena_fallbacks: Counter,
+    request_duration: Histogram<13>,
+    parse_errors: [Counter; PARSE_ERROR_KINDS],
+}
+
+impl<const PARSE_ERROR_KINDS: usize> WorkerMetrics<PARSE_ERROR_KINDS> {
+    /// A response with `status` went out. Statuses of class 6 to 9 are not counted.
+    pub fn response(&self, status: Status) {
+        let class = usize::from(status.class());
+        if let Some(counter) = class.checked_sub(1).and_then(|i| self.requests.get(i)) {
+            counter.inc();
+        }
+    }
+
+    /// A request took `elapsed` from its first byte to its last response byte.
+    pub fn request_duration(&self, elapsed: Duration) {
+        self.request_duration.observe(elapsed.as_micros());
+    }
+
+    /// A connection was accepted (and is now open).
+    pub fn connection_accepted(&self) {
+        self.accepted.inc();
+        self.open.inc();
+    }
+
+    /// A connection was refused at the connection limit or under overload; it never opened.
+    pub fn connection_rejected(&self) {
+        self.rejected.inc();
+    }
+
+    /// An accepted connection closed.
+    pub fn connection_closed(&self) {
+        self.closed.inc();
+        self.open.dec();
+    }
+
+    /// A buffer of size class `class` (an index into [`SIZE_CLASSES`]) was taken from the pool.
+    pub fn buffer_acquired(&self, class: usize) {
+        if let Some(gauge) = self.buffers_in_use.get(class) {
+            gauge.inc();
+        }
+    }
+
+    /// A buffer of size class `class` went back to the pool.
+    pub fn buffer_released(&self, class: usize) {
+        if let Some(gauge) = self.buffers_in_use.get(class) {
+            gauge.dec();
+        }
+    }
+
+    /// Sets this worker's count of buffers in use in size class `class`, for a pool that
+    /// reports its level rather than each acquire and release.
+    pub fn set_buffers_in_use(&self, class: usize, in_use: u32) {
+        if let Some(gauge) = self.buffers_in_use.get(class) {
+            gauge.set(i64::from(in_use));
+        }
+    }
+
+    /// A request's arena ran out and allocated from the fallback heap.
+    pub fn arena_fallback(&self) {
+        self.arena_fallbacks.inc();
+    }
+
+    /// A request head or body failed to parse with error kind `kind`, below
+    /// `PARSE_ERROR_KINDS`; larger kinds are ignored.
+    pub fn parse_error(&self, kind: usize) {
+        if let Some(counter) = self.parse_errors.get(kind) {
+            counter.inc();
+        }
+    }
+}
+
+impl<const PARSE_ERROR_KINDS: usize> ShardInit for WorkerMetrics<PARSE_ERROR_KINDS> {
+    const INIT: Self = Self {
+        requests: ShardInit::INIT,
+        accepted: Counter::new(),
+        rejected: Counter::new(),
+        closed: Counter::new(),
+        open: Gauge::new(),
+        buffers_in_use: ShardInit::INIT,
+        arena_fallbacks: Counter::new(),
+        request_duration: Histogram::new(&REQUEST_DURATION_BOUNDS_US),
+        parse_errors: ShardInit::INIT,
+    };
+}
+
+/// The runtime's standard metrics for `WORKERS` workers, with `PARSE_ERROR_KINDS` parse error
+/// kinds. Build it in a `static`:
+///
+/// ```
+/// use aurora_core::metrics::RuntimeMetrics;
+///
+/// static METRICS: RuntimeMetrics<4, 2> = RuntimeMetrics::new();
+///
+/// METRICS.worker(0).connection_accepted();
+/// METRICS.worker(3).parse_error(1);
+/// let mut buf = [0u8; 8192];
+/// let n = METRICS.render(&mut buf, &["bad_method", "bad_header"])?;
+/// let text = core::str::from_utf8(&buf[..n]).unwrap();
+/// assert!(text.contains("aurora_connections_open 1\n"));
+/// assert!(text.contains("aurora_parse_errors_total{kind=\"bad_header\"} 1\n"));
+/// # Ok::<(), aurora_core::metrics::RenderError>(())
+/// ```
+///
+/// Families rendered, in this order: `aurora_requests_total{class="1xx".."5xx"}`,
+/// `aurora_connections_accepted_total`, `aurora_connections_rejected_total`,
+/// `aurora_connections_closed_total`, `aurora_connections_open`,
+/// `aurora_buffers_in_use{class="1024".."262144"}`, `aurora_arena_fallbacks_total`,
+/// `aurora_request_duration_seconds` (histogram, bounds in seconds) and
+/// `aurora_parse_errors_total{kind="..."}` (left out when `PARSE_ERROR_KINDS` is 0). The full
+/// set renders in under 4 KiB with short kind labels.
+#[derive(Debug)]
+pub struct RuntimeMetrics<const WORKERS: usize, const PARSE_ERROR_KINDS: usize> {
+    shards: Sharded<WorkerMetrics<PARSE_ERROR_KINDS>, WORKERS>,
+}
+
+impl<const WORKERS: usize, const PARSE_ERROR_KINDS: usize>
+    RuntimeMetrics<WORKERS, PARSE_ERROR_KINDS>
+{
+    /// All metrics at zero.
+    ///
+    /// # Panics
+    ///
+    /// At compile time if `WORKERS` is 0.
+    pub const fn new() -> Self {
+        Self {
+            shards: Sharded::new(),
+        }
+    }
+
+    /// The shard worker `worker` records into (taken modulo `WORKERS`).
+    pub fn worker(&self, worker: usize) -> &WorkerMetrics<PARSE_ERROR_KINDS> {
+        self.shards.shard(worker)
+    }
+
+    /// Connections open across all workers.
+    pub fn connections_open(&self) -> i64 {
+        self.shards.sum(|w| w.open.value() as u64) as i64
+    }
+
+    /// Renders every family into `buf` and returns the bytes written. `parse_error_labels[i]`
+    /// is the `kind` label of parse error kind `i`.
+    ///
+    /// # Errors
+    ///
+    /// [`RenderError::BufferTooSmall`]; [`RenderError::InvalidName`] cannot happen.
+    pub fn render(
+        &self,
+        buf: &mut [u8],
+        parse_error_labels: &[&str; PARSE_ERROR_KINDS],
+    ) -> Result<usize, RenderError> {
+        let mut r = Renderer::new(buf);
+        self.render_into(&mut r, parse_error_labels)?;
+        Ok(r.finish())
+    }
+
+    /// Renders every family into `r`, after whatever the caller wrote there and before what
+    /// it writes next: how a server adds its own metrics to the same scrape.
+    ///
+    /// # Errors
+    ///
+    /// As [`render`](Self::render). What this call wrote before failing stays in `r`.
+    pub fn render_into(
+        &self,
+        r: &mut Renderer<'_>,
+        parse_error_labels: &[&str; PARSE_ERROR_KINDS],
+    ) -> Result<(), RenderError> {
+        let requests = "aurora_requests_total";
+        r.family(
+            requests,
+            "HTTP responses sent, by status class.",
+            MetricKind::Counter,
+        )?;
+        for (i, class) in STATUS_CLASSES.iter().enumerate() {
+            let total = self.sum(|w| w.requests.get(i).map_or(0, Counter::value));
+            r.sample_u64(requests, &[("class", class)], total)?;
+        }
+        r.counter(
+            "aurora_connections_accepted_total",
+            "Connections accepted.",
+            &[],
+            self.sum(|w| w.accepted.value()),
+        )?;
+        r.counter(
+            "aurora_connections_rejected_total",
+            "Connections refused at the connection limit or under overload.",
+            &[],
+            self.sum(|w| w.rejected.value()),
+        )?;
+        r.counter(
+            "aurora_connections_closed_total",
+            "Accepted connections that have closed.",
+            &[],
+            self.sum(|w| w.closed.value()),
+        )?;
+        r.gauge(
+            "aurora_connections_open",
+            "Connections open now.",
+            &[],
+            self.connections_open(),
+        )?;
+        let buffers = "aurora_buffers_in_use";
+        r.family(
+            buffers,
+            "Pool buffers in use, by size class in bytes.",
+            MetricKind::Gauge,
+        )?;
+        for (i, class) in SIZE_CLASS_LABELS.iter().enumerate() {
+            let in_use = self.sum(|w| w.buffers_in_use.get(i).map_or(0, |g| g.value() as u64));
+            r.sample_i64(buffers, &[("class", class)], in_use as i64)?;
+        }
+        r.counter(
+            "aurora_arena_fallbacks_total",
+            "Request arena allocations served by the fallback heap.",
+            &[],
+            self.sum(|w| w.arena_fallbacks.value()),
+        )?;
+        let mut durations = HistogramSnapshot::empty(&REQUEST_DURATION_BOUNDS_US);
+        self.shards
+            .iter()
+            .for_each(|w| durations.merge(&w.request_duration));
+        r.histogram(
+            "aurora_request_duration_seconds",
+            "Time from a request's first byte to its last response byte.",
+            &[],
+            &durations,
+            6,
+        )?;
+        if PARSE_ERROR_KINDS > 0 {
+            let errors = "aurora_parse_errors_total";
+            r.family(
+                errors,
+                "Requests rejected as malformed, by kind.",
+                MetricKind::Counter,
+            )?;
+            for (i, kind) in parse_error_labels.iter().enumerate() {
+                let total = self.sum(|w| w.parse_errors.get(i).map_or(0, Counter::value));
+                r.sample_u64(errors, &[("kind", kind)], total)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn sum(&self, f: impl Fn(&WorkerMetrics<PARSE_ERROR_KINDS>) -> u64) -> u64 {
+        self.shards.sum(f)
+    }
+}
+
+impl<const WORKERS: usize, const PARSE_ERROR_KINDS: usize> Default
+    for RuntimeMetrics<WORKERS, PARSE_ERROR_KINDS>
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_class_labels_match_size_classes() {
+        for (label, size) in SIZE_CLASS_LABELS.iter().zip(SIZE_CLASSES) {
+            assert_eq!(*label, std::format!("{size}"));
+        }
+    }
+
+    #[test]
+    fn out_of_range_indices_are_ignored() {
+        let m: RuntimeMetrics<1, 1> = RuntimeMetrics::new();
+        let w = m.worker(7);
+        w.parse_error(1);
+        w.buffer_acquired(5);
+        w.set_buffers_in_use(usize::MAX, 3);
+        w.response(Status::from_code(999).unwrap_or(Status::OK));
+        let mut buf = [0u8; 4096];
+        let n = m.render(&mut buf, &["x"]).unwrap_or(0);
+        let text = core::str::from_utf8(&buf[..n]).unwrap_or("");
+        assert!(text.contains("aurora_parse_errors_total{kind=\"x\"} 0\n"));
+        assert!(!text.contains("} 1\n") && !text.contains("} 3\n"));
+    }
+}
