@@ -431,7 +431,10 @@ fn absolute(raw: &[u8], colon: usize, len: u32) -> Result<TargetLayout, TargetEr
         .iter()
         .position(|&b| b == b'/' || b == b'?')
         .unwrap_or(after.len());
-    authority(after.get(..authority_len).unwrap_or(&[]), PortRule::Optional)?;
+    authority(
+        after.get(..authority_len).unwrap_or(&[]),
+        PortRule::Optional,
+    )?;
     let path_start = authority_start + authority_len;
     let start = u32::try_from(authority_start).map_err(|_| TargetError::InvalidByte)?;
     let path_start = u32::try_from(path_start).map_err(|_| TargetError::InvalidByte)?;
@@ -497,10 +500,8 @@ fn authority(bytes: &[u8], port: PortRule) -> Result<(), TargetError> {
         // `close` indexes `bytes`, so `close + 1` <= len.
         let (literal, rest) = bytes.split_at(close + 1);
         let inner = literal.get(1..close).unwrap_or(&[]);
-        let inner_ok = !inner.is_empty()
-            && inner
-                .iter()
-                .all(|&b| class(b) & REG_NAME != 0 || b == b':');
+        let inner_ok =
+            !inner.is_empty() && inner.iter().all(|&b| class(b) & REG_NAME != 0 || b == b':');
         if !inner_ok {
             return Err(TargetError::InvalidHost);
         }
@@ -634,36 +635,61 @@ mod tests {
     }
 
     #[test]
-    fn query_pairs() {
+    fn query_pairs() -> Result<(), TargetError> {
         let pairs = |q: &'static str| QueryPairs::new(q).collect::<Vec<_>>();
         assert_eq!(pairs("a=1&b=2"), [("a", "1"), ("b", "2")]);
         assert_eq!(pairs("flag&x="), [("flag", ""), ("x", "")]);
         assert_eq!(pairs("=v&&k=a=b&"), [("", "v"), ("k", "a=b")]);
         assert!(pairs("").is_empty());
-        let target = Target::parse(b"/s?q=rust+lang&page=2").unwrap();
+        let target = Target::parse(b"/s?q=rust+lang&page=2")?;
         assert_eq!(
             target.query_pairs().collect::<Vec<_>>(),
             [("q", "rust+lang"), ("page", "2")]
         );
-        let no_query = Target::parse(b"/s").unwrap();
+        let no_query = Target::parse(b"/s")?;
         assert_eq!(no_query.query_pairs().count(), 0);
+        Ok(())
     }
 
     #[test]
     fn decoding() {
         let mut out = [0u8; 16];
-        assert_eq!(percent_decode(b"a%20b+c", &mut out), Ok(b"a b+c".as_slice()));
-        assert_eq!(percent_decode_query(b"a%20b+c", &mut out), Ok(b"a b c".as_slice()));
-        assert_eq!(percent_decode(b"%2f%2F%00", &mut out), Ok(b"//\0".as_slice()));
+        assert_eq!(
+            percent_decode(b"a%20b+c", &mut out),
+            Ok(b"a b+c".as_slice())
+        );
+        assert_eq!(
+            percent_decode_query(b"a%20b+c", &mut out),
+            Ok(b"a b c".as_slice())
+        );
+        assert_eq!(
+            percent_decode(b"%2f%2F%00", &mut out),
+            Ok(b"//\0".as_slice())
+        );
         assert_eq!(percent_decode(b"%E2%82%AC", &mut out), Ok("€".as_bytes()));
         assert_eq!(percent_decode(b"", &mut out), Ok(b"".as_slice()));
-        assert_eq!(percent_decode(b"%zz", &mut out), Err(DecodeError::InvalidEscape));
-        assert_eq!(percent_decode(b"%4", &mut out), Err(DecodeError::InvalidEscape));
-        assert_eq!(percent_decode(b"abc%", &mut out), Err(DecodeError::InvalidEscape));
+        assert_eq!(
+            percent_decode(b"%zz", &mut out),
+            Err(DecodeError::InvalidEscape)
+        );
+        assert_eq!(
+            percent_decode(b"%4", &mut out),
+            Err(DecodeError::InvalidEscape)
+        );
+        assert_eq!(
+            percent_decode(b"abc%", &mut out),
+            Err(DecodeError::InvalidEscape)
+        );
         let mut small = [0u8; 2];
-        assert_eq!(percent_decode(b"abc", &mut small), Err(DecodeError::OutputTooSmall));
+        assert_eq!(
+            percent_decode(b"abc", &mut small),
+            Err(DecodeError::OutputTooSmall)
+        );
         assert_eq!(percent_decode(b"%41%42", &mut small), Ok(b"AB".as_slice()));
-        assert_eq!(percent_decode(b"x", &mut []), Err(DecodeError::OutputTooSmall));
+        assert_eq!(
+            percent_decode(b"x", &mut []),
+            Err(DecodeError::OutputTooSmall)
+        );
     }
 
     #[test]
