@@ -18,7 +18,7 @@
 
 use core::fmt;
 
-use super::{MAX_BUFFER_BYTES, SIZE_CLASSES};
+use super::SIZE_CLASSES;
 
 /// One of the five buffer sizes of [`SIZE_CLASSES`], smallest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -75,7 +75,7 @@ impl SizeClass {
     }
 
     /// The smallest class whose buffers hold at least `len` bytes, or `None` above
-    /// [`MAX_BUFFER_BYTES`].
+    /// [`MAX_BUFFER_BYTES`](super::MAX_BUFFER_BYTES).
     pub const fn fitting(len: usize) -> Option<SizeClass> {
         let mut index = 0;
         while index < SIZE_CLASSES.len() {
@@ -133,7 +133,7 @@ pub enum PoolError {
     Released,
     /// The class asked for (and, when spilling, every larger class) has no free buffer.
     Exhausted,
-    /// The requested length is larger than [`MAX_BUFFER_BYTES`].
+    /// The requested length is larger than [`MAX_BUFFER_BYTES`](super::MAX_BUFFER_BYTES).
     TooLarge,
 }
 
@@ -381,7 +381,7 @@ impl<'a> BufferPool<'a> {
     ///
     /// # Errors
     ///
-    /// [`PoolError::TooLarge`] if `min_len` exceeds [`MAX_BUFFER_BYTES`] (no miss is counted);
+    /// [`PoolError::TooLarge`] if `min_len` exceeds [`MAX_BUFFER_BYTES`](super::MAX_BUFFER_BYTES) (no miss is counted);
     /// otherwise as [`acquire`](BufferPool::acquire).
     pub fn acquire_len(&mut self, min_len: usize, spill: Spill) -> Result<BufferHandle, PoolError> {
         let class = SizeClass::fitting(min_len).ok_or(PoolError::TooLarge)?;
@@ -447,7 +447,7 @@ impl<'a> BufferPool<'a> {
     ///
     /// [`PoolError::Foreign`], [`PoolError::Stale`] or [`PoolError::Released`] for a handle
     /// that is not live here; [`PoolError::TooLarge`] if `min_len` exceeds
-    /// [`MAX_BUFFER_BYTES`]; [`PoolError::Exhausted`] if no target class has a free buffer.
+    /// [`MAX_BUFFER_BYTES`](super::MAX_BUFFER_BYTES); [`PoolError::Exhausted`] if no target class has a free buffer.
     /// On every error `handle` stays valid and its contents untouched.
     pub fn grow(
         &mut self,
@@ -593,8 +593,10 @@ impl<'a> Class<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
+    use crate::mem::MAX_BUFFER_BYTES;
     use proptest::prelude::*;
     use std::vec::Vec;
 
@@ -707,7 +709,10 @@ mod tests {
         let c = pool.acquire(SizeClass::Kib4, Spill::Never).unwrap();
         assert_eq!(pool.bytes(c).unwrap().len(), 4096);
         let s = pool.stats(SizeClass::Kib4);
-        assert_eq!((s.in_use, s.high_water, s.acquires, s.releases), (2, 2, 3, 1));
+        assert_eq!(
+            (s.in_use, s.high_water, s.acquires, s.releases),
+            (2, 2, 3, 1)
+        );
     }
 
     #[test]
@@ -740,7 +745,11 @@ mod tests {
             (1025, Spill::ToLarger, Ok(SizeClass::Kib64)),
             (65536, Spill::Never, Ok(SizeClass::Kib64)),
             (65537, Spill::ToLarger, Err(PoolError::Exhausted)),
-            (MAX_BUFFER_BYTES + 1, Spill::ToLarger, Err(PoolError::TooLarge)),
+            (
+                MAX_BUFFER_BYTES + 1,
+                Spill::ToLarger,
+                Err(PoolError::TooLarge),
+            ),
         ];
         for &(len, spill, expected) in table {
             let mut mem = Memory::new([1, 0, 0, 1, 0]);
