@@ -31,7 +31,7 @@ use super::{ArenaError, ArenaStats, MAX_FALLBACK_ALLOCATIONS, MIN_FALLBACK_BYTES
 /// - The arena is `Send` (it owns its regions as a `&'a mut [u8]` would) but not `Sync`: its
 ///   offsets live in `Cell`s. Share it within one thread only:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn shared<T: Sync>(_: &T) {}
 /// let mut bump = [0u8; 64];
 /// let arena = aurora_core::mem::arena::Arena::new(&mut bump);
@@ -40,7 +40,7 @@ use super::{ArenaError, ArenaStats, MAX_FALLBACK_ALLOCATIONS, MIN_FALLBACK_BYTES
 ///
 /// References cannot outlive a reset:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0502
 /// let mut bump = [0u8; 64];
 /// let mut arena = aurora_core::mem::arena::Arena::new(&mut bump);
 /// let x = arena.alloc(1u32).unwrap();
