@@ -1,1 +1,1055 @@
-//! (being written)
+//! Byte buffers in five size classes, carved out of memory the caller hands in.
+//!
+//! This module owns the bookkeeping of a [`BufferPool`]: which buffer of which class is free,
+//! which generation each slot is on, and the per-class statistics. The caller owns every byte:
+//! the buffers themselves and the [`Slot`] bookkeeping both arrive as `&'a mut` slices, one pair
+//! per [`SizeClass`], in a [`ClassRegion`]. Nothing here allocates, panics on a bad handle, or
+//! hands out a pointer: a [`BufferHandle`] is an index with a generation, and the bytes are only
+//! reachable through [`BufferPool::bytes`] and [`BufferPool::bytes_mut`], which check it.
+//!
+//! Acquire and release are O(1): each class keeps an intrusive free list threaded through its
+//! slots, so the list is bounded by the class's capacity. A handle whose slot was released and
+//! handed out again is [`PoolError::Stale`]; releasing twice is [`PoolError::Released`]; a handle
+//! from another pool (every pool has a caller-chosen id baked into its handles) is
+//! [`PoolError::Foreign`].
+//!
+//! Connection buffers start small and [`grow`](BufferPool::grow) into a larger class only when a
+//! request needs it; growing copies the bytes in use and leaves the old handle valid if it fails.
+
+use core::fmt;
+
+use super::SIZE_CLASSES;
+
+/// One of the five buffer sizes of [`SIZE_CLASSES`], smallest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SizeClass {
+    /// 1 KiB buffers.
+    Kib1,
+    /// 4 KiB buffers.
+    Kib4,
+    /// 16 KiB buffers.
+    Kib16,
+    /// 64 KiB buffers.
+    Kib64,
+    /// 256 KiB buffers.
+    Kib256,
+}
+
+impl SizeClass {
+    /// Every class, smallest first, in the order of [`SIZE_CLASSES`].
+    pub const ALL: [SizeClass; 5] = [
+        SizeClass::Kib1,
+        SizeClass::Kib4,
+        SizeClass::Kib16,
+        SizeClass::Kib64,
+        SizeClass::Kib256,
+    ];
+
+    /// The position of this class in [`SIZE_CLASSES`] and [`SizeClass::ALL`].
+    pub const fn index(self) -> usize {
+        match self {
+            SizeClass::Kib1 => 0,
+            SizeClass::Kib4 => 1,
+            SizeClass::Kib16 => 2,
+            SizeClass::Kib64 => 3,
+            SizeClass::Kib256 => 4,
+        }
+    }
+
+    /// The class at `index` in [`SizeClass::ALL`], if there is one.
+    pub const fn from_index(index: usize) -> Option<SizeClass> {
+        match index {
+            0 => Some(SizeClass::Kib1),
+            1 => Some(SizeClass::Kib4),
+            2 => Some(SizeClass::Kib16),
+            3 => Some(SizeClass::Kib64),
+            4 => Some(SizeClass::Kib256),
+            _ => None,
+        }
+    }
+
+    /// The length in bytes of every buffer of this class.
+    pub const fn bytes(self) -> usize {
+        SIZE_CLASSES[self.index()]
+    }
+
+    /// The smallest class whose buffers hold at least `len` bytes, or `None` above
+    /// [`MAX_BUFFER_BYTES`](super::MAX_BUFFER_BYTES).
+    pub const fn fitting(len: usize) -> Option<SizeClass> {
+        let mut index = 0;
+        while index < SIZE_CLASSES.len() {
+            if SIZE_CLASSES[index] >= len {
+                return SizeClass::from_index(index);
+            }
+            index += 1;
+        }
+        None
+    }
+
+    /// The next larger class, or `None` for the largest.
+    pub const fn larger(self) -> Option<SizeClass> {
+        SizeClass::from_index(self.index() + 1)
+    }
+}
+
+impl fmt::Display for SizeClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SizeClass::Kib1 => "1 KiB",
+            SizeClass::Kib4 => "4 KiB",
+            SizeClass::Kib16 => "16 KiB",
+            SizeClass::Kib64 => "64 KiB",
+            SizeClass::Kib256 => "256 KiB",
+        })
+    }
+}
+
+/// What an acquire does when the class it asked for has no free buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Spill {
+    /// Fail with [`PoolError::Exhausted`].
+    Never,
+    /// Try each larger class in turn and take the first free buffer. Every exhausted class
+    /// tried on the way counts a miss.
+    ToLarger,
+}
+
+/// Why a pool operation failed. Every variant leaves the pool and the handles it has handed
+/// out exactly as they were.
+///
+/// [`ObjectPool`](super::object_pool::ObjectPool) reports handle errors with the same type
+/// (only [`Foreign`](PoolError::Foreign), [`Stale`](PoolError::Stale) and
+/// [`Released`](PoolError::Released) occur there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum PoolError {
+    /// The handle was not made by this pool: its pool id or its slot does not belong here.
+    Foreign,
+    /// The handle's slot was released and handed out again since the handle was made.
+    Stale,
+    /// The handle's slot was already released (a double release, or use after release).
+    Released,
+    /// The class asked for (and, when spilling, every larger class) has no free buffer.
+    Exhausted,
+    /// The requested length is larger than [`MAX_BUFFER_BYTES`](super::MAX_BUFFER_BYTES).
+    TooLarge,
+}
+
+impl fmt::Display for PoolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PoolError::Foreign => "handle belongs to another pool",
+            PoolError::Stale => "handle is stale: its slot was reused",
+            PoolError::Released => "handle was already released",
+            PoolError::Exhausted => "pool exhausted",
+            PoolError::TooLarge => "requested length exceeds the largest buffer class",
+        })
+    }
+}
+
+impl core::error::Error for PoolError {}
+
+/// A buffer acquired from a [`BufferPool`]: the pool's id, the class, the slot index and the
+/// slot's generation at the time of the acquire. `Copy` and 12 bytes; it holds no pointer, so
+/// it can be stored anywhere and checked later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BufferHandle {
+    generation: u32,
+    index: u32,
+    pool: u16,
+    class: SizeClass,
+}
+
+impl BufferHandle {
+    /// The class of the buffer.
+    pub const fn class(self) -> SizeClass {
+        self.class
+    }
+
+    /// The length of the buffer in bytes (that of its class).
+    pub const fn capacity(self) -> usize {
+        self.class.bytes()
+    }
+
+    /// The id of the pool that made this handle.
+    pub const fn pool(self) -> u16 {
+        self.pool
+    }
+}
+
+/// Bookkeeping for one buffer of a class: its generation and whether it is free.
+///
+/// The caller provides one per buffer, e.g. `static mut SLOTS: [Slot; 64] = [Slot::EMPTY; 64]`
+/// or an array on a stack. The contents are private to the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    generation: u32,
+    state: SlotState,
+}
+
+/// Where a slot is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlotState {
+    /// On the class's free list; `next` is the following free slot.
+    Free { next: Option<u32> },
+    /// Handed out under the slot's current generation.
+    InUse,
+}
+
+impl Slot {
+    /// A free slot on generation zero, for initialising slot arrays.
+    pub const EMPTY: Slot = Slot {
+        generation: 0,
+        state: SlotState::Free { next: None },
+    };
+}
+
+impl Default for Slot {
+    fn default() -> Self {
+        Slot::EMPTY
+    }
+}
+
+/// The memory for one size class: the buffers' bytes and one [`Slot`] per buffer.
+///
+/// The class holds `min(bytes.len() / class bytes, slots.len())` buffers (at most
+/// `u32::MAX`); bytes or slots beyond that are left untouched. Use
+/// [`ClassRegion::empty`] for a class the pool should not serve.
+#[derive(Debug)]
+pub struct ClassRegion<'a> {
+    /// The buffers, back to back.
+    pub bytes: &'a mut [u8],
+    /// One slot per buffer.
+    pub slots: &'a mut [Slot],
+}
+
+impl<'a> ClassRegion<'a> {
+    /// A class region over `bytes` with `slots` for bookkeeping.
+    pub fn new(bytes: &'a mut [u8], slots: &'a mut [Slot]) -> Self {
+        ClassRegion { bytes, slots }
+    }
+
+    /// A class with no buffers: every acquire of it is a miss.
+    pub fn empty() -> Self {
+        ClassRegion {
+            bytes: &mut [],
+            slots: &mut [],
+        }
+    }
+}
+
+/// Statistics of one size class, a snapshot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ClassStats {
+    /// How many buffers the class holds.
+    pub capacity: usize,
+    /// Buffers handed out now.
+    pub in_use: usize,
+    /// The most buffers ever handed out at once.
+    pub high_water: usize,
+    /// Successful acquires (including those that landed here by spilling, and growth targets).
+    pub acquires: u64,
+    /// Successful releases (including buffers vacated by growth).
+    pub releases: u64,
+    /// Acquires this class could not serve because it had no free buffer.
+    pub misses: u64,
+}
+
+/// Byte buffers in the five [`SizeClass`]es over caller memory, with checked handles.
+///
+/// # Invariants a caller can rely on
+///
+/// - Two live handles never share a byte.
+/// - A handle stays valid until it is released (or replaced by a successful
+///   [`grow`](BufferPool::grow)); afterwards every use is an `Err`, never another buffer.
+/// - Buffers are not cleared between occupants: [`bytes`](BufferPool::bytes) shows whatever
+///   the previous occupant left. Track the length you filled.
+/// - Generations are 32 bits: a handle kept across 2³² reuses of its slot would be taken
+///   for the current occupant. Pool ids are chosen by the caller; give each pool its own.
+///
+/// # Examples
+///
+/// ```
+/// use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, SizeClass, Slot, Spill};
+///
+/// let mut small = [0u8; 4 * 1024];
+/// let mut small_slots = [Slot::EMPTY; 4];
+/// let mut large = [0u8; 16 * 1024];
+/// let mut large_slots = [Slot::EMPTY; 1];
+/// let mut pool = BufferPool::new(
+///     7,
+///     [
+///         ClassRegion::new(&mut small, &mut small_slots),
+///         ClassRegion::empty(),
+///         ClassRegion::new(&mut large, &mut large_slots),
+///         ClassRegion::empty(),
+///         ClassRegion::empty(),
+///     ],
+/// );
+///
+/// let buf = pool.acquire_len(600, Spill::Never)?;
+/// assert_eq!(buf.class(), SizeClass::Kib1);
+/// pool.bytes_mut(buf)?[..5].copy_from_slice(b"hello");
+///
+/// // The head outgrew 1 KiB: move it into the smallest class that fits, keeping 5 bytes.
+/// let buf = pool.grow(buf, 10 * 1024, 5, Spill::Never)?;
+/// assert_eq!(buf.class(), SizeClass::Kib16);
+/// assert_eq!(&pool.bytes(buf)?[..5], b"hello");
+///
+/// pool.release(buf)?;
+/// assert!(pool.release(buf).is_err());
+/// # Ok::<(), aurora_core::mem::buffer_pool::PoolError>(())
+/// ```
+pub struct BufferPool<'a> {
+    id: u16,
+    classes: [Class<'a>; 5],
+}
+
+/// One class's memory, free list and counters.
+struct Class<'a> {
+    size: usize,
+    /// Exactly `capacity * size` bytes.
+    bytes: &'a mut [u8],
+    /// Exactly `capacity` slots.
+    slots: &'a mut [Slot],
+    /// Head of the free list threaded through `slots`.
+    free: Option<u32>,
+    stats: ClassStats,
+}
+
+impl<'a> BufferPool<'a> {
+    /// A pool with id `id` over one [`ClassRegion`] per class, in the order of
+    /// [`SizeClass::ALL`]. All buffers start free.
+    ///
+    /// Slot generations are kept as found, so if `slots` served an earlier pool with the same
+    /// id, that pool's handles stay stale here.
+    pub fn new(id: u16, regions: [ClassRegion<'a>; 5]) -> Self {
+        let [r0, r1, r2, r3, r4] = regions;
+        BufferPool {
+            id,
+            classes: [
+                Class::new(SizeClass::Kib1, r0),
+                Class::new(SizeClass::Kib4, r1),
+                Class::new(SizeClass::Kib16, r2),
+                Class::new(SizeClass::Kib64, r3),
+                Class::new(SizeClass::Kib256, r4),
+            ],
+        }
+    }
+
+    /// The id baked into every handle of this pool.
+    pub const fn id(&self) -> u16 {
+        self.id
+    }
+
+    /// How many buffers `class` holds.
+    pub fn capacity(&self, class: SizeClass) -> usize {
+        self.classes[class.index()].stats.capacity
+    }
+
+    /// A snapshot of the statistics of `class`.
+    pub fn stats(&self, class: SizeClass) -> ClassStats {
+        self.classes[class.index()].stats
+    }
+
+    /// Takes a free buffer of `class`, or with [`Spill::ToLarger`] of the first larger class
+    /// that has one. O(1) per class tried.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Exhausted`] if no class tried has a free buffer; each counts a miss.
+    pub fn acquire(&mut self, class: SizeClass, spill: Spill) -> Result<BufferHandle, PoolError> {
+        let mut next = Some(class);
+        while let Some(class) = next {
+            if let Some(handle) = self.take(class) {
+                return Ok(handle);
+            }
+            next = match spill {
+                Spill::Never => None,
+                Spill::ToLarger => class.larger(),
+            };
+        }
+        Err(PoolError::Exhausted)
+    }
+
+    /// Takes a free buffer of at least `min_len` bytes: [`acquire`](BufferPool::acquire) of
+    /// the smallest class that fits.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::TooLarge`] if `min_len` exceeds [`MAX_BUFFER_BYTES`](super::MAX_BUFFER_BYTES) (no miss is counted);
+    /// otherwise as [`acquire`](BufferPool::acquire).
+    pub fn acquire_len(&mut self, min_len: usize, spill: Spill) -> Result<BufferHandle, PoolError> {
+        let class = SizeClass::fitting(min_len).ok_or(PoolError::TooLarge)?;
+        self.acquire(class, spill)
+    }
+
+    /// Returns the buffer of `handle` to its class. O(1). The bytes are not cleared.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Foreign`], [`PoolError::Stale`] or [`PoolError::Released`] if `handle`
+    /// is not a live handle of this pool; nothing changes then.
+    pub fn release(&mut self, handle: BufferHandle) -> Result<(), PoolError> {
+        let index = self.check(handle)?;
+        self.classes[handle.class.index()].free_slot(index);
+        Ok(())
+    }
+
+    /// The whole buffer of `handle` (its class's length).
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Foreign`], [`PoolError::Stale`] or [`PoolError::Released`] if `handle`
+    /// is not a live handle of this pool.
+    pub fn bytes(&self, handle: BufferHandle) -> Result<&[u8], PoolError> {
+        let index = self.check(handle)?;
+        let class = &self.classes[handle.class.index()];
+        let start = class.start(index);
+        // `check` proved `index < capacity`, and `bytes` holds exactly `capacity * size` bytes,
+        // so the range is in bounds; `get` keeps it panic-free regardless.
+        class
+            .bytes
+            .get(start..start + class.size)
+            .ok_or(PoolError::Foreign)
+    }
+
+    /// The whole buffer of `handle` (its class's length), writable.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Foreign`], [`PoolError::Stale`] or [`PoolError::Released`] if `handle`
+    /// is not a live handle of this pool.
+    pub fn bytes_mut(&mut self, handle: BufferHandle) -> Result<&mut [u8], PoolError> {
+        let index = self.check(handle)?;
+        let class = &mut self.classes[handle.class.index()];
+        let start = class.start(index);
+        let size = class.size;
+        // In bounds for the reason given in `bytes`.
+        class
+            .bytes
+            .get_mut(start..start + size)
+            .ok_or(PoolError::Foreign)
+    }
+
+    /// Moves the buffer of `handle` into the smallest class of at least `min_len` bytes (or
+    /// with [`Spill::ToLarger`] a larger one if that class is exhausted), copies its first
+    /// `used` bytes (at most the old buffer's length) and releases the old slot. Returns the
+    /// new handle; the old one is then [`Released`](PoolError::Released).
+    ///
+    /// If the buffer already holds `min_len` bytes, nothing moves and `handle` comes back.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Foreign`], [`PoolError::Stale`] or [`PoolError::Released`] for a handle
+    /// that is not live here; [`PoolError::TooLarge`] if `min_len` exceeds
+    /// [`MAX_BUFFER_BYTES`](super::MAX_BUFFER_BYTES); [`PoolError::Exhausted`] if no target class has a free buffer.
+    /// On every error `handle` stays valid and its contents untouched.
+    pub fn grow(
+        &mut self,
+        handle: BufferHandle,
+        min_len: usize,
+        used: usize,
+        spill: Spill,
+    ) -> Result<BufferHandle, PoolError> {
+        let old_index = self.check(handle)?;
+        if handle.capacity() >= min_len {
+            return Ok(handle);
+        }
+        let target = SizeClass::fitting(min_len).ok_or(PoolError::TooLarge)?;
+        let new = self.acquire(target, spill)?;
+
+        let from = handle.class.index();
+        // `new` is of a class that holds `min_len` bytes and the old one does not, so its
+        // index is strictly larger and the two classes live in different halves.
+        let (low, high) = self.classes.split_at_mut(new.class.index());
+        let (Some(src), Some(dst)) = (low.get(from), high.first_mut()) else {
+            // Unreachable by the ordering above; undo the acquire rather than panic.
+            self.classes[new.class.index()].free_slot(new.index);
+            return Err(PoolError::Exhausted);
+        };
+        let count = used.min(src.size);
+        let src_start = src.start(old_index);
+        let dst_start = dst.start(new.index);
+        // Both ranges lie inside their slot's buffer: `count` is at most the old class's size,
+        // which is smaller than the new one's, and both indices are below capacity.
+        dst.bytes[dst_start..dst_start + count]
+            .copy_from_slice(&src.bytes[src_start..src_start + count]);
+
+        self.classes[from].free_slot(old_index);
+        Ok(new)
+    }
+
+    /// Pops a free slot of `class`, or counts a miss.
+    fn take(&mut self, class: SizeClass) -> Option<BufferHandle> {
+        let state = &mut self.classes[class.index()];
+        let Some(index) = state.free else {
+            state.stats.misses = state.stats.misses.saturating_add(1);
+            return None;
+        };
+        // Free-list entries are always indices below capacity (set by `Class::new` and
+        // `free_slot`), so this lookup succeeds; a miss would mean a corrupted list, which we
+        // report as exhaustion rather than panic.
+        let slot = state.slots.get_mut(index as usize)?;
+        let SlotState::Free { next } = slot.state else {
+            return None;
+        };
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.state = SlotState::InUse;
+        let generation = slot.generation;
+        state.free = next;
+        let stats = &mut state.stats;
+        stats.acquires = stats.acquires.saturating_add(1);
+        stats.in_use += 1; // at most capacity: each in-use slot is counted once
+        stats.high_water = stats.high_water.max(stats.in_use);
+        Some(BufferHandle {
+            generation,
+            index,
+            pool: self.id,
+            class,
+        })
+    }
+
+    /// The slot index of `handle` if it is live in this pool.
+    fn check(&self, handle: BufferHandle) -> Result<u32, PoolError> {
+        if handle.pool != self.id {
+            return Err(PoolError::Foreign);
+        }
+        let class = &self.classes[handle.class.index()];
+        let slot = class
+            .slots
+            .get(handle.index as usize)
+            .ok_or(PoolError::Foreign)?;
+        if slot.generation != handle.generation {
+            return Err(PoolError::Stale);
+        }
+        match slot.state {
+            SlotState::InUse => Ok(handle.index),
+            SlotState::Free { .. } => Err(PoolError::Released),
+        }
+    }
+}
+
+impl fmt::Debug for BufferPool<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_struct("BufferPool");
+        list.field("id", &self.id);
+        for class in &self.classes {
+            list.field("class", &class.stats);
+        }
+        list.finish()
+    }
+}
+
+impl<'a> Class<'a> {
+    /// Takes the usable part of `region` and threads every slot onto the free list.
+    fn new(class: SizeClass, region: ClassRegion<'a>) -> Self {
+        let size = class.bytes();
+        let capacity = (region.bytes.len() / size)
+            .min(region.slots.len())
+            .min(u32::MAX as usize);
+        // `capacity` is at most both lengths, so both splits are in bounds.
+        let (bytes, _) = region.bytes.split_at_mut(capacity * size);
+        let (slots, _) = region.slots.split_at_mut(capacity);
+        let mut next = None;
+        for (index, slot) in slots.iter_mut().enumerate().rev() {
+            slot.state = SlotState::Free { next };
+            // `index < capacity <= u32::MAX`, so the conversion is lossless.
+            next = Some(index as u32);
+        }
+        Class {
+            size,
+            bytes,
+            slots,
+            free: next,
+            stats: ClassStats {
+                capacity,
+                ..ClassStats::default()
+            },
+        }
+    }
+
+    /// The offset of slot `index`'s buffer in `bytes`.
+    fn start(&self, index: u32) -> usize {
+        // Callers pass a checked index below capacity, so this is below `bytes.len()`.
+        index as usize * self.size
+    }
+
+    /// Pushes the live slot `index` onto the free list. The generation stays, so the old
+    /// handle now reads as [`PoolError::Released`] until the slot is handed out again.
+    fn free_slot(&mut self, index: u32) {
+        let Some(slot) = self.slots.get_mut(index as usize) else {
+            return;
+        };
+        slot.state = SlotState::Free { next: self.free };
+        self.free = Some(index);
+        self.stats.releases = self.stats.releases.saturating_add(1);
+        self.stats.in_use = self.stats.in_use.saturating_sub(1);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use crate::mem::MAX_BUFFER_BYTES;
+    use proptest::prelude::*;
+    use std::vec::Vec;
+
+    /// Buffers per class in the test pools: small so Miri stays quick.
+    const PER_CLASS: [usize; 5] = [3, 2, 2, 1, 1];
+
+    /// Owns the memory of a test pool.
+    struct Memory {
+        bytes: [Vec<u8>; 5],
+        slots: [Vec<Slot>; 5],
+    }
+
+    impl Memory {
+        fn new(per_class: [usize; 5]) -> Self {
+            Memory {
+                bytes: core::array::from_fn(|i| std::vec![0u8; per_class[i] * SIZE_CLASSES[i]]),
+                slots: core::array::from_fn(|i| std::vec![Slot::EMPTY; per_class[i]]),
+            }
+        }
+
+        fn pool(&mut self, id: u16) -> BufferPool<'_> {
+            let mut bytes = self.bytes.iter_mut();
+            let mut slots = self.slots.iter_mut();
+            let regions = core::array::from_fn(|_| match (bytes.next(), slots.next()) {
+                (Some(b), Some(s)) => ClassRegion::new(b, s),
+                _ => ClassRegion::empty(),
+            });
+            BufferPool::new(id, regions)
+        }
+    }
+
+    #[test]
+    fn size_class_table() {
+        // (len, smallest class that fits)
+        let table: &[(usize, Option<SizeClass>)] = &[
+            (0, Some(SizeClass::Kib1)),
+            (1, Some(SizeClass::Kib1)),
+            (1024, Some(SizeClass::Kib1)),
+            (1025, Some(SizeClass::Kib4)),
+            (4096, Some(SizeClass::Kib4)),
+            (4097, Some(SizeClass::Kib16)),
+            (16 * 1024 + 1, Some(SizeClass::Kib64)),
+            (64 * 1024 + 1, Some(SizeClass::Kib256)),
+            (MAX_BUFFER_BYTES, Some(SizeClass::Kib256)),
+            (MAX_BUFFER_BYTES + 1, None),
+            (usize::MAX, None),
+        ];
+        for &(len, class) in table {
+            assert_eq!(SizeClass::fitting(len), class, "len {len}");
+        }
+        for (i, class) in SizeClass::ALL.into_iter().enumerate() {
+            assert_eq!(class.index(), i);
+            assert_eq!(SizeClass::from_index(i), Some(class));
+            assert_eq!(class.bytes(), SIZE_CLASSES[i]);
+            assert_eq!(class.larger(), SizeClass::from_index(i + 1));
+        }
+        assert_eq!(SizeClass::from_index(5), None);
+    }
+
+    #[test]
+    fn handle_is_small() {
+        assert!(core::mem::size_of::<BufferHandle>() <= 12);
+    }
+
+    #[test]
+    fn capacity_is_min_of_bytes_and_slots() {
+        let mut bytes = [0u8; 3 * 1024 + 100];
+        let mut slots = [Slot::EMPTY; 5];
+        let mut more_bytes = [0u8; 8 * 1024];
+        let mut few_slots = [Slot::EMPTY; 1];
+        let pool = BufferPool::new(
+            1,
+            [
+                ClassRegion::new(&mut bytes, &mut slots),
+                ClassRegion::new(&mut more_bytes, &mut few_slots),
+                ClassRegion::empty(),
+                ClassRegion::empty(),
+                ClassRegion::empty(),
+            ],
+        );
+        let caps: Vec<usize> = SizeClass::ALL.iter().map(|&c| pool.capacity(c)).collect();
+        assert_eq!(caps, [3, 1, 0, 0, 0]);
+    }
+
+    #[test]
+    fn acquire_until_exhausted_then_miss() {
+        let mut mem = Memory::new(PER_CLASS);
+        let mut pool = mem.pool(1);
+        let a = pool.acquire(SizeClass::Kib4, Spill::Never).unwrap();
+        let b = pool.acquire(SizeClass::Kib4, Spill::Never).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.capacity(), 4096);
+        assert_eq!(
+            pool.acquire(SizeClass::Kib4, Spill::Never),
+            Err(PoolError::Exhausted)
+        );
+        let s = pool.stats(SizeClass::Kib4);
+        assert_eq!(
+            s,
+            ClassStats {
+                capacity: 2,
+                in_use: 2,
+                high_water: 2,
+                acquires: 2,
+                releases: 0,
+                misses: 1
+            }
+        );
+        pool.release(a).unwrap();
+        let c = pool.acquire(SizeClass::Kib4, Spill::Never).unwrap();
+        assert_eq!(pool.bytes(c).unwrap().len(), 4096);
+        let s = pool.stats(SizeClass::Kib4);
+        assert_eq!(
+            (s.in_use, s.high_water, s.acquires, s.releases),
+            (2, 2, 3, 1)
+        );
+    }
+
+    #[test]
+    fn spill_to_larger_counts_misses_on_the_way() {
+        let mut mem = Memory::new([1, 0, 0, 1, 0]);
+        let mut pool = mem.pool(1);
+        let a = pool.acquire(SizeClass::Kib1, Spill::ToLarger).unwrap();
+        assert_eq!(a.class(), SizeClass::Kib1);
+        let b = pool.acquire(SizeClass::Kib1, Spill::ToLarger).unwrap();
+        assert_eq!(b.class(), SizeClass::Kib64);
+        assert_eq!(
+            pool.acquire(SizeClass::Kib1, Spill::ToLarger),
+            Err(PoolError::Exhausted)
+        );
+        let misses: Vec<u64> = SizeClass::ALL
+            .iter()
+            .map(|&c| pool.stats(c).misses)
+            .collect();
+        assert_eq!(misses, [2, 2, 2, 1, 1]);
+    }
+
+    #[test]
+    fn acquire_len_table() {
+        // (min_len, spill, expected class or error), each on a fresh pool with one
+        // buffer in the 1 KiB and 64 KiB classes only.
+        let table: &[(usize, Spill, Result<SizeClass, PoolError>)] = &[
+            (0, Spill::Never, Ok(SizeClass::Kib1)),
+            (1024, Spill::Never, Ok(SizeClass::Kib1)),
+            (1025, Spill::Never, Err(PoolError::Exhausted)),
+            (1025, Spill::ToLarger, Ok(SizeClass::Kib64)),
+            (65536, Spill::Never, Ok(SizeClass::Kib64)),
+            (65537, Spill::ToLarger, Err(PoolError::Exhausted)),
+            (
+                MAX_BUFFER_BYTES + 1,
+                Spill::ToLarger,
+                Err(PoolError::TooLarge),
+            ),
+        ];
+        for &(len, spill, expected) in table {
+            let mut mem = Memory::new([1, 0, 0, 1, 0]);
+            let mut pool = mem.pool(1);
+            let got = pool.acquire_len(len, spill).map(BufferHandle::class);
+            assert_eq!(got, expected, "len {len} {spill:?}");
+        }
+    }
+
+    #[test]
+    fn handle_errors_table() {
+        let mut mem = Memory::new(PER_CLASS);
+        let mut other_mem = Memory::new(PER_CLASS);
+        let mut pool = mem.pool(1);
+        let mut other = other_mem.pool(2);
+
+        let released = pool.acquire(SizeClass::Kib1, Spill::Never).unwrap();
+        pool.release(released).unwrap();
+        // Take every 1 KiB slot so `released`'s slot is reused under a new generation.
+        let live: Vec<_> = (0..3)
+            .map(|_| pool.acquire(SizeClass::Kib1, Spill::Never).unwrap())
+            .collect();
+        let foreign = other.acquire(SizeClass::Kib1, Spill::Never).unwrap();
+        let out_of_range = BufferHandle {
+            index: 3,
+            ..live[0]
+        };
+        let wrong_class = BufferHandle {
+            class: SizeClass::Kib256,
+            index: 1,
+            ..live[0]
+        };
+        pool.release(live[1]).unwrap();
+
+        let table: &[(BufferHandle, Result<(), PoolError>)] = &[
+            (live[0], Ok(())),
+            (live[1], Err(PoolError::Released)),
+            (released, Err(PoolError::Stale)),
+            (foreign, Err(PoolError::Foreign)),
+            (out_of_range, Err(PoolError::Foreign)),
+            (wrong_class, Err(PoolError::Foreign)),
+        ];
+        for &(handle, expected) in table {
+            assert_eq!(pool.bytes(handle).map(|_| ()), expected, "{handle:?}");
+            assert_eq!(pool.bytes_mut(handle).map(|_| ()), expected, "{handle:?}");
+            let grown = pool.grow(handle, 2048, 0, Spill::Never);
+            assert_eq!(grown.map(|_| ()), expected, "{handle:?}");
+        }
+        // The only live handle in the table was grown and is now released.
+        assert_eq!(pool.release(live[0]), Err(PoolError::Released));
+        assert_eq!(pool.release(live[2]), Ok(()));
+        assert_eq!(pool.release(live[2]), Err(PoolError::Released));
+        assert_eq!(other.release(foreign), Ok(()));
+    }
+
+    #[test]
+    fn double_release_changes_nothing() {
+        let mut mem = Memory::new(PER_CLASS);
+        let mut pool = mem.pool(1);
+        let a = pool.acquire(SizeClass::Kib16, Spill::Never).unwrap();
+        pool.release(a).unwrap();
+        let before = pool.stats(SizeClass::Kib16);
+        assert_eq!(pool.release(a), Err(PoolError::Released));
+        assert_eq!(pool.stats(SizeClass::Kib16), before);
+        // The free list is intact: both buffers can still be taken, no more.
+        let b = pool.acquire(SizeClass::Kib16, Spill::Never).unwrap();
+        let c = pool.acquire(SizeClass::Kib16, Spill::Never).unwrap();
+        assert_ne!(b.index, c.index);
+        assert!(pool.acquire(SizeClass::Kib16, Spill::Never).is_err());
+    }
+
+    #[test]
+    fn same_id_new_pool_over_same_slots_keeps_old_handles_stale() {
+        let mut mem = Memory::new(PER_CLASS);
+        let old = {
+            let mut pool = mem.pool(1);
+            pool.acquire(SizeClass::Kib1, Spill::Never).unwrap()
+        };
+        let mut pool = mem.pool(1);
+        assert_eq!(pool.bytes(old).map(|_| ()), Err(PoolError::Released));
+        let new = pool.acquire(SizeClass::Kib1, Spill::Never).unwrap();
+        assert_ne!(new, old);
+        assert_eq!(pool.bytes(old).map(|_| ()), Err(PoolError::Stale));
+    }
+
+    #[test]
+    fn grow_keeps_contents() {
+        let mut mem = Memory::new(PER_CLASS);
+        let mut pool = mem.pool(1);
+        let a = pool.acquire(SizeClass::Kib4, Spill::Never).unwrap();
+        for (i, b) in pool.bytes_mut(a).unwrap().iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        let grown = pool.grow(a, 60 * 1024, 4096, Spill::Never).unwrap();
+        assert_eq!(grown.class(), SizeClass::Kib64);
+        let bytes = pool.bytes(grown).unwrap();
+        assert!(bytes[..4096].iter().enumerate().all(|(i, &b)| b == i as u8));
+        assert_eq!(pool.bytes(a).map(|_| ()), Err(PoolError::Released));
+        assert_eq!(pool.stats(SizeClass::Kib4).in_use, 0);
+        assert_eq!(pool.stats(SizeClass::Kib64).in_use, 1);
+    }
+
+    #[test]
+    fn grow_copies_only_used_clamped_to_old_len() {
+        let mut mem = Memory::new(PER_CLASS);
+        let mut pool = mem.pool(1);
+        // Dirty the 4 KiB buffers so we can see what was not copied.
+        let x = pool.acquire(SizeClass::Kib4, Spill::Never).unwrap();
+        pool.bytes_mut(x).unwrap().fill(0xee);
+        let a = pool.acquire(SizeClass::Kib1, Spill::Never).unwrap();
+        pool.bytes_mut(a).unwrap().fill(0x11);
+        pool.release(x).unwrap();
+        let g = pool.grow(a, 2000, 10, Spill::Never).unwrap();
+        let bytes = pool.bytes(g).unwrap();
+        assert!(bytes[..10].iter().all(|&b| b == 0x11));
+        assert!(bytes[10..1024].iter().all(|&b| b == 0xee));
+        // `used` beyond the old length copies the whole old buffer.
+        let h = pool.grow(g, 10_000, usize::MAX, Spill::Never).unwrap();
+        let bytes = pool.bytes(h).unwrap();
+        assert!(bytes[..10].iter().all(|&b| b == 0x11));
+        assert!(bytes[10..1024].iter().all(|&b| b == 0xee));
+    }
+
+    #[test]
+    fn grow_that_fits_is_a_no_op() {
+        let mut mem = Memory::new(PER_CLASS);
+        let mut pool = mem.pool(1);
+        let a = pool.acquire(SizeClass::Kib4, Spill::Never).unwrap();
+        assert_eq!(pool.grow(a, 4096, 0, Spill::Never), Ok(a));
+        assert_eq!(pool.grow(a, 0, 0, Spill::Never), Ok(a));
+        assert_eq!(pool.stats(SizeClass::Kib4).acquires, 1);
+    }
+
+    #[test]
+    fn failed_grow_leaves_old_handle_valid() {
+        let mut mem = Memory::new([1, 1, 0, 1, 0]);
+        let mut pool = mem.pool(1);
+        let a = pool.acquire(SizeClass::Kib1, Spill::Never).unwrap();
+        pool.bytes_mut(a).unwrap()[..3].copy_from_slice(b"abc");
+        let table: &[(usize, Spill, PoolError)] = &[
+            (MAX_BUFFER_BYTES + 1, Spill::ToLarger, PoolError::TooLarge),
+            (5000, Spill::Never, PoolError::Exhausted),
+            (65537, Spill::ToLarger, PoolError::Exhausted),
+        ];
+        for &(len, spill, err) in table {
+            assert_eq!(pool.grow(a, len, 3, spill), Err(err), "len {len}");
+            assert_eq!(&pool.bytes(a).unwrap()[..3], b"abc");
+        }
+        // Spilling reaches the 64 KiB class when 16 KiB has none.
+        let g = pool.grow(a, 5000, 3, Spill::ToLarger).unwrap();
+        assert_eq!(g.class(), SizeClass::Kib64);
+        assert_eq!(&pool.bytes(g).unwrap()[..3], b"abc");
+    }
+
+    #[test]
+    fn error_display_is_distinct() {
+        let all = [
+            PoolError::Foreign,
+            PoolError::Stale,
+            PoolError::Released,
+            PoolError::Exhausted,
+            PoolError::TooLarge,
+        ];
+        let texts: std::collections::BTreeSet<std::string::String> =
+            all.iter().map(std::string::ToString::to_string).collect();
+        assert_eq!(texts.len(), all.len());
+        let _: &dyn core::error::Error = &PoolError::Stale;
+        assert_eq!(std::format!("{}", SizeClass::Kib64), "64 KiB");
+    }
+
+    /// One step of the churn test.
+    #[derive(Clone, Debug)]
+    enum Op {
+        Acquire(usize, bool),
+        Release(usize),
+        Grow(usize, usize),
+        ReleaseStale(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0..MAX_BUFFER_BYTES + 10, any::<bool>()).prop_map(|(l, s)| Op::Acquire(l, s)),
+            any::<usize>().prop_map(Op::Release),
+            (any::<usize>(), 0..MAX_BUFFER_BYTES + 10).prop_map(|(i, l)| Op::Grow(i, l)),
+            any::<usize>().prop_map(Op::ReleaseStale),
+        ]
+    }
+
+    fn config() -> ProptestConfig {
+        ProptestConfig {
+            cases: if cfg!(miri) { 3 } else { 128 },
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    /// The byte each live buffer is filled with: distinct per acquire.
+    fn fill(pool: &mut BufferPool<'_>, handle: BufferHandle, tag: u8) {
+        pool.bytes_mut(handle).unwrap().fill(tag);
+    }
+
+    /// Whether `bytes` hold only `tag`; under Miri a sample (ends and a stride) stands in
+    /// for the whole buffer, which would take minutes to walk byte by byte.
+    fn holds_only(bytes: &[u8], tag: u8) -> bool {
+        if cfg!(miri) {
+            let step = 251;
+            let head = bytes.iter().take(64);
+            let tail = bytes.iter().rev().take(64);
+            let stride = bytes.iter().step_by(step);
+            head.chain(tail).chain(stride).all(|&b| b == tag)
+        } else {
+            bytes.iter().all(|&b| b == tag)
+        }
+    }
+
+    /// Checks the pool against the model: counts, and that every live buffer still holds
+    /// only its own tag (so no two live handles alias).
+    fn check_model(pool: &BufferPool<'_>, live: &[(BufferHandle, u8)], dead: &[BufferHandle]) {
+        for class in SizeClass::ALL {
+            let expected = live.iter().filter(|(h, _)| h.class == class).count();
+            let stats = pool.stats(class);
+            assert_eq!(stats.in_use, expected);
+            assert!(stats.high_water >= stats.in_use);
+            assert!(stats.in_use <= stats.capacity);
+            assert_eq!(stats.acquires - stats.releases, expected as u64);
+        }
+        for &(handle, tag) in live {
+            assert!(holds_only(pool.bytes(handle).unwrap(), tag));
+        }
+        for &handle in dead {
+            assert!(pool.bytes(handle).is_err());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn pool_churn(ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 12 } else { 64 })) {
+            let mut mem = Memory::new(PER_CLASS);
+            let mut pool = mem.pool(9);
+            let mut live: Vec<(BufferHandle, u8)> = Vec::new();
+            let mut dead: Vec<BufferHandle> = Vec::new();
+            let mut next_tag = 1u8;
+            for op in ops {
+                match op {
+                    Op::Acquire(len, spill) => {
+                        let spill = if spill { Spill::ToLarger } else { Spill::Never };
+                        match pool.acquire_len(len, spill) {
+                            Ok(h) => {
+                                prop_assert!(h.capacity() >= len);
+                                fill(&mut pool, h, next_tag);
+                                live.push((h, next_tag));
+                                next_tag = next_tag.wrapping_add(1).max(1);
+                            }
+                            Err(PoolError::TooLarge) => prop_assert!(len > MAX_BUFFER_BYTES),
+                            Err(PoolError::Exhausted) => {
+                                let first = SizeClass::fitting(len).unwrap();
+                                let last = if spill == Spill::Never { first } else { SizeClass::Kib256 };
+                                for c in SizeClass::ALL.into_iter().filter(|&c| c >= first && c <= last) {
+                                    prop_assert_eq!(pool.stats(c).in_use, pool.stats(c).capacity);
+                                }
+                            }
+                            Err(e) => prop_assert!(false, "unexpected {e:?}"),
+                        }
+                    }
+                    Op::Release(i) if !live.is_empty() => {
+                        let (h, _) = live.swap_remove(i % live.len());
+                        prop_assert_eq!(pool.release(h), Ok(()));
+                        dead.push(h);
+                    }
+                    Op::Grow(i, len) if !live.is_empty() => {
+                        let at = i % live.len();
+                        let (h, tag) = live[at];
+                        match pool.grow(h, len, usize::MAX, Spill::Never) {
+                            Ok(g) => {
+                                prop_assert!(g.capacity() >= len);
+                                if g != h {
+                                    prop_assert!(g.class > h.class);
+                                    let old = h.capacity();
+                                    prop_assert!(holds_only(&pool.bytes(g).unwrap()[..old], tag));
+                                    dead.push(h);
+                                }
+                                fill(&mut pool, g, tag);
+                                live[at] = (g, tag);
+                            }
+                            Err(e) => {
+                                prop_assert!(matches!(e, PoolError::Exhausted | PoolError::TooLarge));
+                            }
+                        }
+                    }
+                    Op::ReleaseStale(i) if !dead.is_empty() => {
+                        let h = dead[i % dead.len()];
+                        let e = pool.release(h).unwrap_err();
+                        prop_assert!(matches!(e, PoolError::Stale | PoolError::Released));
+                    }
+                    _ => {}
+                }
+                check_model(&pool, &live, &dead);
+            }
+        }
+    }
+}

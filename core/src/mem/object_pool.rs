@@ -1,1 +1,563 @@
-//! (being written)
+//! A fixed number of `T` slots, stored inline, addressed by generation-checked handles.
+//!
+//! This module owns [`ObjectPool`]: `N` slots inside the struct itself (so a pool can live in
+//! a `static`, a `StaticCell` or on a stack), an O(1) free list, and a generation per slot so a
+//! recycled slot is never taken for its former occupant. It never allocates and never panics
+//! on a bad handle: a handle from another pool, a stale one or a released one is a
+//! [`PoolError`].
+//!
+//! Nothing leaks from one occupant to the next: [`release`](ObjectPool::release) moves the value
+//! out and hands it back, the slot holds no `T` while free, and the next
+//! [`acquire`](ObjectPool::acquire) starts from the value it is given. The connection engine
+//! keeps its connections here and walks them with [`iter_mut`](ObjectPool::iter_mut).
+
+use core::fmt;
+
+pub use super::buffer_pool::PoolError;
+
+/// A slot acquired from an [`ObjectPool`]: the pool's id, the slot index and the slot's
+/// generation at the time of the acquire. `Copy`, 12 bytes, no pointer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ObjectHandle {
+    generation: u32,
+    index: u32,
+    pool: u16,
+}
+
+impl ObjectHandle {
+    /// The slot index, below the pool's capacity: a dense key for side tables such as
+    /// per-connection timers. Two live handles of one pool never share an index.
+    pub const fn index(self) -> usize {
+        self.index as usize
+    }
+
+    /// The id of the pool that made this handle.
+    pub const fn pool(self) -> u16 {
+        self.pool
+    }
+}
+
+/// `N` slots of `T` with O(1) acquire and release and checked handles.
+///
+/// # Invariants a caller can rely on
+///
+/// - A handle stays valid until it is released; afterwards every use is an `Err`, never the
+///   slot's next occupant (up to 2³² reuses of one slot, when the 32-bit generation wraps).
+/// - A free slot holds no `T`; dropping the pool drops the live values.
+/// - Pool ids are chosen by the caller; give each pool its own.
+///
+/// # Examples
+///
+/// ```
+/// use aurora_core::mem::object_pool::{ObjectPool, PoolError};
+///
+/// let mut pool: ObjectPool<u32, 2> = ObjectPool::new(3);
+/// let a = pool.acquire(10).unwrap();
+/// let b = pool.acquire(20).unwrap();
+/// assert_eq!(pool.acquire(30), Err(30)); // full: the value comes back
+///
+/// *pool.get_mut(a)? += 1;
+/// let sum: u32 = pool.iter().map(|(_, v)| *v).sum();
+/// assert_eq!(sum, 31);
+///
+/// assert_eq!(pool.release(b), Ok(20));
+/// assert_eq!(pool.release(b), Err(PoolError::Released));
+/// assert_eq!(pool.len(), 1);
+/// # Ok::<(), PoolError>(())
+/// ```
+pub struct ObjectPool<T, const N: usize> {
+    entries: [Entry<T>; N],
+    /// Head of the free list of released slots.
+    free: Option<u32>,
+    /// Slots `fresh..N` have never been used; they are taken in order once the list is empty.
+    fresh: u32,
+    len: usize,
+    id: u16,
+}
+
+/// One slot: its generation and what it holds.
+struct Entry<T> {
+    generation: u32,
+    state: State<T>,
+}
+
+/// Where a slot is in its life.
+enum State<T> {
+    /// Free; `next` is the following slot on the free list.
+    Vacant { next: Option<u32> },
+    /// Holding a value under the slot's current generation.
+    Occupied(T),
+}
+
+impl<T, const N: usize> ObjectPool<T, N> {
+    /// An empty pool with id `id`. `const`, so a pool can initialise a `static`.
+    ///
+    /// `N` must fit in a `u32`; a larger `N` fails to compile.
+    pub const fn new(id: u16) -> Self {
+        const {
+            assert!(
+                N as u64 <= u32::MAX as u64,
+                "ObjectPool capacity must fit in u32"
+            )
+        };
+        ObjectPool {
+            entries: [const { Entry::VACANT }; N],
+            free: None,
+            fresh: 0,
+            len: 0,
+            id,
+        }
+    }
+
+    /// The id baked into every handle of this pool.
+    pub const fn id(&self) -> u16 {
+        self.id
+    }
+
+    /// How many slots the pool has: `N`.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// How many slots hold a value.
+    pub const fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no slot holds a value.
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether every slot holds a value.
+    pub const fn is_full(&self) -> bool {
+        self.len == N
+    }
+
+    /// Moves `value` into a free slot. O(1).
+    ///
+    /// # Errors
+    ///
+    /// Gives `value` back if every slot is taken.
+    pub fn acquire(&mut self, value: T) -> Result<ObjectHandle, T> {
+        let Some(index) = self.take() else {
+            return Err(value);
+        };
+        Ok(self.occupy(index, value))
+    }
+
+    /// Builds a value with `init` (which sees the handle it will live under) in a free slot.
+    /// `init` is only called when there is room. O(1) plus `init`.
+    pub fn acquire_with(&mut self, init: impl FnOnce(ObjectHandle) -> T) -> Option<ObjectHandle> {
+        let index = self.take()?;
+        let entry = &self.entries[index as usize]; // `take` returns indices below N
+        let handle = ObjectHandle {
+            generation: entry.generation.wrapping_add(1),
+            index,
+            pool: self.id,
+        };
+        let value = init(handle);
+        Some(self.occupy(index, value))
+    }
+
+    /// The value of `handle`.
+    ///
+    /// # Errors
+    ///
+    /// [`PoolError::Foreign`], [`PoolError::Stale`] or [`PoolError::Released`] if `handle`
+    /// is not a live handle of this pool.
+    pub fn get(&self, handle: ObjectHandle) -> Result<&T, PoolError> {
+        let entry = self.entry(handle)?;
+        match &entry.state {
+            State::Occupied(value) => Ok(value),
+            State::Vacant { .. } => Err(PoolError::Released),
+        }
+    }
+
+    /// The value of `handle`, writable.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](ObjectPool::get).
+    pub fn get_mut(&mut self, handle: ObjectHandle) -> Result<&mut T, PoolError> {
+        let index = self.check(handle)?;
+        match &mut self.entries[index].state {
+            // `check` proved `index < N`
+            State::Occupied(value) => Ok(value),
+            State::Vacant { .. } => Err(PoolError::Released),
+        }
+    }
+
+    /// Whether `handle` is a live handle of this pool.
+    pub fn contains(&self, handle: ObjectHandle) -> bool {
+        self.get(handle).is_ok()
+    }
+
+    /// Frees the slot of `handle` and moves its value out. O(1).
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](ObjectPool::get); the pool is unchanged then.
+    pub fn release(&mut self, handle: ObjectHandle) -> Result<T, PoolError> {
+        let index = self.check(handle)?;
+        let entry = &mut self.entries[index]; // `check` proved `index < N`
+        match core::mem::replace(&mut entry.state, State::Vacant { next: self.free }) {
+            State::Occupied(value) => {
+                self.free = Some(handle.index);
+                self.len -= 1; // the slot was occupied, so `len >= 1`
+                Ok(value)
+            }
+            vacant @ State::Vacant { .. } => {
+                entry.state = vacant;
+                Err(PoolError::Released)
+            }
+        }
+    }
+
+    /// The live values with their handles, in slot order.
+    pub fn iter(&self) -> impl Iterator<Item = (ObjectHandle, &T)> + '_ {
+        let pool = self.id;
+        self.entries
+            .iter()
+            .zip(0u32..)
+            .filter_map(move |(entry, index)| match &entry.state {
+                State::Occupied(value) => Some((
+                    ObjectHandle {
+                        generation: entry.generation,
+                        index,
+                        pool,
+                    },
+                    value,
+                )),
+                State::Vacant { .. } => None,
+            })
+    }
+
+    /// The live values with their handles, in slot order, writable.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (ObjectHandle, &mut T)> + '_ {
+        let pool = self.id;
+        self.entries
+            .iter_mut()
+            .zip(0u32..)
+            .filter_map(move |(entry, index)| match &mut entry.state {
+                State::Occupied(value) => Some((
+                    ObjectHandle {
+                        generation: entry.generation,
+                        index,
+                        pool,
+                    },
+                    value,
+                )),
+                State::Vacant { .. } => None,
+            })
+    }
+
+    /// A free slot index (below `N`), unlinked from the free list but not yet occupied.
+    fn take(&mut self) -> Option<u32> {
+        if let Some(index) = self.free {
+            let next = match self.entries.get(index as usize).map(|e| &e.state) {
+                Some(State::Vacant { next }) => *next,
+                // The free list only links vacant slots below N; a corrupted list reads as full.
+                _ => return None,
+            };
+            self.free = next;
+            return Some(index);
+        }
+        if (self.fresh as usize) < N {
+            let index = self.fresh;
+            self.fresh += 1; // below N, which fits in u32
+            return Some(index);
+        }
+        None
+    }
+
+    /// Puts `value` into the slot `index` that `take` returned, under a new generation.
+    fn occupy(&mut self, index: u32, value: T) -> ObjectHandle {
+        let entry = &mut self.entries[index as usize]; // `take` returns indices below N
+        entry.generation = entry.generation.wrapping_add(1);
+        entry.state = State::Occupied(value);
+        self.len += 1; // at most N: each occupied slot is counted once
+        ObjectHandle {
+            generation: entry.generation,
+            index,
+            pool: self.id,
+        }
+    }
+
+    /// The slot of `handle` if it was made by this pool for the slot's current generation.
+    fn check(&self, handle: ObjectHandle) -> Result<usize, PoolError> {
+        self.entry(handle).map(|_| handle.index as usize)
+    }
+
+    fn entry(&self, handle: ObjectHandle) -> Result<&Entry<T>, PoolError> {
+        if handle.pool != self.id {
+            return Err(PoolError::Foreign);
+        }
+        let entry = self
+            .entries
+            .get(handle.index as usize)
+            .ok_or(PoolError::Foreign)?;
+        if entry.generation != handle.generation {
+            return Err(PoolError::Stale);
+        }
+        Ok(entry)
+    }
+}
+
+impl<T, const N: usize> Default for ObjectPool<T, N> {
+    /// An empty pool with id 0.
+    fn default() -> Self {
+        ObjectPool::new(0)
+    }
+}
+
+impl<T, const N: usize> fmt::Debug for ObjectPool<T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectPool")
+            .field("id", &self.id)
+            .field("len", &self.len)
+            .field("capacity", &N)
+            .finish()
+    }
+}
+
+impl<T> Entry<T> {
+    /// A never-used slot.
+    const VACANT: Self = Entry {
+        generation: 0,
+        state: State::Vacant { next: None },
+    };
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use core::cell::Cell;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+    use std::rc::Rc;
+    use std::vec::Vec;
+
+    /// A pool usable in a `const` (and so in a `static`).
+    const EMPTY: ObjectPool<u64, 4> = ObjectPool::new(5);
+
+    #[test]
+    fn const_new_and_sizes() {
+        let pool = EMPTY;
+        assert_eq!((pool.id(), pool.len(), pool.capacity()), (5, 0, 4));
+        assert!(pool.is_empty() && !pool.is_full());
+        assert!(core::mem::size_of::<ObjectHandle>() <= 12);
+        let zero: ObjectPool<u8, 0> = ObjectPool::default();
+        assert!(zero.is_full() && zero.is_empty());
+    }
+
+    #[test]
+    fn acquire_until_full_gives_value_back() {
+        let mut pool: ObjectPool<&str, 2> = ObjectPool::new(1);
+        let a = pool.acquire("a").unwrap();
+        let b = pool.acquire("b").unwrap();
+        assert_ne!(a.index(), b.index());
+        assert!(pool.is_full());
+        assert_eq!(pool.acquire("c"), Err("c"));
+        let mut called = false;
+        assert_eq!(
+            pool.acquire_with(|_| {
+                called = true;
+                "d"
+            }),
+            None
+        );
+        assert!(!called, "init must not run when the pool is full");
+        assert_eq!((pool.get(a), pool.get(b)), (Ok(&"a"), Ok(&"b")));
+    }
+
+    #[test]
+    fn acquire_with_sees_its_own_handle() {
+        let mut pool: ObjectPool<Option<ObjectHandle>, 3> = ObjectPool::new(1);
+        let a = pool.acquire(None).unwrap();
+        pool.release(a).unwrap();
+        let h = pool.acquire_with(Some).unwrap();
+        assert_eq!(pool.get(h), Ok(&Some(h)));
+    }
+
+    #[test]
+    fn handle_errors_table() {
+        let mut pool: ObjectPool<u32, 2> = ObjectPool::new(1);
+        let mut other: ObjectPool<u32, 2> = ObjectPool::new(2);
+        let released = pool.acquire(1).unwrap();
+        pool.release(released).unwrap();
+        let stale = {
+            let h = pool.acquire(2).unwrap();
+            pool.release(h).unwrap();
+            // `h`'s slot is on top of the free list: reacquiring it makes `h` stale.
+            pool.acquire(3).unwrap();
+            h
+        };
+        let live = pool.iter().map(|(h, _)| h).next().unwrap();
+        let foreign = other.acquire(4).unwrap();
+        let out_of_range = ObjectHandle { index: 2, ..live };
+        let never_used = ObjectHandle { index: 1, ..live };
+
+        let table: &[(ObjectHandle, Result<u32, PoolError>)] = &[
+            (live, Ok(3)),
+            (stale, Err(PoolError::Stale)),
+            (foreign, Err(PoolError::Foreign)),
+            (out_of_range, Err(PoolError::Foreign)),
+            (never_used, Err(PoolError::Stale)),
+        ];
+        for &(handle, expected) in table {
+            assert_eq!(pool.get(handle).copied(), expected, "{handle:?}");
+            assert_eq!(pool.get_mut(handle).copied(), expected, "{handle:?}");
+            assert_eq!(pool.contains(handle), expected.is_ok());
+        }
+        // `released` points at the same slot as `stale` (the free list is LIFO).
+        assert_eq!(pool.get(released), Err(PoolError::Stale));
+        assert_eq!(pool.release(live), Ok(3));
+        assert_eq!(pool.release(live), Err(PoolError::Released));
+        assert_eq!(pool.get(live), Err(PoolError::Released));
+        assert_eq!(pool.len(), 0);
+        assert_eq!(other.release(foreign), Ok(4));
+    }
+
+    #[test]
+    fn failed_release_changes_nothing() {
+        let mut pool: ObjectPool<u32, 2> = ObjectPool::new(1);
+        let a = pool.acquire(1).unwrap();
+        pool.release(a).unwrap();
+        assert_eq!(pool.release(a), Err(PoolError::Released));
+        // The free list was not corrupted by the double release: exactly two slots remain.
+        let b = pool.acquire(2).unwrap();
+        let c = pool.acquire(3).unwrap();
+        assert_ne!(b.index(), c.index());
+        assert_eq!(pool.acquire(4), Err(4));
+    }
+
+    #[test]
+    fn iteration_visits_live_slots_in_order() {
+        let mut pool: ObjectPool<u32, 5> = ObjectPool::new(1);
+        let handles: Vec<_> = (0..5).map(|v| pool.acquire(v).unwrap()).collect();
+        pool.release(handles[1]).unwrap();
+        pool.release(handles[3]).unwrap();
+        for (_, v) in pool.iter_mut() {
+            *v *= 10;
+        }
+        let seen: Vec<_> = pool.iter().map(|(h, v)| (h, *v)).collect();
+        assert_eq!(seen, [(handles[0], 0), (handles[2], 20), (handles[4], 40)]);
+    }
+
+    /// Counts drops, to see that values leave with release and with the pool.
+    struct Tracked(Rc<Cell<usize>>);
+
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
+    #[test]
+    fn values_move_out_on_release_and_drop_with_pool() {
+        let drops = Rc::new(Cell::new(0));
+        let mut pool: ObjectPool<Tracked, 3> = ObjectPool::new(1);
+        let a = pool.acquire(Tracked(drops.clone())).ok().unwrap();
+        let _b = pool.acquire(Tracked(drops.clone())).ok().unwrap();
+        let out = pool.release(a).ok().unwrap();
+        assert_eq!(drops.get(), 0);
+        drop(out);
+        assert_eq!(drops.get(), 1);
+        drop(pool);
+        assert_eq!(drops.get(), 2);
+    }
+
+    #[test]
+    fn next_occupant_sees_nothing_of_the_last() {
+        let mut pool: ObjectPool<[u8; 4], 1> = ObjectPool::new(1);
+        let a = pool.acquire(*b"old!").unwrap();
+        assert_eq!(pool.release(a), Ok(*b"old!"));
+        let b = pool.acquire_with(|_| [0; 4]).unwrap();
+        assert_eq!(b.index(), a.index());
+        assert_eq!(pool.get(b), Ok(&[0; 4]));
+    }
+
+    #[test]
+    fn zero_sized_values() {
+        let mut pool: ObjectPool<(), 2> = ObjectPool::new(1);
+        let a = pool.acquire(()).unwrap();
+        assert_eq!(pool.release(a), Ok(()));
+        assert_eq!(pool.release(a), Err(PoolError::Released));
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Acquire(u32),
+        Release(usize),
+        Mutate(usize),
+        UseDead(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            any::<u32>().prop_map(Op::Acquire),
+            any::<usize>().prop_map(Op::Release),
+            any::<usize>().prop_map(Op::Mutate),
+            any::<usize>().prop_map(Op::UseDead),
+        ]
+    }
+
+    fn config() -> ProptestConfig {
+        ProptestConfig {
+            cases: if cfg!(miri) { 4 } else { 256 },
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn object_pool_churn(ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 24 } else { 96 })) {
+            let mut pool: ObjectPool<u32, 4> = ObjectPool::new(7);
+            let mut model: BTreeMap<u32, (ObjectHandle, u32)> = BTreeMap::new();
+            let mut dead: Vec<ObjectHandle> = Vec::new();
+            for op in ops {
+                let keys: Vec<u32> = model.keys().copied().collect();
+                match op {
+                    Op::Acquire(v) => match pool.acquire(v) {
+                        Ok(h) => {
+                            prop_assert!(h.index() < 4);
+                            prop_assert!(model.insert(h.index, (h, v)).is_none(), "index reused while live");
+                        }
+                        Err(back) => {
+                            prop_assert_eq!(back, v);
+                            prop_assert_eq!(model.len(), 4);
+                        }
+                    },
+                    Op::Release(i) if !keys.is_empty() => {
+                        let (h, v) = model.remove(&keys[i % keys.len()]).unwrap();
+                        prop_assert_eq!(pool.release(h), Ok(v));
+                        dead.push(h);
+                    }
+                    Op::Mutate(i) if !keys.is_empty() => {
+                        let entry = model.get_mut(&keys[i % keys.len()]).unwrap();
+                        let value = pool.get_mut(entry.0).unwrap();
+                        *value = value.wrapping_add(1);
+                        entry.1 = entry.1.wrapping_add(1);
+                    }
+                    Op::UseDead(i) if !dead.is_empty() => {
+                        let h = dead[i % dead.len()];
+                        let e = pool.release(h).unwrap_err();
+                        prop_assert!(matches!(e, PoolError::Stale | PoolError::Released));
+                        prop_assert!(pool.get(h).is_err());
+                    }
+                    _ => {}
+                }
+                prop_assert_eq!(pool.len(), model.len());
+                let seen: Vec<_> = pool.iter().map(|(h, v)| (h, *v)).collect();
+                let expected: Vec<_> = model.values().copied().collect();
+                prop_assert_eq!(seen, expected);
+            }
+        }
+    }
+}
