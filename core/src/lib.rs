@@ -29,7 +29,8 @@
 //! ## What this crate must never do
 //!
 //! Allocate (there is no `alloc` crate here), block, call the OS, read a clock, or panic on
-//! bytes a peer sent. Unsafe code lives in exactly one fenced module, the arena's fallback heap.
+//! bytes a peer sent. Unsafe code lives in exactly one fenced module, the arena's private `raw` module
+//! (its bump region and its fallback heap).
 #![no_std]
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

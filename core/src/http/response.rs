@@ -70,16 +70,11 @@ pub const RESERVED_HEADERS: [&str; 5] = [
 
 const CRLF: &[u8] = b"\r\n";
 
-/// The HTTP version of the request being answered. The response line always says `HTTP/1.1`
-/// (a server sends its own version); the request's version decides framing and `Connection`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Version {
-    /// `HTTP/1.0`: no chunked encoding, no interim responses, persistent only if asked.
-    Http10,
-    /// `HTTP/1.1`: persistent unless closed.
-    Http11,
-}
+/// The HTTP version of the request being answered: the request module's own type, re-exported
+/// so a parsed head's version goes straight into an [`EncodeContext`]. The response line always
+/// says `HTTP/1.1` (a server sends its own version); the request's version decides framing and
+/// `Connection`.
+pub use crate::http::request::Version;
 
 /// Whether the connection stays open after a response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
