@@ -24,6 +24,9 @@ use aurora::core::http::{Limits, Status};
 
 const LIMITS: Limits = Limits::DEFAULT;
 
+/// Header fields a handler adds to its response.
+type Fields<'a> = &'a [(&'a str, &'a [u8])];
+
 fn main() -> ExitCode {
     let mut input = Vec::new();
     if let Err(e) = std::io::stdin().read_to_end(&mut input) {
@@ -147,9 +150,9 @@ fn respond(request: &Request<'_>, body: &[u8], date: &Date, out: &mut [u8]) -> u
         date: Some(date),
         server: ServerName::new("aurora").ok(),
     };
-    let text: &[(&str, &[u8])] = &[("Content-Type", b"text/plain")];
-    let allow: &[(&str, &[u8])] = &[("Allow", b"GET, HEAD, POST, PUT, OPTIONS")];
-    let (status, headers, body): (Status, &[(&str, &[u8])], &[u8]) = match request.method() {
+    let text: Fields<'_> = &[("Content-Type", b"text/plain")];
+    let allow: Fields<'_> = &[("Allow", b"GET, HEAD, POST, PUT, OPTIONS")];
+    let (status, headers, body): (Status, Fields<'_>, &[u8]) = match request.method() {
         Method::Get | Method::Head => (Status::OK, text, b"Hello, World!"),
         Method::Post | Method::Put => (Status::OK, text, body),
         Method::Options => (Status::NO_CONTENT, allow, b""),
