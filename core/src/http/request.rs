@@ -89,6 +89,8 @@ use super::target::{self, QueryPairs, Target, TargetForm, TargetLayout};
 /// [`status`](RequestError::status) and close the connection. Errors in the request line and
 /// invalid bytes are reported as soon as they are seen, even before the head is complete.
 pub fn parse(buf: &[u8], limits: &Limits, spans: &mut [HeaderSpan]) -> Result<Parse, RequestError> {
+    // On 32-bit targets MAX_HEAD_BYTES is usize::MAX and the clamp is a no-op.
+    #[allow(clippy::unnecessary_min_or_max)]
     let limit = limits.max_head_bytes.min(MAX_HEAD_BYTES);
     let window = buf.get(..limit).unwrap_or(buf);
     match parse_window(window, limits, spans)? {
