@@ -114,7 +114,7 @@ impl<H> core::fmt::Debug for Env<'_, '_, H> {
 /// let mut conn = Connection::new(&config, &mut tx, &mut spans, now);
 ///
 /// let request = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
-/// let space = conn.read_buf(&mut pool, now).unwrap();
+/// let space = conn.read_buf(&mut pool).unwrap();
 /// space[..request.len()].copy_from_slice(request);
 /// let mut env = Env { pool: &mut pool, handler: &mut handler, date: None };
 /// conn.handle_read(request.len(), now, &mut env);
@@ -264,7 +264,6 @@ impl<'a> Connection<'a> {
     pub fn read_buf<'b>(
         &mut self,
         pool: &'b mut BufferPool<'_>,
-        _now: Instant,
     ) -> Result<&'b mut [u8], ReadError> {
         match self.phase {
             Phase::Closing { .. } | Phase::Closed { .. } => return Err(ReadError::Closed),
@@ -452,8 +451,8 @@ impl<'a> Connection<'a> {
 
     /// Works through the buffered input: every complete request is handled in order.
     fn process<H: Handler>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) {
-        // Bounded: every `Again` consumed at least one byte (a head is never empty), so there
-        // are at most `filled` of them; the extra steps cover the phase changes in between.
+        // Bounded: a request takes at most four steps (head, body, dispatch, next head) and at
+        // least 16 bytes (the shortest head), so `filled + 4` steps see every buffered request.
         let bound = self.filled.saturating_add(4);
         for _ in 0..bound {
             let step = match self.phase {
@@ -634,6 +633,7 @@ impl<'a> Connection<'a> {
             Persistence::Close
         };
         let first = self.tx_start >= self.tx_end;
+        self.compact_tx();
         let outcome = {
             let Ok(buf) = env.pool.bytes(handle) else {
                 return self.fail(Status::INTERNAL_SERVER_ERROR, head.version(), now, env);
@@ -711,7 +711,7 @@ impl<'a> Connection<'a> {
             date,
             server: self.server,
         };
-        let out = self.tx.get_mut(self.tx_end..).unwrap_or_default();
+        let out = self.tx_space();
         if let Ok(encoded) = response::encode_full(&head, b"", &cx, out) {
             self.advance_tx(encoded.len, now);
         }
@@ -719,10 +719,25 @@ impl<'a> Connection<'a> {
 
     /// Appends `bytes` to the output queue, if they fit.
     fn queue(&mut self, bytes: &[u8], now: Instant) {
-        let end = self.tx_end.saturating_add(bytes.len());
-        if let Some(out) = self.tx.get_mut(self.tx_end..end) {
+        if let Some(out) = self.tx_space().get_mut(..bytes.len()) {
             out.copy_from_slice(bytes);
             self.advance_tx(bytes.len(), now);
+        }
+    }
+
+    /// The free output space after the queue, moving the queue to the front first.
+    fn tx_space(&mut self) -> &mut [u8] {
+        self.compact_tx();
+        self.tx.get_mut(self.tx_end..).unwrap_or_default()
+    }
+
+    /// Moves the queued output to the front of `tx`, so the free space is all in one piece.
+    fn compact_tx(&mut self) {
+        if self.tx_start > 0 {
+            let end = self.tx_end.min(self.tx.len());
+            self.tx.copy_within(self.tx_start.min(end)..end, 0);
+            self.tx_end = end.saturating_sub(self.tx_start);
+            self.tx_start = 0;
         }
     }
 

@@ -197,7 +197,7 @@ impl Peer {
             if fed == bytes.len() {
                 return fed;
             }
-            let space = match self.conn.read_buf(&mut self.pool, self.now) {
+            let space = match self.conn.read_buf(&mut self.pool) {
                 Ok(space) => space,
                 Err(ReadError::Paused) => {
                     let before = self.out.len();
