@@ -448,3 +448,47 @@ fn a_response_larger_than_the_output_space_is_500() {
     assert_eq!(responses.len(), 1);
     assert_eq!(responses[0].code, 500);
 }
+
+#[test]
+fn date_and_server_headers_come_from_the_env_and_config() {
+    use aurora_core::conn::{Connection, Env, Responder};
+    use aurora_core::http::Status;
+    use aurora_core::http::date::Date;
+    use aurora_core::http::header::HeaderSpan;
+    use aurora_core::http::request::Request;
+    use aurora_core::time::Instant;
+
+    let mut config = config();
+    config.server_header = Some("aurora");
+    let mut pool = conn_util::pool(1, 0, 0);
+    let mut tx = [0u8; 512];
+    let mut spans = [HeaderSpan::EMPTY; 8];
+    let mut handler = |_: &Request<'_>, _: &[u8], res: &mut Responder<'_>| {
+        res.close();
+        res.send(Status::NOT_FOUND, &[], b"no").unwrap();
+    };
+    let date = Date::from_unix_secs(784_111_777);
+    let now = Instant::ZERO;
+    let mut conn = Connection::new(&config, &mut tx, &mut spans, now);
+    let space = conn.read_buf(&mut pool).unwrap();
+    space[..GET.len()].copy_from_slice(GET);
+    let mut env = Env {
+        pool: &mut pool,
+        handler: &mut handler,
+        date: Some(&date),
+    };
+    conn.handle_read(GET.len(), now, &mut env);
+    let out = conn.poll_transmit().unwrap().to_vec();
+    let resp = &conn_util::parse_responses(&out)[0];
+    assert_eq!(resp.code, 404);
+    assert_eq!(
+        resp.header("date"),
+        Some(&b"Sun, 06 Nov 1994 08:49:37 GMT"[..])
+    );
+    assert_eq!(resp.header("server"), Some(&b"aurora"[..]));
+    assert!(resp.closes(), "the handler asked to close");
+    conn.handle_written(out.len(), now, &mut env);
+    assert_eq!(conn.poll_close(), Some(CloseReason::Done));
+    assert_eq!(conn.poll_close(), None);
+    assert_eq!(pool.stats(SizeClass::Kib4).in_use, 0);
+}

@@ -169,3 +169,63 @@ impl fmt::Display for RespondError {
 }
 
 impl core::error::Error for RespondError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::request::Version;
+
+    fn cx() -> EncodeContext<'static> {
+        EncodeContext {
+            version: Version::Http11,
+            head_request: false,
+            date: None,
+            server: None,
+        }
+    }
+
+    #[test]
+    fn send_once_then_already_sent() {
+        let mut out = [0u8; 128];
+        let mut res = Responder::new(&mut out, cx(), Persistence::KeepAlive, true);
+        assert_eq!(res.send(Status::OK, &[], b"a"), Ok(()));
+        assert_eq!(
+            res.send(Status::OK, &[], b"b"),
+            Err(RespondError::AlreadySent)
+        );
+        assert!(matches!(res.outcome(), Outcome::Sent(e) if e.len > 0));
+    }
+
+    #[test]
+    fn refusals_write_nothing_and_allow_a_retry() {
+        let mut out = [0u8; 64];
+        let mut res = Responder::new(&mut out, cx(), Persistence::KeepAlive, true);
+        assert_eq!(
+            res.send(Status::CONTINUE, &[], b""),
+            Err(RespondError::Interim)
+        );
+        assert_eq!(
+            res.send(Status::OK, &[("Content-Length", b"1")], b""),
+            Err(RespondError::Encode(EncodeError::ReservedHeader))
+        );
+        assert_eq!(res.outcome(), Outcome::Pending);
+        assert_eq!(
+            res.send(Status::OK, &[], &[b'x'; 64]),
+            Err(RespondError::NoSpace)
+        );
+        assert_eq!(res.outcome(), Outcome::NoSpace);
+        assert_eq!(res.send(Status::NO_CONTENT, &[], b""), Ok(()));
+    }
+
+    #[test]
+    fn close_marks_the_response() {
+        let mut out = [0u8; 128];
+        let mut res = Responder::new(&mut out, cx(), Persistence::KeepAlive, false);
+        assert!(!res.closes() && !res.is_first());
+        res.close();
+        assert!(res.closes());
+        assert_eq!(res.space(), 128);
+        res.send(Status::OK, &[], b"").unwrap();
+        assert!(matches!(res.outcome(), Outcome::Sent(e) if e.persistence == Persistence::Close));
+    }
+}
