@@ -157,6 +157,10 @@ fn expect_continue_sends_100_before_the_body() {
     let mut peer = Peer::new(config());
     peer.send(b"PUT /u HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
     assert_eq!(peer.out, b"HTTP/1.1 100 Continue\r\n\r\n");
+    assert_eq!(
+        peer.state(),
+        State::Processing(Processing::AwaitingContinue)
+    );
     peer.send(b"abc");
     let responses = peer.responses();
     assert_eq!(responses.len(), 2);

@@ -229,6 +229,11 @@ impl<'a> Connection<'a> {
             Phase::New { .. } => State::New,
             Phase::Idle { .. } => State::KeepAlive,
             Phase::Head { .. } => State::ReadingHeaders,
+            Phase::Body { head, .. }
+                if head.expects_continue() && self.filled == head.head_len() =>
+            {
+                State::Processing(Processing::AwaitingContinue)
+            }
             Phase::Body {
                 body: Body::Length { .. },
                 ..

@@ -31,6 +31,9 @@ pub enum State {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Processing {
+    /// The request carried `Expect: 100-continue` (its `100 Continue` is queued or sent) and
+    /// none of its body has arrived yet.
+    AwaitingContinue,
     /// Reading a body of known length.
     ContentLength,
     /// Reading and decoding a chunked body.
