@@ -10,6 +10,10 @@
 //! - [`config`]: [`ServerConfig`](config::ServerConfig), the validated schema every backend loads
 //!   into. An invalid configuration is a typed [`ConfigError`](config::ConfigError) and never
 //!   starts a server.
+//! - [`conn`]: the connection engine, one HTTP/1.1 connection as a sans-IO state machine
+//!   ([`Connection`](conn::Connection)) that reads requests into pooled buffers, calls the
+//!   application's [`Handler`](conn::Handler) and queues responses, with keep-alive,
+//!   pipelining, `100 Continue` and deadlines.
 //! - [`http`]: the wire format. [`http::request`] parses a request head zero-copy over the
 //!   caller's buffer and decides its framing strictly (RFC 9112, no request smuggling);
 //!   [`http::chunked`] decodes chunked bodies incrementally; [`http::response`] encodes status
@@ -43,6 +47,7 @@ extern crate std;
 mod fmt;
 
 pub mod config;
+pub mod conn;
 pub mod http;
 pub mod mem;
 pub mod metrics;

@@ -1,0 +1,801 @@
+//! The connection engine: one HTTP/1.1 connection as a sans-IO state machine.
+//!
+//! This module owns the life of one connection: reading request heads and bodies into a pooled
+//! buffer, handing complete requests to a [`Handler`], queueing responses (pipelined ones in
+//! one write), `100 Continue`, keep-alive and the per-connection request limit, error
+//! responses and the header, body, write and idle deadlines. It never touches a socket or a
+//! clock and never allocates: bytes, `now` and the memory come from the backend.
+//!
+//! - [`state`]: the names a backend sees ([`State`], [`CloseReason`], [`Timer`],
+//!   [`ReadError`]).
+//! - [`handler`]: the [`Handler`] trait and the [`Responder`] it answers through.
+
+pub mod handler;
+pub mod state;
+
+use crate::config::{ServerConfig, Timeouts};
+use crate::http::Limits;
+use crate::http::Status;
+use crate::http::chunked::ChunkedDecoder;
+use crate::http::date::Date;
+use crate::http::header::HeaderSpan;
+use crate::http::method::Method;
+use crate::http::request::{self, BodyFraming, Parse, RequestHead, Version};
+use crate::http::response::{
+    self, CONTINUE_100, EncodeContext, Persistence, ResponseHead, ServerName,
+};
+use crate::mem::SIZE_CLASSES;
+use crate::mem::buffer_pool::{BufferHandle, BufferPool, SizeClass, Spill};
+use crate::time::Instant;
+
+pub use handler::{Handler, RespondError, Responder};
+pub use state::{CloseReason, Processing, ReadError, State, Timer};
+
+use handler::Outcome;
+
+/// The largest read buffer a connection grows to (the 64 KiB class). A head or a whole body
+/// (with its head) that does not fit is refused with 431 or 413.
+pub const MAX_READ_BUFFER: usize = SIZE_CLASSES[3];
+
+/// The class a connection's read buffer starts in (4 KiB).
+pub const START_CLASS: SizeClass = SizeClass::Kib4;
+
+/// What a connection borrows from the backend for one call: the buffer pool, the application
+/// and the current `Date` header value (`None` without a wall clock).
+pub struct Env<'e, 'p, H> {
+    /// The pool the read buffer comes from and returns to.
+    pub pool: &'e mut BufferPool<'p>,
+    /// The application.
+    pub handler: &'e mut H,
+    /// The `Date` value for responses.
+    pub date: Option<&'e Date>,
+}
+
+impl<H> core::fmt::Debug for Env<'_, '_, H> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Env")
+            .field("date", &self.date)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One HTTP/1.1 connection, sans-IO.
+///
+/// The connection owns no memory: its output space (`tx`) and header storage (`spans`) are the
+/// caller's slices, and its read buffer is a [`BufferHandle`] taken from the pool when bytes
+/// are about to arrive (4 KiB, growing up to [`MAX_READ_BUFFER`] for a large head or body) and
+/// given back whenever nothing is buffered (idle in keep-alive, closed).
+///
+/// # Call order
+///
+/// A backend drives each connection like this, with `now` read once per loop turn:
+///
+/// 1. On readability: [`read_buf`](Self::read_buf) for the space to read into, read from the
+///    socket into it, then [`handle_read`](Self::handle_read) with the byte count (or
+///    [`handle_eof`](Self::handle_eof) at end-of-stream). Repeat until the socket would block
+///    or `read_buf` returns an error ([`ReadError::Paused`]: write first).
+/// 2. Drain [`poll_transmit`](Self::poll_transmit): write what it returns and report the count
+///    with [`handle_written`](Self::handle_written), until it returns `None` or the socket
+///    would block (then wait for writability).
+/// 3. Check [`poll_close`](Self::poll_close): `Some` means close the socket now.
+/// 4. Arm the timer with [`poll_timeout`](Self::poll_timeout); when it fires call
+///    [`handle_timeout`](Self::handle_timeout), then go to 2.
+///
+/// Every `handle_*` call may queue output, so steps 2 to 4 follow each of them. Spurious calls
+/// (a timeout before its deadline, a zero-byte write) are harmless.
+///
+/// # Examples
+///
+/// ```
+/// use aurora_core::config::ServerConfig;
+/// use aurora_core::conn::{Connection, Env, Responder};
+/// use aurora_core::http::Status;
+/// use aurora_core::http::header::HeaderSpan;
+/// use aurora_core::http::request::Request;
+/// use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
+/// use aurora_core::time::Instant;
+///
+/// let mut bytes = [0u8; 4096];
+/// let mut slots = [Slot::EMPTY; 1];
+/// let mut pool = BufferPool::new(1, [
+///     ClassRegion::empty(),
+///     ClassRegion::new(&mut bytes, &mut slots),
+///     ClassRegion::empty(),
+///     ClassRegion::empty(),
+///     ClassRegion::empty(),
+/// ]);
+/// let mut tx = [0u8; 1024];
+/// let mut spans = [HeaderSpan::EMPTY; 16];
+/// let mut handler = |_: &Request<'_>, _: &[u8], res: &mut Responder<'_>| {
+///     let _ = res.send(Status::OK, &[], b"hi");
+/// };
+/// let config = ServerConfig::DEFAULT;
+/// let now = Instant::ZERO;
+/// let mut conn = Connection::new(&config, &mut tx, &mut spans, now);
+///
+/// let request = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+/// let space = conn.read_buf(&mut pool).unwrap();
+/// space[..request.len()].copy_from_slice(request);
+/// let mut env = Env { pool: &mut pool, handler: &mut handler, date: None };
+/// conn.handle_read(request.len(), now, &mut env);
+///
+/// let out = conn.poll_transmit().unwrap();
+/// assert!(out.starts_with(b"HTTP/1.1 200 OK\r\n") && out.ends_with(b"\r\n\r\nhi"));
+/// let n = out.len();
+/// conn.handle_written(n, now, &mut env);
+/// assert_eq!(conn.poll_transmit(), None);
+/// ```
+#[derive(Debug)]
+pub struct Connection<'a> {
+    limits: Limits,
+    timeouts: Timeouts,
+    max_requests: u32,
+    server: Option<ServerName<'static>>,
+    phase: Phase,
+    rx: Option<BufferHandle>,
+    /// Bytes of the read buffer in use, from its start.
+    filled: usize,
+    tx: &'a mut [u8],
+    /// Queued output is `tx[tx_start..tx_end]`.
+    tx_start: usize,
+    tx_end: usize,
+    /// When the queue last became non-empty or last made progress.
+    write_since: Instant,
+    spans: &'a mut [HeaderSpan],
+    /// Final responses queued so far.
+    served: u32,
+}
+
+/// The read side's position in the request cycle.
+#[derive(Clone, Debug)]
+enum Phase {
+    /// Accepted, nothing received.
+    New { since: Instant },
+    /// Between requests, nothing of the next one buffered.
+    Idle { since: Instant },
+    /// Part of a head is buffered; it began arriving at `started`.
+    Head { started: Instant },
+    /// The head is parsed; its body is being read (last progress at `progress`).
+    Body {
+        head: RequestHead,
+        body: Body,
+        progress: Instant,
+    },
+    /// A complete request waits for the output queue to drain.
+    Ready {
+        head: RequestHead,
+        body_end: usize,
+        consumed: usize,
+    },
+    /// No more requests: close once the output queue is drained.
+    Closing { reason: CloseReason },
+    /// Closed; `reason` until [`Connection::poll_close`] took it.
+    Closed { reason: Option<CloseReason> },
+}
+
+/// How the body being read ends.
+#[derive(Clone, Debug)]
+enum Body {
+    /// The body is `buf[head_len..end]`.
+    Length { end: usize },
+    /// Decoded in place: the body so far is `buf[head_len..head_len + decoded]`.
+    Chunked {
+        decoder: ChunkedDecoder,
+        decoded: usize,
+    },
+}
+
+/// What one pass over the buffered input did.
+enum Step {
+    /// Go on with the next request in the buffer.
+    Again,
+    /// Wait for more input, the queue to drain, or the close.
+    Stop,
+}
+
+impl<'a> Connection<'a> {
+    /// A connection accepted at `now`, with `config`'s limits, timeouts and request limit.
+    /// `tx` is the output space (responses must fit it whole; 4 to 16 KiB suits most) and
+    /// `spans` the header storage (at most `spans.len()` header fields are accepted).
+    pub fn new(
+        config: &ServerConfig,
+        tx: &'a mut [u8],
+        spans: &'a mut [HeaderSpan],
+        now: Instant,
+    ) -> Self {
+        let server = config.server_header.and_then(|s| ServerName::new(s).ok());
+        Self {
+            limits: config.limits,
+            timeouts: config.timeouts,
+            max_requests: config.max_requests_per_connection,
+            server,
+            phase: Phase::New { since: now },
+            rx: None,
+            filled: 0,
+            tx,
+            tx_start: 0,
+            tx_end: 0,
+            write_since: now,
+            spans,
+            served: 0,
+        }
+    }
+
+    /// Where the connection stands.
+    pub fn state(&self) -> State {
+        match self.phase {
+            Phase::Closed { .. } => State::Closed,
+            _ if self.tx_start < self.tx_end => State::WritingResponse,
+            Phase::New { .. } => State::New,
+            Phase::Idle { .. } => State::KeepAlive,
+            Phase::Head { .. } => State::ReadingHeaders,
+            Phase::Body { head, .. }
+                if head.expects_continue() && self.filled == head.head_len() =>
+            {
+                State::Processing(Processing::AwaitingContinue)
+            }
+            Phase::Body {
+                body: Body::Length { .. },
+                ..
+            } => State::Processing(Processing::ContentLength),
+            Phase::Body {
+                body: Body::Chunked { .. },
+                ..
+            } => State::Processing(Processing::Chunked),
+            Phase::Ready { .. } => State::Processing(Processing::Waiting),
+            Phase::Closing { .. } => State::WritingResponse,
+        }
+    }
+
+    /// Final responses queued so far.
+    pub const fn requests_served(&self) -> u32 {
+        self.served
+    }
+
+    /// The read buffer this connection holds, if any.
+    pub const fn read_buffer(&self) -> Option<BufferHandle> {
+        self.rx
+    }
+
+    /// The space to read the next bytes into, taking a buffer from `pool` if the connection
+    /// holds none and growing it (up to [`MAX_READ_BUFFER`]) when a head or body needs more.
+    /// Report what was read with [`handle_read`](Self::handle_read).
+    ///
+    /// # Errors
+    ///
+    /// [`ReadError::Closed`] once the connection reads no more, [`ReadError::Paused`] while a
+    /// complete request waits for the output to drain, [`ReadError::Pool`] when the pool has no
+    /// buffer for it.
+    pub fn read_buf<'b>(
+        &mut self,
+        pool: &'b mut BufferPool<'_>,
+    ) -> Result<&'b mut [u8], ReadError> {
+        match self.phase {
+            Phase::Closing { .. } | Phase::Closed { .. } => return Err(ReadError::Closed),
+            Phase::Ready { .. } => return Err(ReadError::Paused),
+            _ => {}
+        }
+        let handle = match self.rx {
+            Some(handle) => handle,
+            None => {
+                let handle = pool
+                    .acquire(START_CLASS, Spill::ToLarger)
+                    .map_err(ReadError::Pool)?;
+                self.rx = Some(handle);
+                self.filled = 0;
+                handle
+            }
+        };
+        let handle = if self.filled >= handle.capacity() {
+            // Full: the head or chunked body needs the next class. `process` refuses input
+            // that reaches MAX_READ_BUFFER, so a full buffer is always below it here.
+            let want = handle.capacity().saturating_add(1).min(MAX_READ_BUFFER);
+            let grown = pool
+                .grow(handle, want, self.filled, Spill::Never)
+                .map_err(ReadError::Pool)?;
+            self.rx = Some(grown);
+            grown
+        } else {
+            handle
+        };
+        let buf = pool.bytes_mut(handle).map_err(ReadError::Pool)?;
+        match buf.get_mut(self.filled..) {
+            Some(space) if !space.is_empty() => Ok(space),
+            _ => Err(ReadError::Paused),
+        }
+    }
+
+    /// `n` bytes were read into the space [`read_buf`](Self::read_buf) returned. Parses what
+    /// is complete, calls the handler for every complete request in order and queues the
+    /// responses. `n == 0` is a no-op: report end-of-stream with
+    /// [`handle_eof`](Self::handle_eof).
+    pub fn handle_read<H: Handler>(&mut self, n: usize, now: Instant, env: &mut Env<'_, '_, H>) {
+        let Some(handle) = self.rx else {
+            return;
+        };
+        if n == 0 {
+            return;
+        }
+        let room = handle.capacity().saturating_sub(self.filled);
+        self.filled = self.filled.saturating_add(n.min(room));
+        match &mut self.phase {
+            Phase::New { .. } | Phase::Idle { .. } => self.phase = Phase::Head { started: now },
+            Phase::Body { progress, .. } => *progress = now,
+            Phase::Closing { .. } | Phase::Closed { .. } => {
+                // Input after the decision to close is dropped, never parsed.
+                self.filled = 0;
+                return;
+            }
+            Phase::Head { .. } | Phase::Ready { .. } => {}
+        }
+        self.process(now, env);
+    }
+
+    /// The peer closed its sending side. At a request boundary the connection closes quietly
+    /// once queued responses are written; in the middle of a request it drops the request.
+    pub fn handle_eof<H>(&mut self, _now: Instant, env: &mut Env<'_, '_, H>) {
+        let reason = match self.phase {
+            Phase::New { .. } | Phase::Idle { .. } => CloseReason::PeerClosed,
+            Phase::Head { .. } | Phase::Body { .. } | Phase::Ready { .. } => {
+                CloseReason::PeerClosedMidRequest
+            }
+            Phase::Closing { .. } | Phase::Closed { .. } => return,
+        };
+        self.phase = Phase::Closing { reason };
+        self.drop_input(env.pool);
+        self.settle(env.pool);
+    }
+
+    /// The bytes to send next, or `None` when nothing is queued.
+    pub fn poll_transmit(&self) -> Option<&[u8]> {
+        if matches!(self.phase, Phase::Closed { .. }) {
+            return None;
+        }
+        self.tx
+            .get(self.tx_start..self.tx_end)
+            .filter(|queued| !queued.is_empty())
+    }
+
+    /// `n` bytes of what [`poll_transmit`](Self::poll_transmit) returned were sent. Once the
+    /// queue drains, a closing connection closes and a request that waited for space is
+    /// handed to the handler.
+    pub fn handle_written<H: Handler>(&mut self, n: usize, now: Instant, env: &mut Env<'_, '_, H>) {
+        if n == 0 || self.tx_start >= self.tx_end {
+            return;
+        }
+        self.tx_start = self.tx_start.saturating_add(n).min(self.tx_end);
+        self.write_since = now;
+        if self.tx_start < self.tx_end {
+            return;
+        }
+        self.tx_start = 0;
+        self.tx_end = 0;
+        match &mut self.phase {
+            Phase::Idle { since } => *since = now,
+            Phase::Ready { .. } => self.process(now, env),
+            _ => {}
+        }
+        self.settle(env.pool);
+    }
+
+    /// The earliest deadline, or `None` when there is none (closed, or a request waiting for
+    /// the output queue, whose own deadline then runs).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let read = self.read_deadline().map(|(at, _)| at);
+        let write = self.write_deadline();
+        match (read, write) {
+            (Some(r), Some(w)) => Some(r.min(w)),
+            (r, w) => r.or(w),
+        }
+    }
+
+    /// Acts on every deadline at or before `now`: a stalled write closes at once; a head or
+    /// body that took too long gets a `408` with `Connection: close`; an idle connection closes
+    /// quietly. Before the earliest deadline this is a no-op.
+    pub fn handle_timeout<H>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) {
+        if self.write_deadline().is_some_and(|at| at <= now) {
+            self.close(CloseReason::TimedOut(Timer::Write), env.pool);
+            return;
+        }
+        let Some((at, timer)) = self.read_deadline() else {
+            return;
+        };
+        if at > now {
+            return;
+        }
+        match self.phase {
+            Phase::Head { .. } | Phase::Body { .. } => {
+                let version = match self.phase {
+                    Phase::Body { head, .. } => head.version(),
+                    _ => Version::Http11,
+                };
+                self.reject(Status::REQUEST_TIMEOUT, version, env.date, now);
+                self.phase = Phase::Closing {
+                    reason: CloseReason::TimedOut(timer),
+                };
+                self.drop_input(env.pool);
+            }
+            _ => {
+                self.phase = Phase::Closing {
+                    reason: CloseReason::TimedOut(timer),
+                };
+                self.drop_input(env.pool);
+            }
+        }
+        self.settle(env.pool);
+    }
+
+    /// Why the connection closed, once: `Some` the first time it is asked after the
+    /// connection reached [`State::Closed`]. The backend then closes the socket.
+    pub fn poll_close(&mut self) -> Option<CloseReason> {
+        match &mut self.phase {
+            Phase::Closed { reason } => reason.take(),
+            _ => None,
+        }
+    }
+
+    /// The read-side deadline and its timer.
+    fn read_deadline(&self) -> Option<(Instant, Timer)> {
+        let pending = self.tx_start < self.tx_end;
+        match self.phase {
+            Phase::New { since } => Some((since + self.timeouts.header_read, Timer::Header)),
+            Phase::Idle { since } if !pending => {
+                Some((since + self.timeouts.keep_alive_idle, Timer::Idle))
+            }
+            Phase::Head { started } => Some((started + self.timeouts.header_read, Timer::Header)),
+            Phase::Body { progress, .. } => Some((progress + self.timeouts.body_read, Timer::Body)),
+            _ => None,
+        }
+    }
+
+    /// The write deadline while output is queued.
+    fn write_deadline(&self) -> Option<Instant> {
+        let live = !matches!(self.phase, Phase::Closed { .. });
+        (live && self.tx_start < self.tx_end).then(|| self.write_since + self.timeouts.write)
+    }
+
+    /// Works through the buffered input: every complete request is handled in order.
+    fn process<H: Handler>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) {
+        // Bounded: a request takes at most four steps (head, body, dispatch, next head) and at
+        // least 16 bytes (the shortest head), so `filled + 4` steps see every buffered request.
+        let bound = self.filled.saturating_add(4);
+        for _ in 0..bound {
+            let step = match self.phase {
+                Phase::Head { .. } => self.parse_head(now, env),
+                Phase::Body { .. } => self.read_body(now, env),
+                Phase::Ready {
+                    head,
+                    body_end,
+                    consumed,
+                } => self.dispatch(head, body_end, consumed, now, env),
+                Phase::Idle { .. } if self.filled > 0 => {
+                    self.phase = Phase::Head { started: now };
+                    Step::Again
+                }
+                _ => Step::Stop,
+            };
+            if let Step::Stop = step {
+                break;
+            }
+        }
+        if matches!(self.phase, Phase::Idle { .. }) && self.filled == 0 {
+            self.release(env.pool);
+        }
+        self.settle(env.pool);
+    }
+
+    /// Parses the buffered head; on success moves on to its body.
+    fn parse_head<H>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
+        let Some(handle) = self.rx else {
+            return Step::Stop;
+        };
+        let Ok(buf) = env.pool.bytes(handle) else {
+            return self.fail(Status::INTERNAL_SERVER_ERROR, Version::Http11, now, env);
+        };
+        let buf = buf.get(..self.filled).unwrap_or_default();
+        let head = match request::parse(buf, &self.limits, self.spans) {
+            Ok(Parse::Complete(head)) => head,
+            Ok(Parse::Partial) if self.filled >= MAX_READ_BUFFER => {
+                return self.fail(
+                    Status::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    Version::Http11,
+                    now,
+                    env,
+                );
+            }
+            Ok(Parse::Partial) => return Step::Stop,
+            Err(error) => {
+                debug!("request rejected: {}", error.as_str());
+                return self.fail(error.status(), Version::Http11, now, env);
+            }
+        };
+        let head_len = head.head_len();
+        let body = match head.body_framing() {
+            BodyFraming::None => {
+                self.phase = Phase::Ready {
+                    head,
+                    body_end: head_len,
+                    consumed: head_len,
+                };
+                return Step::Again;
+            }
+            BodyFraming::ContentLength(len) => {
+                let end = usize::try_from(len)
+                    .ok()
+                    .and_then(|len| head_len.checked_add(len))
+                    .filter(|&end| end <= MAX_READ_BUFFER);
+                let Some(end) = end else {
+                    return self.fail(Status::PAYLOAD_TOO_LARGE, head.version(), now, env);
+                };
+                if end > handle.capacity() {
+                    match env.pool.grow(handle, end, self.filled, Spill::Never) {
+                        Ok(grown) => self.rx = Some(grown),
+                        Err(_) => {
+                            return self.fail(
+                                Status::SERVICE_UNAVAILABLE,
+                                head.version(),
+                                now,
+                                env,
+                            );
+                        }
+                    }
+                }
+                Body::Length { end }
+            }
+            BodyFraming::Chunked => Body::Chunked {
+                decoder: ChunkedDecoder::from_limits(&self.limits),
+                decoded: 0,
+            },
+        };
+        let awaits_body = !matches!(body, Body::Length { end } if end == head_len);
+        if head.expects_continue() && awaits_body && self.filled == head_len {
+            self.queue(CONTINUE_100, now);
+        }
+        self.phase = Phase::Body {
+            head,
+            body,
+            progress: now,
+        };
+        Step::Again
+    }
+
+    /// Advances the body being read; once complete, the request is ready.
+    fn read_body<H>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
+        let Phase::Body {
+            head,
+            mut body,
+            progress,
+        } = self.phase.clone()
+        else {
+            return Step::Stop;
+        };
+        let head_len = head.head_len();
+        let (body_end, consumed) = match &mut body {
+            Body::Length { end } if self.filled >= *end => (*end, *end),
+            Body::Length { .. } => return Step::Stop,
+            Body::Chunked { decoder, decoded } => {
+                let Some(handle) = self.rx else {
+                    return Step::Stop;
+                };
+                let Ok(buf) = env.pool.bytes_mut(handle) else {
+                    return self.fail(Status::INTERNAL_SERVER_ERROR, head.version(), now, env);
+                };
+                let region = buf.get_mut(head_len..self.filled).unwrap_or_default();
+                match decoder.decode_in_place(region, *decoded) {
+                    Ok(step) => {
+                        *decoded = step.body_end;
+                        self.filled = head_len.saturating_add(step.filled);
+                        if !step.done {
+                            if self.filled >= MAX_READ_BUFFER {
+                                return self.fail(
+                                    Status::PAYLOAD_TOO_LARGE,
+                                    head.version(),
+                                    now,
+                                    env,
+                                );
+                            }
+                            self.phase = Phase::Body {
+                                head,
+                                body,
+                                progress,
+                            };
+                            return Step::Stop;
+                        }
+                        let end = head_len.saturating_add(step.body_end);
+                        (end, end)
+                    }
+                    Err(error) => {
+                        debug!("chunked body rejected: {}", error.as_str());
+                        return self.fail(error.status(), head.version(), now, env);
+                    }
+                }
+            }
+        };
+        self.phase = Phase::Ready {
+            head,
+            body_end,
+            consumed,
+        };
+        Step::Again
+    }
+
+    /// Hands a complete request to the handler and queues its response.
+    fn dispatch<H: Handler>(
+        &mut self,
+        head: RequestHead,
+        body_end: usize,
+        consumed: usize,
+        now: Instant,
+        env: &mut Env<'_, '_, H>,
+    ) -> Step {
+        let Some(handle) = self.rx else {
+            return Step::Stop;
+        };
+        let last = self.served.saturating_add(1) >= self.max_requests;
+        let persistence = if head.keep_alive() && !last {
+            Persistence::KeepAlive
+        } else {
+            Persistence::Close
+        };
+        let first = self.tx_start >= self.tx_end;
+        self.compact_tx();
+        let outcome = {
+            let Ok(buf) = env.pool.bytes(handle) else {
+                return self.fail(Status::INTERNAL_SERVER_ERROR, head.version(), now, env);
+            };
+            let buf = buf.get(..self.filled).unwrap_or_default();
+            let req = head.view(buf, self.spans);
+            let body = buf.get(head.head_len()..body_end).unwrap_or_default();
+            let cx = EncodeContext {
+                version: head.version(),
+                head_request: req.method() == Method::Head,
+                date: env.date,
+                server: self.server,
+            };
+            let out = self.tx.get_mut(self.tx_end..).unwrap_or_default();
+            let mut responder = Responder::new(out, cx, persistence, first);
+            env.handler.handle(&req, body, &mut responder);
+            responder.outcome()
+        };
+        let encoded = match outcome {
+            Outcome::Sent(encoded) => encoded,
+            Outcome::NoSpace if !first => {
+                // Retried once the earlier responses are written.
+                self.phase = Phase::Ready {
+                    head,
+                    body_end,
+                    consumed,
+                };
+                return Step::Stop;
+            }
+            Outcome::NoSpace | Outcome::Pending => {
+                return self.fail(Status::INTERNAL_SERVER_ERROR, head.version(), now, env);
+            }
+        };
+        self.advance_tx(encoded.len, now);
+        self.served = self.served.saturating_add(1);
+        if encoded.persistence == Persistence::Close {
+            self.phase = Phase::Closing {
+                reason: CloseReason::Done,
+            };
+            self.drop_input(env.pool);
+            return Step::Stop;
+        }
+        self.consume(consumed, env.pool);
+        self.phase = Phase::Idle { since: now };
+        Step::Again
+    }
+
+    /// Refuses the request being read: queues `status` with `Connection: close`, drops the
+    /// input (an unread body is never parsed as a request) and closes after the write.
+    fn fail<H>(
+        &mut self,
+        status: Status,
+        version: Version,
+        now: Instant,
+        env: &mut Env<'_, '_, H>,
+    ) -> Step {
+        self.reject(status, version, env.date, now);
+        self.phase = Phase::Closing {
+            reason: CloseReason::Rejected(status),
+        };
+        self.drop_input(env.pool);
+        Step::Stop
+    }
+
+    /// Queues an empty response with `status` and `Connection: close`, if it fits.
+    fn reject(&mut self, status: Status, version: Version, date: Option<&Date>, now: Instant) {
+        let head = ResponseHead {
+            status,
+            headers: &[],
+            persistence: Persistence::Close,
+        };
+        let cx = EncodeContext {
+            version,
+            head_request: false,
+            date,
+            server: self.server,
+        };
+        let out = self.tx_space();
+        if let Ok(encoded) = response::encode_full(&head, b"", &cx, out) {
+            self.advance_tx(encoded.len, now);
+        }
+    }
+
+    /// Appends `bytes` to the output queue, if they fit.
+    fn queue(&mut self, bytes: &[u8], now: Instant) {
+        if let Some(out) = self.tx_space().get_mut(..bytes.len()) {
+            out.copy_from_slice(bytes);
+            self.advance_tx(bytes.len(), now);
+        }
+    }
+
+    /// The free output space after the queue, moving the queue to the front first.
+    fn tx_space(&mut self) -> &mut [u8] {
+        self.compact_tx();
+        self.tx.get_mut(self.tx_end..).unwrap_or_default()
+    }
+
+    /// Moves the queued output to the front of `tx`, so the free space is all in one piece.
+    fn compact_tx(&mut self) {
+        if self.tx_start > 0 {
+            let end = self.tx_end.min(self.tx.len());
+            self.tx.copy_within(self.tx_start.min(end)..end, 0);
+            self.tx_end = end.saturating_sub(self.tx_start);
+            self.tx_start = 0;
+        }
+    }
+
+    /// `len` bytes were written after `tx_end`.
+    fn advance_tx(&mut self, len: usize, now: Instant) {
+        if self.tx_start >= self.tx_end {
+            self.write_since = now;
+        }
+        self.tx_end = self.tx_end.saturating_add(len).min(self.tx.len());
+    }
+
+    /// Drops the first `consumed` bytes of the read buffer, moving the rest to the front.
+    fn consume(&mut self, consumed: usize, pool: &mut BufferPool<'_>) {
+        let consumed = consumed.min(self.filled);
+        if let Some(buf) = self.rx.and_then(|handle| pool.bytes_mut(handle).ok()) {
+            let filled = self.filled.min(buf.len());
+            buf.copy_within(consumed.min(filled)..filled, 0);
+        }
+        self.filled = self.filled.saturating_sub(consumed);
+    }
+
+    /// Forgets all buffered input and gives the buffer back.
+    fn drop_input(&mut self, pool: &mut BufferPool<'_>) {
+        self.filled = 0;
+        self.release(pool);
+    }
+
+    /// Gives the read buffer back to the pool.
+    fn release(&mut self, pool: &mut BufferPool<'_>) {
+        if let Some(handle) = self.rx.take() {
+            if pool.release(handle).is_err() {
+                warn!("read buffer was not live on release");
+            }
+        }
+        self.filled = 0;
+    }
+
+    /// Closes a closing connection whose output has drained.
+    fn settle(&mut self, pool: &mut BufferPool<'_>) {
+        if let Phase::Closing { reason } = self.phase {
+            if self.tx_start >= self.tx_end {
+                self.close(reason, pool);
+            }
+        }
+    }
+
+    /// Closes now, dropping input and output.
+    fn close(&mut self, reason: CloseReason, pool: &mut BufferPool<'_>) {
+        self.release(pool);
+        self.tx_start = 0;
+        self.tx_end = 0;
+        self.phase = Phase::Closed {
+            reason: Some(reason),
+        };
+    }
+}

@@ -1,0 +1,123 @@
+//! The vocabulary a backend sees of one connection: where it stands ([`State`]), which
+//! deadline expired ([`Timer`]), why it closed ([`CloseReason`]) and why it wants no bytes
+//! ([`ReadError`]).
+//!
+//! This module only names things; it holds no logic and never touches memory or time.
+
+use core::fmt;
+
+use crate::http::Status;
+use crate::mem::buffer_pool::PoolError;
+
+/// Where a connection stands, as [`Connection::state`](super::Connection::state) reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum State {
+    /// Accepted; no byte of the first request yet.
+    New,
+    /// Some bytes of a request head are buffered.
+    ReadingHeaders,
+    /// A head is complete; its body is being read or the request waits for the handler.
+    Processing(Processing),
+    /// Responses are queued for [`poll_transmit`](super::Connection::poll_transmit).
+    WritingResponse,
+    /// Between requests with nothing buffered; the read buffer is back in the pool.
+    KeepAlive,
+    /// Done; drop the socket (after the backend's own graceful close).
+    Closed,
+}
+
+/// What a connection in [`State::Processing`] is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Processing {
+    /// The request carried `Expect: 100-continue` (its `100 Continue` is queued or sent) and
+    /// none of its body has arrived yet.
+    AwaitingContinue,
+    /// Reading a body of known length.
+    ContentLength,
+    /// Reading and decoding a chunked body.
+    Chunked,
+    /// The request is complete and waits for earlier responses to drain before the handler
+    /// sees it.
+    Waiting,
+}
+
+/// The connection's deadlines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Timer {
+    /// From the first byte of a head (or from accept, for the first request) to its end.
+    Header,
+    /// Between two reads of body bytes.
+    Body,
+    /// Between two writes of queued bytes.
+    Write,
+    /// Idle between requests.
+    Idle,
+}
+
+/// Why a connection closed; [`poll_close`](super::Connection::poll_close) reports it once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum CloseReason {
+    /// A response said `Connection: close` (by the request's wish, HTTP/1.0, or the request
+    /// limit) and was written.
+    Done,
+    /// The peer closed at a request boundary.
+    PeerClosed,
+    /// The peer closed in the middle of a request.
+    PeerClosedMidRequest,
+    /// The request was refused with this status, which was sent if it fit.
+    Rejected(Status),
+    /// A deadline expired; a `408` went out first when a head or body was being read.
+    TimedOut(Timer),
+}
+
+/// Why [`Connection::read_buf`](super::Connection::read_buf) offers no space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ReadError {
+    /// The connection reads no more: it is closing or closed. Stop reading.
+    Closed,
+    /// A complete request waits for queued responses to drain: send them first
+    /// ([`poll_transmit`](super::Connection::poll_transmit)), then read again.
+    Paused,
+    /// The pool had no buffer to read into or to grow into. Retry later or close.
+    Pool(PoolError),
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloseReason::Done => f.write_str("response asked to close"),
+            CloseReason::PeerClosed => f.write_str("peer closed"),
+            CloseReason::PeerClosedMidRequest => f.write_str("peer closed mid-request"),
+            CloseReason::Rejected(status) => {
+                f.write_str("request rejected with ")?;
+                fmt::Display::fmt(&status.code(), f)
+            }
+            CloseReason::TimedOut(timer) => {
+                f.write_str(match timer {
+                    Timer::Header => "header",
+                    Timer::Body => "body",
+                    Timer::Write => "write",
+                    Timer::Idle => "keep-alive idle",
+                })?;
+                f.write_str(" timeout")
+            }
+        }
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Closed => f.write_str("connection reads no more"),
+            ReadError::Paused => f.write_str("reading paused until responses drain"),
+            ReadError::Pool(error) => fmt::Display::fmt(error, f),
+        }
+    }
+}
+
+impl core::error::Error for ReadError {}

@@ -1,0 +1,498 @@
+//! One connection driven step by step on virtual time, its output checked with httparse.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+
+mod conn_util;
+
+use aurora_core::config::ServerConfig;
+use aurora_core::conn::{CloseReason, Processing, State, Timer};
+use aurora_core::mem::buffer_pool::SizeClass;
+use aurora_core::time::Duration;
+use conn_util::{Mode, Peer, Seen};
+
+const GET: &[u8] = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+
+fn config() -> ServerConfig {
+    ServerConfig::DEFAULT
+}
+
+fn seen(method: &str, path: &str, body: &[u8]) -> Seen {
+    Seen {
+        method: method.into(),
+        path: path.into(),
+        body: body.to_vec(),
+    }
+}
+
+#[test]
+fn simple_get() {
+    let mut peer = Peer::new(config());
+    assert_eq!(peer.state(), State::New);
+    assert_eq!(peer.send(GET), GET.len());
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 1);
+    assert_eq!(responses[0].code, 200);
+    assert_eq!(responses[0].body, b"GET /a ");
+    assert!(!responses[0].closes());
+    assert_eq!(peer.state(), State::KeepAlive);
+    assert_eq!(peer.closed, None);
+    assert_eq!(peer.in_use(), 0, "the read buffer goes back while idle");
+}
+
+#[test]
+fn keep_alive_serves_several_requests() {
+    let mut peer = Peer::new(config());
+    for i in 0..5 {
+        let req = format!("GET /{i} HTTP/1.1\r\nHost: x\r\n\r\n");
+        peer.send(req.as_bytes());
+        peer.advance(Duration::from_secs(1));
+    }
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 5);
+    for (i, resp) in responses.iter().enumerate() {
+        assert_eq!(resp.body, format!("GET /{i} ").into_bytes());
+        assert!(!resp.closes());
+    }
+    assert_eq!(peer.conn.requests_served(), 5);
+    assert_eq!(peer.state(), State::KeepAlive);
+}
+
+#[test]
+fn http10_closes_after_the_response() {
+    let mut peer = Peer::new(config());
+    peer.send(b"GET / HTTP/1.0\r\n\r\n");
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 1);
+    assert!(responses[0].closes());
+    assert_eq!(peer.state(), State::Closed);
+    assert_eq!(peer.closed, Some(CloseReason::Done));
+    assert_eq!(peer.in_use(), 0);
+}
+
+#[test]
+fn http10_keep_alive_stays_open() {
+    let mut peer = Peer::new(config());
+    peer.send(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    peer.send(b"GET / HTTP/1.0\r\n\r\n");
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 2);
+    assert_eq!(responses[0].header("connection"), Some(&b"keep-alive"[..]));
+    assert!(responses[1].closes());
+    assert_eq!(peer.closed, Some(CloseReason::Done));
+}
+
+#[test]
+fn connection_close_request() {
+    let mut peer = Peer::new(config());
+    peer.send(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /never HTTP/1.1\r\n\r\n");
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 1);
+    assert!(responses[0].closes());
+    assert_eq!(peer.app.seen.len(), 1);
+    assert_eq!(peer.closed, Some(CloseReason::Done));
+}
+
+#[test]
+fn pipelined_requests_answered_in_one_write() {
+    let mut peer = Peer::new(config());
+    let three = b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n";
+    peer.send(three);
+    assert_eq!(peer.batches.len(), 1, "one write for three responses");
+    let bodies: Vec<_> = peer.responses().into_iter().map(|r| r.body).collect();
+    assert_eq!(bodies, [&b"GET /1 "[..], b"GET /2 ", b"GET /3 "]);
+    assert_eq!(peer.in_use(), 0);
+}
+
+#[test]
+fn request_split_byte_by_byte() {
+    let mut peer = Peer::new(config());
+    let req = b"POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /q HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_eq!(peer.send_in(req, 1), req.len());
+    assert_eq!(
+        peer.app.seen,
+        [seen("POST", "/p", b"hello"), seen("GET", "/q", b"")]
+    );
+    assert_eq!(peer.responses().len(), 2);
+}
+
+#[test]
+fn content_length_body_reaches_the_handler_whole() {
+    let mut peer = Peer::new(config());
+    peer.send(b"POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello");
+    assert_eq!(peer.state(), State::Processing(Processing::ContentLength));
+    assert!(peer.app.seen.is_empty());
+    peer.send(b" world");
+    assert_eq!(peer.app.seen, [seen("POST", "/p", b"hello world")]);
+    assert_eq!(peer.responses()[0].body, b"POST /p hello world");
+}
+
+#[test]
+fn chunked_body_reaches_the_handler_decoded() {
+    let mut peer = Peer::new(config());
+    peer.send(b"POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel");
+    assert_eq!(peer.state(), State::Processing(Processing::Chunked));
+    peer.send(
+        b"lo\r\n6;ext=1\r\n world\r\n0\r\nTrailer: t\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n",
+    );
+    assert_eq!(
+        peer.app.seen,
+        [
+            seen("POST", "/c", b"hello world"),
+            seen("GET", "/after", b"")
+        ]
+    );
+    assert_eq!(peer.responses().len(), 2);
+    assert_eq!(peer.in_use(), 0);
+}
+
+#[test]
+fn chunked_body_split_byte_by_byte() {
+    let mut peer = Peer::new(config());
+    let req = b"POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
+    peer.send_in(req, 1);
+    assert_eq!(peer.app.seen, [seen("POST", "/c", b"abcde")]);
+}
+
+#[test]
+fn expect_continue_sends_100_before_the_body() {
+    let mut peer = Peer::new(config());
+    peer.send(b"PUT /u HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+    assert_eq!(peer.out, b"HTTP/1.1 100 Continue\r\n\r\n");
+    assert_eq!(
+        peer.state(),
+        State::Processing(Processing::AwaitingContinue)
+    );
+    peer.send(b"abc");
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 2);
+    assert_eq!(responses[0].code, 100);
+    assert_eq!(responses[1].code, 200);
+    assert_eq!(responses[1].body, b"PUT /u abc");
+}
+
+#[test]
+fn expect_continue_not_sent_when_the_body_is_already_here() {
+    let mut peer = Peer::new(config());
+    peer.send(
+        b"PUT /u HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc",
+    );
+    let codes: Vec<_> = peer.responses().iter().map(|r| r.code).collect();
+    assert_eq!(codes, [200]);
+}
+
+#[test]
+fn expect_continue_not_sent_for_413() {
+    let mut config = config();
+    config.limits.max_body_bytes = 10;
+    let mut peer = Peer::new(config);
+    peer.send(b"PUT /u HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n");
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 1);
+    assert_eq!(responses[0].code, 413);
+    assert!(responses[0].closes());
+    assert_eq!(
+        peer.closed,
+        Some(CloseReason::Rejected(
+            aurora_core::http::Status::PAYLOAD_TOO_LARGE
+        ))
+    );
+}
+
+/// Each limit or rule: the request, a tweak of the config, the status, all closing.
+#[test]
+fn errors_answer_with_their_status_and_close() {
+    fn small(config: &mut ServerConfig) {
+        config.limits.max_body_bytes = 8;
+        config.limits.max_target_bytes = 32;
+        config.limits.max_head_bytes = 512;
+        config.limits.max_headers = 4;
+    }
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(40));
+    let big_head = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX: {}\r\n\r\n",
+        "v".repeat(600)
+    );
+    let many = "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n".to_string();
+    let cases: &[(&[u8], u16)] = &[
+        (b"GET / HTTP/1.1\r\n\r\n", 400),
+        (b"GET  / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\nHost: x\r\n\r\n", 400),
+        (b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nExpect: magic\r\n\r\n", 417),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n123456789", 413),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nab", 400),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n123456789\r\n0\r\n\r\n", 413),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
+        (long_target.as_bytes(), 414),
+        (big_head.as_bytes(), 431),
+        (many.as_bytes(), 431),
+    ];
+    for &(input, code) in cases {
+        let mut config = config();
+        small(&mut config);
+        let mut peer = Peer::new(config);
+        peer.send(input);
+        let responses = peer.responses();
+        let shown = String::from_utf8_lossy(input);
+        assert_eq!(responses.len(), 1, "{shown}");
+        assert_eq!(responses[0].code, code, "{shown}");
+        assert!(responses[0].closes(), "{shown}");
+        assert_eq!(peer.state(), State::Closed, "{shown}");
+        assert!(matches!(peer.closed, Some(CloseReason::Rejected(s)) if s.code() == code));
+        assert!(peer.app.seen.is_empty(), "{shown}");
+        assert_eq!(peer.in_use(), 0, "{shown}");
+    }
+}
+
+#[test]
+fn a_rejected_body_is_never_parsed_as_a_request() {
+    let mut config = config();
+    config.limits.max_body_bytes = 4;
+    let mut peer = Peer::new(config);
+    peer.send(
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 30\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n",
+    );
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 1);
+    assert_eq!(responses[0].code, 413);
+    assert!(peer.app.seen.is_empty());
+}
+
+#[test]
+fn max_requests_per_connection() {
+    let mut config = config();
+    config.max_requests_per_connection = 2;
+    let mut peer = Peer::new(config);
+    let three = b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n";
+    peer.send(three);
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 2);
+    assert!(!responses[0].closes());
+    assert!(responses[1].closes());
+    assert_eq!(peer.closed, Some(CloseReason::Done));
+}
+
+#[test]
+fn header_timeout_cannot_be_extended_by_trickling() {
+    let mut peer = Peer::new(config()); // header_read 10 s
+    peer.advance(Duration::from_secs(3));
+    let start = peer.now;
+    let head = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: 0123456789\r\n";
+    let mut sent = 0;
+    while peer.closed.is_none() && sent < head.len() {
+        peer.send(&head[sent..sent + 1]);
+        sent += 1;
+        peer.advance(Duration::from_millis(900));
+    }
+    assert_eq!(peer.closed, Some(CloseReason::TimedOut(Timer::Header)));
+    assert_eq!(
+        peer.now.saturating_duration_since(start),
+        Duration::from_millis(10_800)
+    );
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 1);
+    assert_eq!(responses[0].code, 408);
+    assert!(responses[0].closes());
+    assert_eq!(peer.in_use(), 0);
+}
+
+#[test]
+fn header_timeout_for_a_silent_new_connection_is_quiet() {
+    let mut peer = Peer::new(config());
+    peer.advance(Duration::from_secs(11));
+    assert_eq!(peer.closed, Some(CloseReason::TimedOut(Timer::Header)));
+    assert!(peer.out.is_empty());
+}
+
+#[test]
+fn body_timeout_answers_408() {
+    let mut peer = Peer::new(config()); // body_read 30 s
+    peer.send(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345");
+    peer.advance(Duration::from_secs(20));
+    peer.send(b"678");
+    peer.advance(Duration::from_secs(29));
+    assert_eq!(peer.closed, None, "progress restarts the body deadline");
+    peer.advance(Duration::from_secs(2));
+    assert_eq!(peer.closed, Some(CloseReason::TimedOut(Timer::Body)));
+    assert_eq!(peer.responses()[0].code, 408);
+}
+
+#[test]
+fn keep_alive_idle_timeout_closes_quietly() {
+    let mut peer = Peer::new(config()); // keep_alive_idle 15 s
+    peer.send(GET);
+    let written = peer.out.len();
+    peer.advance(Duration::from_secs(14));
+    assert_eq!(peer.state(), State::KeepAlive);
+    peer.advance(Duration::from_secs(2));
+    assert_eq!(peer.closed, Some(CloseReason::TimedOut(Timer::Idle)));
+    assert_eq!(peer.out.len(), written);
+}
+
+#[test]
+fn write_timeout_closes_without_a_response() {
+    let mut peer = Peer::new(config()); // write 30 s
+    peer.writable = false;
+    peer.send(GET);
+    assert_eq!(peer.state(), State::WritingResponse);
+    assert_eq!(
+        peer.conn.poll_timeout(),
+        Some(peer.now + Duration::from_secs(30))
+    );
+    peer.advance(Duration::from_secs(31));
+    assert_eq!(peer.closed, Some(CloseReason::TimedOut(Timer::Write)));
+    assert_eq!(peer.conn.poll_transmit(), None);
+    assert_eq!(peer.in_use(), 0);
+}
+
+#[test]
+fn partial_writes_deliver_every_byte() {
+    let mut peer = Peer::new(config());
+    peer.write_limit = 7;
+    peer.send(b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+    let bodies: Vec<_> = peer.responses().into_iter().map(|r| r.body).collect();
+    assert_eq!(bodies, [&b"GET /1 "[..], b"GET /2 "]);
+}
+
+#[test]
+fn read_buffer_is_held_only_while_a_request_is_buffered() {
+    let mut peer = Peer::new(config());
+    assert_eq!(peer.in_use(), 0);
+    peer.send(b"GET / HTTP/1.1\r\n");
+    assert_eq!(peer.pool.stats(SizeClass::Kib4).in_use, 1);
+    peer.send(b"Host: x\r\n\r\n");
+    assert_eq!(peer.in_use(), 0);
+    assert_eq!(peer.conn.read_buffer(), None);
+}
+
+#[test]
+fn big_head_grows_the_buffer_4k_to_16k() {
+    let mut peer = Peer::new(config()); // max_head_bytes 8 KiB
+    let head = format!(
+        "GET /big HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "b".repeat(6000)
+    );
+    peer.send(head.as_bytes());
+    assert_eq!(peer.responses()[0].code, 200);
+    assert_eq!(peer.pool.stats(SizeClass::Kib16).acquires, 1);
+    assert_eq!(peer.in_use(), 0);
+}
+
+#[test]
+fn eof_at_a_request_boundary_closes_quietly() {
+    let mut peer = Peer::new(config());
+    peer.send(GET);
+    peer.eof();
+    assert_eq!(peer.closed, Some(CloseReason::PeerClosed));
+    assert_eq!(peer.responses().len(), 1);
+}
+
+#[test]
+fn eof_mid_request_drops_it() {
+    let mut peer = Peer::new(config());
+    peer.send(b"GET / HTTP/1.1\r\nHo");
+    peer.eof();
+    assert_eq!(peer.closed, Some(CloseReason::PeerClosedMidRequest));
+    assert!(peer.out.is_empty());
+    assert_eq!(peer.in_use(), 0);
+}
+
+#[test]
+fn head_request_gets_no_body() {
+    let mut peer = Peer::new(config());
+    peer.send(b"HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n");
+    let text = String::from_utf8(peer.out.clone()).unwrap();
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"));
+    assert!(text.contains("Content-Length: 8\r\n"));
+    assert!(text.ends_with("\r\n\r\n"));
+}
+
+#[test]
+fn a_handler_that_does_not_answer_earns_500_and_close() {
+    let mut peer = Peer::new(config());
+    peer.app.mode = Mode::Silent;
+    peer.send(GET);
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 1);
+    assert_eq!(responses[0].code, 500);
+    assert!(responses[0].closes());
+}
+
+#[test]
+fn a_pipelined_response_that_does_not_fit_waits_for_the_queue() {
+    let mut peer = Peer::with_tx(config(), 300);
+    peer.app.mode = Mode::Sized(150);
+    peer.writable = false;
+    peer.send(b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(peer.state(), State::WritingResponse);
+    assert_eq!(peer.app.seen.len(), 1);
+    peer.writable = true;
+    peer.drive();
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 2);
+    assert!(
+        responses
+            .iter()
+            .all(|r| r.code == 200 && r.body.len() == 150)
+    );
+    assert_eq!(peer.app.seen.len(), 2);
+    assert_eq!(
+        peer.app.calls, 3,
+        "the second request was handed over again"
+    );
+    assert_eq!(peer.state(), State::KeepAlive);
+}
+
+#[test]
+fn a_response_larger_than_the_output_space_is_500() {
+    let mut peer = Peer::with_tx(config(), 300);
+    peer.app.mode = Mode::Sized(400);
+    peer.send(GET);
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 1);
+    assert_eq!(responses[0].code, 500);
+}
+
+#[test]
+fn date_and_server_headers_come_from_the_env_and_config() {
+    use aurora_core::conn::{Connection, Env, Responder};
+    use aurora_core::http::Status;
+    use aurora_core::http::date::Date;
+    use aurora_core::http::header::HeaderSpan;
+    use aurora_core::http::request::Request;
+    use aurora_core::time::Instant;
+
+    let mut config = config();
+    config.server_header = Some("aurora");
+    let mut pool = conn_util::pool(1, 0, 0);
+    let mut tx = [0u8; 512];
+    let mut spans = [HeaderSpan::EMPTY; 8];
+    let mut handler = |_: &Request<'_>, _: &[u8], res: &mut Responder<'_>| {
+        res.close();
+        res.send(Status::NOT_FOUND, &[], b"no").unwrap();
+    };
+    let date = Date::from_unix_secs(784_111_777);
+    let now = Instant::ZERO;
+    let mut conn = Connection::new(&config, &mut tx, &mut spans, now);
+    let space = conn.read_buf(&mut pool).unwrap();
+    space[..GET.len()].copy_from_slice(GET);
+    let mut env = Env {
+        pool: &mut pool,
+        handler: &mut handler,
+        date: Some(&date),
+    };
+    conn.handle_read(GET.len(), now, &mut env);
+    let out = conn.poll_transmit().unwrap().to_vec();
+    let resp = &conn_util::parse_responses(&out)[0];
+    assert_eq!(resp.code, 404);
+    assert_eq!(
+        resp.header("date"),
+        Some(&b"Sun, 06 Nov 1994 08:49:37 GMT"[..])
+    );
+    assert_eq!(resp.header("server"), Some(&b"aurora"[..]));
+    assert!(resp.closes(), "the handler asked to close");
+    conn.handle_written(out.len(), now, &mut env);
+    assert_eq!(conn.poll_close(), Some(CloseReason::Done));
+    assert_eq!(conn.poll_close(), None);
+    assert_eq!(pool.stats(SizeClass::Kib4).in_use, 0);
+}

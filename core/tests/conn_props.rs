@@ -1,0 +1,142 @@
+//! Properties of the connection engine under random input: the output does not depend on how
+//! reads and writes are split, and any sequence of reads, writes, clock jumps and end-of-stream
+//! never panics, never livelocks, and always ends closed with every buffer back in the pool.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+
+mod conn_util;
+
+use aurora_core::config::ServerConfig;
+use aurora_core::conn::{CloseReason, State, Timer};
+use aurora_core::time::Duration;
+use conn_util::Peer;
+use proptest::prelude::*;
+
+/// Requests a client might pipeline, each complete.
+const REQUESTS: [&[u8]; 6] = [
+    b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+    b"POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;e=1\r\nabc\r\n1\r\nd\r\n0\r\nT: v\r\n\r\n",
+    b"\r\nGET /d?q=1 HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n",
+    b"PUT /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok",
+    b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+];
+
+/// Pieces of input for the random sequences: valid requests, fragments and garbage.
+const PIECES: [&[u8]; 10] = [
+    REQUESTS[0],
+    REQUESTS[1],
+    REQUESTS[2],
+    REQUESTS[4],
+    b"GET / HTTP/1.0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999\r\n\r\n",
+    b"GET / HTTP/1.1\r\nHo",
+    b"5\r\nab",
+    b"\x00\xff garbage \r\n\r\n",
+    b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+];
+
+fn stream(picks: &[usize]) -> Vec<u8> {
+    picks
+        .iter()
+        .flat_map(|&i| REQUESTS[i].iter().copied())
+        .collect()
+}
+
+/// Feeds `input` in reads of the given sizes (cycled), writing at most `write_limit` a time.
+fn run(input: &[u8], reads: &[usize], write_limit: usize) -> Peer {
+    let mut peer = Peer::new(ServerConfig::DEFAULT);
+    peer.write_limit = write_limit;
+    let mut fed = 0;
+    for &size in reads.iter().cycle().take(input.len() + 1) {
+        if fed == input.len() {
+            break;
+        }
+        let end = (fed + size).min(input.len());
+        fed += peer.send(&input[fed..end]);
+        peer.advance(Duration::from_millis(1));
+    }
+    assert_eq!(fed, input.len());
+    peer
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Send(usize, usize),
+    Advance(u64),
+    Writable(bool),
+    WriteLimit(usize),
+    Eof,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (0..PIECES.len(), 1usize..80).prop_map(|(piece, chunk)| Op::Send(piece, chunk)),
+        3 => (0u64..40_000).prop_map(Op::Advance),
+        1 => any::<bool>().prop_map(Op::Writable),
+        1 => (1usize..300).prop_map(Op::WriteLimit),
+        1 => Just(Op::Eof),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn output_does_not_depend_on_splitting(
+        picks in prop::collection::vec(0..REQUESTS.len(), 1..8),
+        reads in prop::collection::vec(1usize..50, 1..10),
+        write_limit in 1usize..200,
+    ) {
+        let input = stream(&picks);
+        let whole = run(&input, &[input.len()], usize::MAX);
+        let split = run(&input, &reads, write_limit);
+        // `100 Continue` depends on whether the body came with the head; the rest may not.
+        let finals = |peer: &Peer| {
+            peer.responses().into_iter().filter(|r| r.code != 100).collect::<Vec<_>>()
+        };
+        prop_assert_eq!(finals(&split), finals(&whole));
+        prop_assert_eq!(&split.app.seen, &whole.app.seen);
+        prop_assert_eq!(whole.app.seen.len(), picks.len());
+        prop_assert!(finals(&whole).iter().all(|r| r.code == 200));
+        prop_assert_eq!(finals(&whole).len(), picks.len());
+        prop_assert_eq!(split.state(), State::KeepAlive);
+        prop_assert_eq!(split.in_use(), 0);
+    }
+
+    #[test]
+    fn any_sequence_ends_closed_with_buffers_returned(ops in prop::collection::vec(op(), 0..40)) {
+        let mut peer = Peer::new(ServerConfig::DEFAULT);
+        for op in ops {
+            match op {
+                Op::Send(piece, chunk) => {
+                    peer.send_in(PIECES[piece], chunk);
+                }
+                Op::Advance(ms) => peer.advance(Duration::from_millis(ms)),
+                Op::Writable(on) => {
+                    peer.writable = on;
+                    peer.drive();
+                }
+                Op::WriteLimit(limit) => peer.write_limit = limit,
+                Op::Eof => peer.eof(),
+            }
+            if peer.closed.is_some() {
+                prop_assert_eq!(peer.state(), State::Closed);
+                prop_assert_eq!(peer.in_use(), 0);
+                prop_assert!(peer.conn.poll_transmit().is_none());
+                prop_assert!(peer.conn.poll_timeout().is_none());
+            } else {
+                prop_assert!(peer.in_use() <= 1);
+            }
+        }
+        // Every live state has a deadline, so time alone ends the connection.
+        for _ in 0..4 {
+            peer.advance(Duration::from_secs(60));
+        }
+        prop_assert!(peer.closed.is_some(), "still open in {:?}", peer.state());
+        prop_assert_eq!(peer.in_use(), 0);
+        // Whatever was written parses as responses, unless a stalled write was cut off.
+        if peer.closed != Some(CloseReason::TimedOut(Timer::Write)) {
+            let _ = peer.responses();
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! A virtual-time driver for one [`Connection`]: a peer that feeds bytes, drains output with an
+//! optional per-write limit, fires deadlines on a virtual clock, and parses every response with
+//! httparse as an independent oracle. Every drive loop has a step bound to catch livelock.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use aurora_core::config::ServerConfig;
+use aurora_core::conn::{CloseReason, Connection, Env, ReadError, Responder, State};
+use aurora_core::http::Status;
+use aurora_core::http::header::HeaderSpan;
+use aurora_core::http::request::Request;
+use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, SizeClass, Slot};
+use aurora_core::time::{Duration, Instant};
+
+/// Most steps one drive may take before it is called a livelock.
+pub const MAX_STEPS: usize = 10_000;
+
+/// What the handler saw of one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub body: Vec<u8>,
+}
+
+/// A handler that answers `200` with `<METHOD> <path> <body>` (or per `mode`).
+#[derive(Default)]
+pub struct App {
+    pub seen: Vec<Seen>,
+    pub mode: Mode,
+    pub calls: usize,
+}
+
+/// How [`App`] answers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// `200` with `<METHOD> <path> <body>`.
+    #[default]
+    Echo,
+    /// Sends nothing.
+    Silent,
+    /// `200` with a body of this many `x`.
+    Sized(usize),
+}
+
+impl aurora_core::conn::Handler for App {
+    fn handle(&mut self, req: &Request<'_>, body: &[u8], res: &mut Responder<'_>) {
+        self.calls += 1;
+        let method = req.method().as_str().to_string();
+        let path = req.path().to_string();
+        let answer = match self.mode {
+            Mode::Echo => {
+                let mut text = format!("{method} {path} ").into_bytes();
+                text.extend_from_slice(body);
+                text
+            }
+            Mode::Silent => {
+                self.seen.push(Seen {
+                    method,
+                    path,
+                    body: body.to_vec(),
+                });
+                return;
+            }
+            Mode::Sized(n) => vec![b'x'; n],
+        };
+        if res
+            .send(Status::OK, &[("Content-Type", b"text/plain")], &answer)
+            .is_ok()
+        {
+            self.seen.push(Seen {
+                method,
+                path,
+                body: body.to_vec(),
+            });
+        }
+    }
+}
+
+/// One response as httparse read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resp {
+    pub code: u16,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    }
+
+    pub fn closes(&self) -> bool {
+        self.header("connection") == Some(b"close")
+    }
+}
+
+/// Parses back-to-back responses (`HEAD` answers must not be in `out`).
+pub fn parse_responses(mut out: &[u8]) -> Vec<Resp> {
+    let mut all = Vec::new();
+    while !out.is_empty() {
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut resp = httparse::Response::new(&mut headers);
+        let len = match resp.parse(out).expect("httparse accepts the response") {
+            httparse::Status::Complete(len) => len,
+            httparse::Status::Partial => {
+                panic!("partial response: {:?}", String::from_utf8_lossy(out))
+            }
+        };
+        let code = resp.code.unwrap();
+        let headers: Vec<(String, Vec<u8>)> = resp
+            .headers
+            .iter()
+            .map(|h| (h.name.to_string(), h.value.to_vec()))
+            .collect();
+        let body_len: usize = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .map(|(_, v)| std::str::from_utf8(v).unwrap().parse().unwrap())
+            .unwrap_or(0);
+        let body = out[len..len + body_len].to_vec();
+        out = &out[len + body_len..];
+        all.push(Resp {
+            code,
+            headers,
+            body,
+        });
+    }
+    all
+}
+
+/// A pool over leaked memory: `n4` buffers of 4 KiB, `n16` of 16 KiB and `n64` of 64 KiB.
+pub fn pool(n4: usize, n16: usize, n64: usize) -> BufferPool<'static> {
+    fn region(class: usize, n: usize) -> ClassRegion<'static> {
+        let bytes = Box::leak(vec![0u8; class * n].into_boxed_slice());
+        let slots = Box::leak(vec![Slot::EMPTY; n].into_boxed_slice());
+        ClassRegion::new(bytes, slots)
+    }
+    BufferPool::new(
+        1,
+        [
+            ClassRegion::empty(),
+            region(4096, n4),
+            region(16384, n16),
+            region(65536, n64),
+            ClassRegion::empty(),
+        ],
+    )
+}
+
+/// The server side of one connection plus its clock, pool and handler.
+pub struct Peer {
+    pub conn: Connection<'static>,
+    pub pool: BufferPool<'static>,
+    pub app: App,
+    pub now: Instant,
+    /// Every byte the server sent.
+    pub out: Vec<u8>,
+    /// The size of each `poll_transmit` batch as first offered.
+    pub batches: Vec<usize>,
+    /// Most bytes accepted per write (`usize::MAX`: all).
+    pub write_limit: usize,
+    /// Whether the socket accepts writes.
+    pub writable: bool,
+    pub closed: Option<CloseReason>,
+}
+
+impl Peer {
+    pub fn new(config: ServerConfig) -> Self {
+        Self::with_tx(config, 16 * 1024)
+    }
+
+    pub fn with_tx(config: ServerConfig, tx_len: usize) -> Self {
+        let tx = Box::leak(vec![0u8; tx_len].into_boxed_slice());
+        let spans = Box::leak(vec![HeaderSpan::EMPTY; 64].into_boxed_slice());
+        let now = Instant::from_millis(1_000);
+        Self {
+            conn: Connection::new(&config, tx, spans, now),
+            pool: pool(4, 2, 2),
+            app: App::default(),
+            now,
+            out: Vec::new(),
+            batches: Vec::new(),
+            write_limit: usize::MAX,
+            writable: true,
+            closed: None,
+        }
+    }
+
+    /// Feeds `bytes` in reads of at most `chunk` bytes, draining output after each read.
+    /// Returns how many bytes the connection took.
+    pub fn send_in(&mut self, bytes: &[u8], chunk: usize) -> usize {
+        let mut fed = 0;
+        for _ in 0..MAX_STEPS {
+            if fed == bytes.len() {
+                return fed;
+            }
+            let space = match self.conn.read_buf(&mut self.pool) {
+                Ok(space) => space,
+                Err(ReadError::Paused) => {
+                    let before = self.out.len();
+                    self.drive();
+                    if self.out.len() == before {
+                        return fed;
+                    }
+                    continue;
+                }
+                Err(_) => return fed,
+            };
+            let n = space.len().min(chunk).min(bytes.len() - fed);
+            space[..n].copy_from_slice(&bytes[fed..fed + n]);
+            let mut env = Env {
+                pool: &mut self.pool,
+                handler: &mut self.app,
+                date: None,
+            };
+            self.conn.handle_read(n, self.now, &mut env);
+            fed += n;
+            self.drive();
+        }
+        panic!("livelock while sending");
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) -> usize {
+        self.send_in(bytes, usize::MAX)
+    }
+
+    pub fn eof(&mut self) {
+        let mut env = Env {
+            pool: &mut self.pool,
+            handler: &mut self.app,
+            date: None,
+        };
+        self.conn.handle_eof(self.now, &mut env);
+        self.drive();
+    }
+
+    /// Drains output while writable and collects the close.
+    pub fn drive(&mut self) {
+        for _ in 0..MAX_STEPS {
+            if let Some(reason) = self.conn.poll_close() {
+                assert!(self.closed.is_none(), "poll_close reported twice");
+                self.closed = Some(reason);
+            }
+            if !self.writable {
+                return;
+            }
+            let Some(bytes) = self.conn.poll_transmit() else {
+                return;
+            };
+            assert!(!bytes.is_empty(), "empty transmit");
+            self.batches.push(bytes.len());
+            let n = bytes.len().min(self.write_limit);
+            self.out.extend_from_slice(&bytes[..n]);
+            let mut env = Env {
+                pool: &mut self.pool,
+                handler: &mut self.app,
+                date: None,
+            };
+            self.conn.handle_written(n, self.now, &mut env);
+        }
+        panic!("livelock while draining");
+    }
+
+    /// Moves the clock to `now + by`, firing every deadline on the way in order.
+    pub fn advance(&mut self, by: Duration) {
+        let target = self.now + by;
+        for _ in 0..MAX_STEPS {
+            match self.conn.poll_timeout() {
+                Some(at) if at <= target => {
+                    self.now = self.now.max(at);
+                    let mut env = Env {
+                        pool: &mut self.pool,
+                        handler: &mut self.app,
+                        date: None,
+                    };
+                    self.conn.handle_timeout(self.now, &mut env);
+                    self.drive();
+                }
+                _ => {
+                    self.now = target;
+                    return;
+                }
+            }
+        }
+        panic!("livelock while advancing time");
+    }
+
+    pub fn responses(&self) -> Vec<Resp> {
+        parse_responses(&self.out)
+    }
+
+    pub fn state(&self) -> State {
+        self.conn.state()
+    }
+
+    pub fn in_use(&self) -> usize {
+        SizeClass::ALL
+            .iter()
+            .map(|&class| self.pool.stats(class).in_use)
+            .sum()
+    }
+}
