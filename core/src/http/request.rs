@@ -571,8 +571,9 @@ fn parse_window(
         Step::More(stage) => return Ok(Step::More(stage)),
     };
     let method = Method::parse(line.method.slice(w)).map_err(|_| RequestError::InvalidMethod)?;
-    let target = Target::parse(line.target.slice(w)).map_err(|_| RequestError::InvalidTarget)?;
-    if !target.form().is_allowed_for(&method) {
+    let target_layout =
+        target::parse_layout(line.target.slice(w)).map_err(|_| RequestError::InvalidTarget)?;
+    if !target_layout.form().is_allowed_for(&method) {
         return Err(RequestError::TargetFormMismatch);
     }
     let capacity = limits.max_headers.min(spans.len());
@@ -586,7 +587,7 @@ fn parse_window(
         head_len: offset(head_len)?,
         method: line.method,
         target: line.target,
-        target_layout: target.layout(),
+        target_layout,
         version: line.version,
         header_count: offset(count)?,
         host: fields.host,
@@ -632,18 +633,15 @@ fn request_line(w: &[u8], max_target: usize) -> Result<Step<RequestLine>, Reques
     let method = span(method_start, i - 1)?;
 
     let target_start = i;
-    loop {
-        let Some(&b) = w.get(i) else {
-            return Ok(Step::More(Stage::Target));
-        };
-        if !target::is_target_byte(b) {
-            break;
-        }
-        // `i` indexes `w`, so it is at least `target_start` and the subtraction holds.
-        if i - target_start >= max_target {
-            return Err(RequestError::TargetTooLong);
-        }
-        i += 1;
+    // Look at one byte past the longest allowed target, so the scan is bounded and a target
+    // that keeps going is 414 as soon as it passes the limit.
+    let rest = w.get(target_start..).unwrap_or(&[]);
+    let scan = rest.get(..max_target.saturating_add(1)).unwrap_or(rest);
+    match scan.iter().position(|&b| !target::is_target_byte(b)) {
+        Some(len) if len <= max_target => i += len,
+        Some(_) => return Err(RequestError::TargetTooLong),
+        None if scan.len() > max_target => return Err(RequestError::TargetTooLong),
+        None => return Ok(Step::More(Stage::Target)),
     }
     match w.get(i) {
         Some(b' ') if i > target_start => i += 1,
@@ -653,6 +651,13 @@ fn request_line(w: &[u8], max_target: usize) -> Result<Step<RequestLine>, Reques
     let target = span(target_start, i - 1)?;
 
     let version_start = i;
+    // The two versions served, checked whole; anything else takes the byte-wise scan below,
+    // which names the error.
+    match w.get(i..i + 10) {
+        Some(b"HTTP/1.1\r\n") => return done(method, target, Version::Http11, i + 10),
+        Some(b"HTTP/1.0\r\n") => return done(method, target, Version::Http10, i + 10),
+        _ => {}
+    }
     loop {
         match w.get(i) {
             None => return Ok(Step::More(Stage::Head)),
@@ -674,11 +679,22 @@ fn request_line(w: &[u8], max_target: usize) -> Result<Step<RequestLine>, Reques
         _ => return Err(RequestError::BareLf),
     }
     let version = version(version_bytes)?;
+    done(method, target, version, i + 2)
+}
+
+/// A complete request line, ending just before `end`.
+#[inline]
+fn done(
+    method: Span,
+    target: Span,
+    version: Version,
+    end: usize,
+) -> Result<Step<RequestLine>, RequestError> {
     Ok(Step::Done(RequestLine {
         method,
         target,
         version,
-        end: i + 2,
+        end,
     }))
 }
 
@@ -730,23 +746,25 @@ fn header_block(
         let block = w.get(block_start..).unwrap_or(&[]);
         match httparse::parse_headers(block, &mut scratch[..batch]) {
             Ok(httparse::Status::Complete((len, parsed))) => {
-                for field in parsed {
-                    record(w, field, spans, &mut count)?;
-                }
                 let end = block_start.saturating_add(len);
                 // The blank line must be CRLF, not a bare LF.
                 if end < 2 || w.get(end - 2..end) != Some(b"\r\n".as_slice()) {
                     return Err(RequestError::BareLf);
+                }
+                if !parsed.is_empty() {
+                    // The last field line ends where the blank line starts.
+                    record_batch(w, parsed, end - 2, spans, &mut count)?;
                 }
                 return Ok(Step::Done((end, count)));
             }
             Ok(httparse::Status::Partial) => return Ok(Step::More(Stage::Head)),
             Err(httparse::Error::TooManyHeaders) if batch > 0 => {
                 // httparse filled every slot of the batch before it met one more field; the
-                // next batch starts at that field.
-                for field in &scratch[..batch] {
-                    pos = record(w, field, spans, &mut count)?;
-                }
+                // next batch starts at that field, after the last one's line.
+                let last = &scratch[batch - 1]; // `batch` > 0 and at most `scratch.len()`.
+                let value_end = start_of(w, last.value)?.saturating_add(last.value.len());
+                pos = line_end_after(w, value_end)?;
+                record_batch(w, &scratch[..batch], pos, spans, &mut count)?;
             }
             Err(httparse::Error::TooManyHeaders) => return Err(RequestError::TooManyHeaders),
             Err(other) => return Err(classify(block, other)),
@@ -754,35 +772,62 @@ fn header_block(
     }
 }
 
-/// Stores one parsed field in `spans[*count]` and returns the offset past its line.
-fn record(
+/// Stores the spans of `fields`, which httparse parsed from consecutive lines of `w`, the
+/// last of which ends at `end` (just past its LF), and checks that every line ends in CRLF.
+///
+/// httparse guarantees that each field line ends in LF and that every CR it accepted is
+/// followed by LF, so the byte before a line's LF is CR exactly when the line ends in CRLF;
+/// a line ends where the next field's name starts.
+#[inline]
+fn record_batch(
     w: &[u8],
-    field: &httparse::Header<'_>,
+    fields: &[httparse::Header<'_>],
+    end: usize,
     spans: &mut [HeaderSpan],
     count: &mut usize,
-) -> Result<usize, RequestError> {
-    let name_start = start_of(w, field.name.as_bytes())?;
-    let value_start = start_of(w, field.value)?;
-    // Both slices lie inside `w` (checked by `start_of`), so the sums cannot overflow.
-    let name_end = name_start + field.name.len();
-    let value_end = value_start + field.value.len();
-    // httparse trimmed trailing whitespace; the line must then end in CRLF.
+) -> Result<(), RequestError> {
+    let mut line_start: Option<usize> = None;
+    for field in fields {
+        let name_start = start_of(w, field.name.as_bytes())?;
+        if line_start.is_some() {
+            check_crlf_before(w, name_start)?;
+        }
+        line_start = Some(name_start);
+        let value_start = start_of(w, field.value)?;
+        // Both slices lie inside `w` (checked by `start_of`), so the sums cannot overflow.
+        let name_end = name_start + field.name.len();
+        let value_end = value_start + field.value.len();
+        let slot = spans.get_mut(*count).ok_or(RequestError::TooManyHeaders)?;
+        *slot = HeaderSpan {
+            name: span(name_start, name_end)?,
+            value: span(value_start, value_end)?,
+        };
+        *count += 1;
+    }
+    check_crlf_before(w, end)
+}
+
+/// Checks that the line ending just before `line_end` (an offset just past an LF) is CRLF.
+#[inline]
+fn check_crlf_before(w: &[u8], line_end: usize) -> Result<(), RequestError> {
+    match line_end.checked_sub(2).and_then(|cr| w.get(cr)) {
+        Some(b'\r') => Ok(()),
+        _ => Err(RequestError::BareLf),
+    }
+}
+
+/// The offset just past the line ending that follows a field value ending at `value_end`:
+/// httparse trimmed trailing whitespace, and the line must then end in CRLF.
+fn line_end_after(w: &[u8], value_end: usize) -> Result<usize, RequestError> {
     let mut i = value_end;
     while matches!(w.get(i), Some(b' ' | b'\t')) {
         i += 1;
     }
-    let line_end = match (w.get(i), w.get(i + 1)) {
-        (Some(b'\r'), Some(b'\n')) => i + 2,
-        (Some(b'\n'), _) => return Err(RequestError::BareLf),
-        _ => return Err(RequestError::InvalidHeaderValue),
-    };
-    let slot = spans.get_mut(*count).ok_or(RequestError::TooManyHeaders)?;
-    *slot = HeaderSpan {
-        name: span(name_start, name_end)?,
-        value: span(value_start, value_end)?,
-    };
-    *count += 1;
-    Ok(line_end)
+    match (w.get(i), w.get(i + 1)) {
+        (Some(b'\r'), Some(b'\n')) => Ok(i + 2),
+        (Some(b'\n'), _) => Err(RequestError::BareLf),
+        _ => Err(RequestError::InvalidHeaderValue),
+    }
 }
 
 /// The offset of `part` within `w`, when `part` is a sub-slice of it.
@@ -898,6 +943,11 @@ fn fields(
     let mut expect_other = false;
 
     for field in spans {
+        // Only five names matter; their lengths differ, so most fields are passed over on
+        // their length alone, before their bytes are read.
+        if !matches!(field.name.len(), 4 | 6 | 10 | 14 | 17) {
+            continue;
+        }
         let name = field.name.slice(w);
         let value = field.value.slice(w);
         match name.len() {
@@ -1096,6 +1146,68 @@ mod tests {
         assert_eq!(version(b"HTTP/"), Err(RequestError::InvalidVersion));
         assert_eq!(version(b"HTTP/1.1.1"), Err(RequestError::InvalidVersion));
         assert_eq!(version(b"HTTPS/1.1"), Err(RequestError::InvalidVersion));
+    }
+
+    /// Line endings are checked where one field's line meets the next, at the blank line and
+    /// across the boundary between httparse batches.
+    #[test]
+    fn crlf_checked_at_every_line_end() {
+        use std::string::String;
+
+        let head = |fields: usize, bare_lf_at: Option<usize>| {
+            let mut s = String::from("GET / HTTP/1.1\r\nHost: a\r\n");
+            for n in 0..fields {
+                s.push_str("X-F: v \t");
+                s.push_str(if bare_lf_at == Some(n) { "\n" } else { "\r\n" });
+            }
+            s.push_str("\r\n");
+            s
+        };
+        let mut spans = [HeaderSpan::EMPTY; 64];
+        for fields in [0, BATCH - 2, BATCH - 1, BATCH, BATCH + 1, 2 * BATCH] {
+            let ok = head(fields, None);
+            let got = parse(ok.as_bytes(), &Limits::DEFAULT, &mut spans);
+            assert!(matches!(got, Ok(Parse::Complete(_))), "{fields} fields");
+            for at in 0..fields {
+                let bad = head(fields, Some(at));
+                let got = parse(bad.as_bytes(), &Limits::DEFAULT, &mut spans);
+                assert_eq!(
+                    got,
+                    Err(RequestError::BareLf),
+                    "{fields} fields, bare LF at {at}"
+                );
+            }
+        }
+    }
+
+    /// The target scan stops one byte past the limit: a target of exactly the limit is
+    /// served, one byte more is 414, complete or not.
+    #[test]
+    fn target_limit_boundary() {
+        use std::string::String;
+
+        let limits = Limits {
+            max_target_bytes: 8,
+            ..Limits::DEFAULT
+        };
+        let mut spans = [HeaderSpan::EMPTY; 4];
+        let run = |target: &str, rest: &str, spans: &mut [HeaderSpan]| {
+            let mut s = String::from("GET ");
+            s.push_str(target);
+            s.push_str(rest);
+            parse(s.as_bytes(), &limits, spans).map(|p| matches!(p, Parse::Complete(_)))
+        };
+        let rest = " HTTP/1.1\r\nHost: a\r\n\r\n";
+        assert_eq!(run("/1234567", rest, &mut spans), Ok(true));
+        assert_eq!(
+            run("/12345678", rest, &mut spans),
+            Err(RequestError::TargetTooLong)
+        );
+        assert_eq!(run("/1234567", "", &mut spans), Ok(false));
+        assert_eq!(
+            run("/12345678", "", &mut spans),
+            Err(RequestError::TargetTooLong)
+        );
     }
 
     #[test]

@@ -83,7 +83,7 @@ impl<'a> Target<'a> {
     ///
     /// A [`TargetError`] naming the first rule `raw` breaks.
     pub fn parse(raw: &'a [u8]) -> Result<Self, TargetError> {
-        let layout = layout(raw)?;
+        let layout = parse_layout(raw)?;
         // Every byte was checked against the RFC 3986 classes, which are ASCII.
         let raw = core::str::from_utf8(raw).map_err(|_| TargetError::InvalidByte)?;
         Ok(Self { raw, layout })
@@ -333,9 +333,10 @@ pub fn validate_host(value: &[u8]) -> Result<(), TargetError> {
 const UNRESERVED: u8 = 1;
 const SUB_DELIM: u8 = 2;
 const COLON_AT: u8 = 4;
-const SLASH_QUESTION: u8 = 8;
+const SLASH: u8 = 8;
 const PERCENT: u8 = 16;
 const BRACKET: u8 = 32;
+const QUESTION: u8 = 64;
 
 const PCHAR: u8 = UNRESERVED | SUB_DELIM | COLON_AT;
 const REG_NAME: u8 = UNRESERVED | SUB_DELIM;
@@ -351,7 +352,8 @@ static CLASS: [u8; 256] = {
                 SUB_DELIM
             }
             b':' | b'@' => COLON_AT,
-            b'/' | b'?' => SLASH_QUESTION,
+            b'/' => SLASH,
+            b'?' => QUESTION,
             b'%' => PERCENT,
             b'[' | b']' => BRACKET,
             _ => 0,
@@ -372,7 +374,14 @@ enum PortRule {
     Optional,
 }
 
-fn layout(raw: &[u8]) -> Result<TargetLayout, TargetError> {
+/// The layout [`Target::parse`] would find, without the text view: for the request parser,
+/// which keeps only offsets.
+///
+/// # Errors
+///
+/// As [`Target::parse`].
+#[inline]
+pub(crate) fn parse_layout(raw: &[u8]) -> Result<TargetLayout, TargetError> {
     let len = u32::try_from(raw.len()).map_err(|_| TargetError::InvalidByte)?;
     match raw {
         [] => Err(TargetError::Empty),
@@ -448,47 +457,80 @@ fn absolute(raw: &[u8], colon: usize, len: u32) -> Result<TargetLayout, TargetEr
 }
 
 /// Validates `raw[start..end]` as `path-abempty [ "?" query ]` and returns the path and query
-/// spans.
+/// spans, in one pass over the path (it ends at the first `?`) and one over the query.
 fn path_and_query(raw: &[u8], start: u32, end: u32) -> Result<(Span, Option<Span>), TargetError> {
     let bytes = raw.get(start as usize..end as usize).unwrap_or(&[]);
-    let question = bytes.iter().position(|&b| b == b'?');
-    let path_len = question.unwrap_or(bytes.len());
-    let (path, query) = bytes.split_at(path_len);
-    check_component(path, PCHAR | SLASH_QUESTION)?;
+    let path_len = scan_component(bytes, PCHAR | SLASH)?;
     // `path_len` <= bytes.len() <= u32::MAX, checked by the caller.
     let path_end = start + path_len as u32;
     let path_span = Span::new(start, path_end);
-    if question.is_none() {
+    if path_len == bytes.len() {
         return Ok((path_span, None));
     }
-    let query = query.get(1..).unwrap_or(&[]);
-    check_component(query, PCHAR | SLASH_QUESTION)?;
+    // `path_len` indexes the `?` in `bytes`, so `+ 1` is at most its length.
+    let query = bytes.get(path_len + 1..).unwrap_or(&[]);
+    let query_len = scan_component(query, PCHAR | SLASH | QUESTION)?;
+    debug_assert_eq!(query_len, query.len());
     Ok((path_span, Some(Span::new(path_end + 1, end))))
 }
 
 /// Checks that every byte of `bytes` is in the classes `allowed` or starts a valid `%XX`
-/// escape. (A path never holds `?`: the caller splits the query off first.)
-fn check_component(bytes: &[u8], allowed: u8) -> Result<(), TargetError> {
+/// escape, stopping at the first `?` when `allowed` lacks [`QUESTION`]. Returns where it
+/// stopped: the `?` or the end.
+#[inline]
+fn scan_component(bytes: &[u8], allowed: u8) -> Result<usize, TargetError> {
     let mut i = 0usize;
     while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hex = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_hexdigit);
-            if !(hex(i + 1) && hex(i + 2)) {
-                return Err(TargetError::InvalidPercentEncoding);
-            }
-            i += 3;
+        if class(b) & allowed != 0 {
+            i += 1;
             continue;
         }
-        if class(b) & allowed == 0 {
-            return Err(TargetError::InvalidByte);
+        match b {
+            b'%' => {
+                let hex = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_hexdigit);
+                if !(hex(i + 1) && hex(i + 2)) {
+                    return Err(TargetError::InvalidPercentEncoding);
+                }
+                i += 3;
+            }
+            b'?' => return Ok(i),
+            _ => return Err(TargetError::InvalidByte),
         }
-        i += 1;
+    }
+    Ok(bytes.len())
+}
+
+/// Checks that every byte of `bytes` is in the classes `allowed` or starts a valid `%XX`
+/// escape.
+fn check_component(bytes: &[u8], allowed: u8) -> Result<(), TargetError> {
+    // A `?` outside `allowed` stops the scan early; it is a bad byte like any other.
+    if scan_component(bytes, allowed)? < bytes.len() {
+        return Err(TargetError::InvalidByte);
     }
     Ok(())
 }
 
 /// Validates `host [ ":" port ]` (no userinfo).
+#[inline]
 fn authority(bytes: &[u8], port: PortRule) -> Result<(), TargetError> {
+    // The common case in one pass: a reg-name of plain bytes, then an optional `:port`. Such
+    // input holds no `@`, `[` or `%`, so the full check below would accept it as well.
+    let host_len = bytes
+        .iter()
+        .position(|&b| class(b) & REG_NAME == 0)
+        .unwrap_or(bytes.len());
+    if host_len > 0 {
+        match (bytes.get(host_len..).unwrap_or(&[]), port) {
+            ([], PortRule::Optional) => return Ok(()),
+            ([b':', digits @ ..], _) if check_port(digits).is_ok() => return Ok(()),
+            _ => {}
+        }
+    }
+    authority_slow(bytes, port)
+}
+
+/// [`authority`] for everything its fast path does not settle, naming the first problem.
+fn authority_slow(bytes: &[u8], port: PortRule) -> Result<(), TargetError> {
     if bytes.contains(&b'@') {
         return Err(TargetError::UserInfo);
     }
