@@ -556,20 +556,7 @@ fn in_place_start_beyond_buffer_is_clamped() {
 
 #[test]
 fn every_error_has_a_distinct_label_and_display() {
-    use ChunkedError::*;
-    let all = [
-        MissingSize,
-        SizeTooLong,
-        InvalidSize,
-        InvalidExtension,
-        ExtensionTooLong,
-        LineEnding,
-        DataNotTerminated,
-        BodyTooLarge,
-        InvalidTrailer,
-        TrailersTooLarge,
-        TooManyTrailers,
-    ];
+    let all = ChunkedError::ALL;
     for (i, a) in all.iter().enumerate() {
         assert!(a.as_str().starts_with("chunk_"));
         assert!(!a.to_string().is_empty());

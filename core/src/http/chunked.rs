@@ -548,6 +548,21 @@ impl State {
 }
 
 impl ChunkedError {
+    /// Every variant, in declaration order: for metrics that count errors by kind.
+    pub const ALL: [ChunkedError; 11] = [
+        Self::MissingSize,
+        Self::SizeTooLong,
+        Self::InvalidSize,
+        Self::InvalidExtension,
+        Self::ExtensionTooLong,
+        Self::LineEnding,
+        Self::DataNotTerminated,
+        Self::BodyTooLarge,
+        Self::InvalidTrailer,
+        Self::TrailersTooLarge,
+        Self::TooManyTrailers,
+    ];
+
     /// The status a server answers with: 413 for the body limit, 431 for the trailer limits,
     /// 400 for everything else.
     pub const fn status(self) -> Status {
