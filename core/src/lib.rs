@@ -51,4 +51,5 @@ pub mod conn;
 pub mod http;
 pub mod mem;
 pub mod metrics;
+pub mod server;
 pub mod time;
