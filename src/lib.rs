@@ -2,9 +2,11 @@
 //!
 //! An HTTP/1.1 server runtime whose core is `no_std` and allocation-free. This facade crate is
 //! what applications depend on: it re-exports [`aurora_core`] (parser, encoder, pools, arenas,
-//! timers, metrics, configuration) as [`core`], and the backend of the platform it is built for
-//! once that backend exists.
+//! timers, metrics, configuration) as [`core`], and the backend of the platform it is built for:
+//! [`linux`] (`aurora-linux`, epoll) on Linux.
 #![no_std]
 #![forbid(unsafe_code)]
 
 pub use aurora_core as core;
+#[cfg(target_os = "linux")]
+pub use aurora_linux as linux;
