@@ -36,7 +36,8 @@ use core::fmt;
 
 use crate::config::{OverloadPolicy, ServerConfig};
 use crate::conn::{
-    CloseReason, ConnEvent, Connection, Env, Handler, Observer, ReadError, RejectCause, Timer,
+    CloseReason, ConnEvent, Connection, Env, Handler, Observer, ReadError, RejectCause,
+    START_CLASS, Timer,
 };
 use crate::http::Status;
 use crate::http::chunked::ChunkedError;
@@ -72,6 +73,10 @@ const STARVED_RETRY: Duration = Duration::from_millis(10);
 /// Reads on one connection before the driver moves on to others (it comes back to this one
 /// in the same turn, after every other event).
 const READ_BUDGET: usize = 16;
+
+/// Bytes of the scratch a connection without a read buffer reads into first (no more than
+/// the smallest buffer a connection starts with).
+const SCRATCH: usize = 1024;
 
 /// Slots of the timer wheel: with a 10 ms tick, one rotation is 2.56 s.
 const WHEEL_SLOTS: usize = 256;
@@ -123,6 +128,8 @@ pub struct Server<'m, S: Socket, H: Handler, const SLOTS: usize> {
     handler: H,
     metrics: &'m WorkerMetrics<PARSE_ERROR_KINDS>,
     date: Option<DateCache>,
+    /// Where a connection without a read buffer reads first.
+    scratch: [u8; SCRATCH],
     limit: Limit,
     admission: Admission,
     /// Some connection needs service without an event: at once, or after a pool retry delay.
@@ -184,6 +191,15 @@ enum Flush {
     Blocked,
 }
 
+/// What [`read_first`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum First {
+    /// Bytes went to the connection: read on.
+    Read,
+    /// Reading is over for now; `Slot::input` says why.
+    Stop,
+}
+
 /// A socket call failed: the connection is aborted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Broken;
@@ -222,6 +238,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             handler,
             metrics,
             date: None,
+            scratch: [0; SCRATCH],
             limit: Limit::new(config, workers, SLOTS),
             admission: Admission::Open,
             wake: None,
@@ -277,7 +294,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             let Some(handle) = self.handle(index) else {
                 continue;
             };
-            let flushed = self.with_slot(handle, now, |slot, env| {
+            let flushed = self.with_slot(handle, now, |slot, env, _| {
                 slot.conn.shutdown(now, env);
                 flush(slot, env, now).map(|_| ())
             });
@@ -331,7 +348,9 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         readiness: Readiness,
         now: Instant,
     ) {
-        let done = self.with_slot(handle, now, |slot, env| drive(slot, env, readiness, now));
+        let done = self.with_slot(handle, now, |slot, env, scratch| {
+            drive(slot, env, scratch, readiness, now)
+        });
         if let Some(done) = done {
             self.settle(reactor, handle, done, now);
         }
@@ -462,13 +481,13 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
     /// Fires every timer due at `now`.
     fn expire<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
         while let Some((_, handle)) = self.timers.poll_expired(now) {
-            let done = self.with_slot(handle, now, |slot, env| {
+            let done = self.with_slot(handle, now, |slot, env, scratch| {
                 slot.timer = None;
                 slot.conn.handle_timeout(now, env);
                 if slot.input == Input::Starved {
                     slot.input = Input::Pending;
                 }
-                drive(slot, env, Readiness::default(), now)
+                drive(slot, env, scratch, Readiness::default(), now)
             });
             if let Some(done) = done {
                 self.settle(reactor, handle, done, now);
@@ -568,7 +587,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         &mut self,
         handle: ObjectHandle,
         now: Instant,
-        f: impl FnOnce(&mut Slot<S>, &mut Env<'_, '_, H>) -> T,
+        f: impl FnOnce(&mut Slot<S>, &mut Env<'_, '_, H>, &mut [u8; SCRATCH]) -> T,
     ) -> Option<T> {
         let slot = self.slots.get_mut(handle).ok()?;
         let mut meter = Meter {
@@ -582,7 +601,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             spans: &mut *self.spans,
             observer: &mut meter,
         };
-        Some(f(slot, &mut env))
+        Some(f(slot, &mut env, &mut self.scratch))
     }
 }
 
@@ -637,6 +656,7 @@ impl Observer for Meter<'_> {
 fn drive<S: Socket, H: Handler>(
     slot: &mut Slot<S>,
     env: &mut Env<'_, '_, H>,
+    scratch: &mut [u8; SCRATCH],
     readiness: Readiness,
     now: Instant,
 ) -> Result<(), Broken> {
@@ -648,7 +668,7 @@ fn drive<S: Socket, H: Handler>(
         slot.input = Input::Pending;
     }
     if slot.input == Input::Pending {
-        read(slot, env, now)?;
+        read(slot, env, scratch, now)?;
     }
     let flushed = flush(slot, env, now)?;
     if slot.input == Input::Paused && matches!(flushed, Flush::Drained { .. }) {
@@ -662,9 +682,16 @@ fn drive<S: Socket, H: Handler>(
 fn read<S: Socket, H: Handler>(
     slot: &mut Slot<S>,
     env: &mut Env<'_, '_, H>,
+    scratch: &mut [u8; SCRATCH],
     now: Instant,
 ) -> Result<(), Broken> {
     for _ in 0..READ_BUDGET {
+        if slot.conn.read_buffer().is_none() {
+            match read_first(slot, env, scratch, now)? {
+                First::Read => continue,
+                First::Stop => return Ok(()),
+            }
+        }
         let buf = match slot.conn.read_buf(env.pool) {
             Ok(buf) => buf,
             Err(ReadError::Closed) => {
@@ -707,6 +734,67 @@ fn read<S: Socket, H: Handler>(
     }
     slot.input = Input::Pending;
     Ok(())
+}
+
+/// Reads a connection that holds no read buffer (idle, or just accepted) through the worker's
+/// scratch, so that a read that would block takes no buffer from the pool: the connection gets
+/// one only once bytes have arrived. Bytes are read only when the pool can serve the
+/// connection's first buffer, so they always have a place to go.
+fn read_first<S: Socket, H: Handler>(
+    slot: &mut Slot<S>,
+    env: &mut Env<'_, '_, H>,
+    scratch: &mut [u8; SCRATCH],
+    now: Instant,
+) -> Result<First, Broken> {
+    let available = SizeClass::ALL
+        .iter()
+        .filter(|class| class.index() >= START_CLASS.index())
+        .any(|&class| {
+            let stats = env.pool.stats(class);
+            stats.in_use < stats.capacity
+        });
+    if !available {
+        slot.input = Input::Starved;
+        return Ok(First::Stop);
+    }
+    let n = match slot.socket.read(scratch) {
+        Ok(0) => {
+            slot.conn.handle_eof(now, env);
+            slot.input = Input::Done;
+            return Ok(First::Stop);
+        }
+        Ok(n) => n.min(SCRATCH),
+        Err(SocketError::WouldBlock) => {
+            slot.input = Input::Waiting;
+            return Ok(First::Stop);
+        }
+        Err(SocketError::Io(kind)) => {
+            debug!("read failed: {:?}", kind);
+            return Err(Broken);
+        }
+    };
+    let bytes = scratch.get(..n).unwrap_or_default();
+    let n = match slot.conn.read_buf(env.pool) {
+        Ok(buf) => {
+            // A fresh buffer holds at least 4 KiB, more than the scratch: nothing is cut off.
+            buf.iter_mut().zip(bytes).for_each(|(dst, src)| *dst = *src);
+            n.min(buf.len())
+        }
+        Err(ReadError::Closed) => {
+            // Input after the decision to close is dropped, never parsed.
+            slot.input = Input::Done;
+            return Ok(First::Stop);
+        }
+        Err(ReadError::Paused | ReadError::Pool(_)) => {
+            // Ruled out above (no request waits without a read buffer, and the pool had
+            // room); the bytes are lost, and the connection's deadline ends it.
+            warn!("read bytes had no buffer to go to");
+            slot.input = Input::Waiting;
+            return Ok(First::Stop);
+        }
+    };
+    slot.conn.handle_read(n, now, env);
+    Ok(First::Read)
 }
 
 /// Writes what the connection has queued until it is drained or the socket would block.
