@@ -484,9 +484,6 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             let done = self.with_slot(handle, now, |slot, env, scratch| {
                 slot.timer = None;
                 slot.conn.handle_timeout(now, env);
-                if slot.input == Input::Starved {
-                    slot.input = Input::Pending;
-                }
                 drive(slot, env, scratch, Readiness::default(), now)
             });
             if let Some(done) = done {
@@ -660,14 +657,14 @@ fn drive<S: Socket, H: Handler>(
     readiness: Readiness,
     now: Instant,
 ) -> Result<(), Broken> {
-    if readiness.readable && matches!(slot.input, Input::Waiting | Input::Starved) {
+    if readiness.readable && slot.input == Input::Waiting {
         slot.input = Input::Pending;
     }
     let flushed = flush(slot, env, now)?;
     if slot.input == Input::Paused && matches!(flushed, Flush::Drained { .. }) {
         slot.input = Input::Pending;
     }
-    if slot.input == Input::Pending {
+    if matches!(slot.input, Input::Pending | Input::Starved) {
         read(slot, env, scratch, now)?;
     }
     let flushed = flush(slot, env, now)?;
