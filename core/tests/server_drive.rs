@@ -508,3 +508,116 @@ fn poll_timeout_tracks_the_earliest_deadline() {
     rig.settle();
     assert_eq!(rig.server.poll_timeout(), None);
 }
+
+#[test]
+fn a_starved_connection_reads_once_the_pool_frees() {
+    // Two 4 KiB buffers: two half-sent heads take both, so the third client's request waits
+    // in its socket (not lost) until they are gone.
+    let mut rig = Rig::with(ServerConfig::DEFAULT, [0, 2, 0, 0, 0], 65_536, Mode::Echo);
+    let a = rig.connect();
+    let b = rig.connect();
+    let c = rig.connect();
+    rig.net.send(a, b"GET /a HTTP/1.1\r\n");
+    rig.net.send(b, b"GET /b HTTP/1.1\r\n");
+    rig.settle();
+    assert_eq!(rig.buffers_in_use(), 2);
+    rig.net.send(c, &get("/c"));
+    rig.settle();
+    assert!(rig.net.recv_all(c).is_empty());
+    let retry = rig.server.poll_timeout().unwrap();
+    assert!(
+        retry <= rig.now + Duration::from_millis(10),
+        "a starved read retries soon"
+    );
+
+    rig.net.fin(a);
+    rig.net.fin(b);
+    rig.settle();
+    rig.advance(Duration::from_millis(10));
+    let resp = parse_responses(&rig.net.recv_all(c));
+    assert_eq!(resp.len(), 1);
+    assert_eq!(resp[0].body, b"GET /c ");
+    assert_eq!(rig.server.connections(), 1);
+}
+
+#[test]
+fn a_flooding_client_does_not_starve_others() {
+    let mut config = ServerConfig::DEFAULT;
+    config.max_requests_per_connection = 1_000_000;
+    let mut rig = Rig::with(config, [0, 8, 2, 2, 1], 1 << 24, Mode::Echo);
+    let flood = rig.connect();
+    let quiet = rig.connect();
+    let mut burst = Vec::new();
+    while burst.len() < 200_000 {
+        burst.extend(get("/flood"));
+    }
+    let requests = burst.len() / get("/flood").len();
+    rig.net.send(flood, &burst);
+    rig.net.send(quiet, &get("/quiet"));
+    // One turn: the flood gets a bounded share of reads, the quiet client its answer.
+    rig.turn();
+    assert_eq!(parse_responses(&rig.net.recv_all(quiet)).len(), 1);
+    assert!(rig.server.poll_timeout().is_some_and(|at| at <= rig.now));
+    rig.settle();
+    let mut got = Vec::new();
+    for _ in 0..1_000 {
+        let chunk = rig.net.recv_all(flood);
+        if chunk.is_empty() {
+            break;
+        }
+        got.extend(chunk);
+        rig.settle();
+    }
+    assert_eq!(parse_responses(&got).len(), requests);
+}
+
+#[test]
+fn body_timeout_sends_408() {
+    let mut rig = Rig::new();
+    let c = rig.connect();
+    rig.net.send(
+        c,
+        b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc",
+    );
+    rig.settle();
+    let body = ServerConfig::DEFAULT.timeouts.body_read;
+    rig.advance(body.saturating_sub(Duration::from_millis(1)));
+    assert_eq!(rig.net.closed(c), None);
+    rig.advance(Duration::from_millis(20));
+    let resp = parse_responses(&rig.net.recv_all(c));
+    assert_eq!(resp[0].code, 408);
+    assert_eq!(rig.net.closed(c), Some(CloseKind::Graceful));
+    assert_eq!(rig.buffers_in_use(), 0);
+}
+
+#[test]
+fn shutdown_with_a_blocked_writer_finishes_after_it_reads() {
+    let mut rig = Rig::with(
+        ServerConfig::DEFAULT,
+        [0, 8, 2, 2, 1],
+        100,
+        Mode::Sized(20_000),
+    );
+    let c = rig.connect();
+    rig.net.send(c, &get("/"));
+    rig.settle();
+    rig.shutdown();
+    rig.settle();
+    assert!(!rig.server.is_drained());
+    let mut got = Vec::new();
+    for _ in 0..10_000 {
+        let chunk = rig.net.recv_all(c);
+        if chunk.is_empty() {
+            break;
+        }
+        got.extend(chunk);
+        rig.settle();
+    }
+    let resp = parse_responses(&got);
+    assert_eq!(resp.len(), 1);
+    assert_eq!(resp[0].body.len(), 20_000);
+    // The response was queued before the shutdown: it keeps its keep-alive, and the
+    // connection, idle again, closes at once.
+    assert!(rig.server.is_drained());
+    assert_eq!(rig.net.closed(c), Some(CloseKind::Graceful));
+}

@@ -22,6 +22,31 @@
 //! [`Connection::poll_close`] says so (gracefully, or with an abort after a write timeout or a
 //! socket error), and otherwise re-arms its timer from [`Connection::poll_timeout`].
 //!
+//! # Buffers
+//!
+//! A connection that holds no read buffer (just accepted, or idle between requests) is read
+//! through a 1 KiB scratch of the worker's first, and only takes a buffer from the pool once
+//! bytes have arrived: a read that would block costs no buffer, so idle connections hold
+//! none. Bytes are read that way only while the pool can serve them. When it cannot, the
+//! connection leaves its bytes in the socket and tries again on every turn and at least every
+//! 10 ms ([`poll_timeout`](Server::poll_timeout) says when); its end of stream or reset is
+//! noticed then too.
+//!
+//! # Metrics
+//!
+//! Into the worker's [`WorkerMetrics`] shard: a connection accepted, refused (overload, no
+//! slot, or a failed `register`) or closed; every final response and every refusal by its
+//! status class; the request duration from the request's first byte until its response was
+//! queued (not written); a parse error by kind ([`parse_error_kind`]); and the pool's buffers
+//! in use per size class after every turn. The overload `503` is counted as a rejected
+//! connection, not as a response.
+//!
+//! # Fairness
+//!
+//! One connection gets at most 16 reads per service; the rest of its input waits until every
+//! other event of the turn was handled, and [`poll_timeout`](Server::poll_timeout) asks for
+//! another turn at once if some is still left.
+//!
 //! # Connection limit
 //!
 //! A worker's share of `max_connections` is `ceil(max_connections / workers)`, capped at the
@@ -108,6 +133,11 @@ pub fn parse_error_kind(cause: RejectCause) -> Option<usize> {
 /// `S` is the backend's socket, `H` the application and `SLOTS` the most connections this
 /// worker holds at once. Everything lives inline (`SLOTS` connections, a timer per slot); the
 /// buffers and header scratch come from the caller.
+///
+/// # Size
+///
+/// About 470 bytes per slot plus the socket type, inline: some 480 KB for 1024 slots. Build it
+/// where it can stay (a `Box`, a static cell), not on a small stack.
 ///
 /// # Invariants
 ///
