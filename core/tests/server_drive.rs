@@ -621,3 +621,36 @@ fn shutdown_with_a_blocked_writer_finishes_after_it_reads() {
     assert!(rig.server.is_drained());
     assert_eq!(rig.net.closed(c), Some(CloseKind::Graceful));
 }
+
+#[test]
+fn overload_response_carries_date_and_server() {
+    let mut config = ServerConfig::DEFAULT;
+    config.max_connections = 1;
+    config.server_header = Some("aurora-test");
+    let mut rig = Rig::with(config, [0, 8, 2, 1, 1], 65_536, Mode::Echo);
+    rig.server.set_wall_clock(0);
+    rig.connect();
+    let refused = rig.connect();
+    let resp = parse_responses(&rig.net.recv_all(refused));
+    assert_eq!(resp.len(), 1);
+    assert_eq!(resp[0].code, 503);
+    assert_eq!(resp[0].header("server"), Some(&b"aurora-test"[..]));
+    assert_eq!(
+        resp[0].header("date"),
+        Some(&b"Thu, 01 Jan 1970 00:00:00 GMT"[..])
+    );
+    assert_eq!(resp[0].header("retry-after"), Some(&b"1"[..]));
+    assert_eq!(resp[0].header("content-length"), Some(&b"0"[..]));
+}
+
+#[test]
+fn a_listener_hint_without_readiness_still_accepts() {
+    let mut rig = Rig::new();
+    let c = rig.net.connect();
+    rig.net.inject(Event {
+        token: Token::LISTENER,
+        readiness: Readiness::default(),
+    });
+    rig.turn();
+    assert!(matches!(rig.net.end(c), ServerEnd::Open(Some(_))));
+}

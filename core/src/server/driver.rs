@@ -164,7 +164,6 @@ pub struct Server<'m, S: Socket, H: Handler, const SLOTS: usize> {
     admission: Admission,
     /// Some connection needs service without an event: at once, or after a pool retry delay.
     wake: Option<Instant>,
-    now: Instant,
 }
 
 /// One connection slot.
@@ -272,7 +271,6 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             limit: Limit::new(config, workers, SLOTS),
             admission: Admission::Open,
             wake: None,
-            now,
         }
     }
 
@@ -293,7 +291,6 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
     /// timers that are due. Then the backend waits for readiness until
     /// [`poll_timeout`](Self::poll_timeout).
     pub fn turn<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
-        self.now = now;
         while let Some(event) = reactor.poll_event() {
             self.dispatch(reactor, event, now);
         }
@@ -317,7 +314,6 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
     /// `Connection: close`. Go on calling [`turn`](Self::turn) until
     /// [`is_drained`](Self::is_drained); a backend with a deadline drops the rest itself.
     pub fn shutdown<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
-        self.now = now;
         reactor.set_accepting(false);
         self.admission = Admission::ShuttingDown;
         for index in 0..SLOTS {
@@ -358,9 +354,8 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
     /// Acts on one readiness hint.
     fn dispatch<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, event: Event, now: Instant) {
         if event.token == Token::LISTENER {
-            if event.readiness.readable {
-                self.accept(reactor, now);
-            }
+            // Whatever the readiness says: a hint for the listener means "try accepting".
+            self.accept(reactor, now);
             return;
         }
         // A token for a free or reused slot is a spurious event: harmless.
