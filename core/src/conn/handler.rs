@@ -14,7 +14,7 @@ use core::fmt;
 use crate::http::Status;
 use crate::http::request::Request;
 use crate::http::response::{
-    self, BodyFraming, BodyKind, ChunkedEncoder, EncodeContext, EncodeError, LAST_CHUNK,
+    self, BodyFraming, BodyKind, ChunkedEncoder, EncodeContext, EncodeError, Encoded, LAST_CHUNK,
     Persistence, ResponseHead,
 };
 
@@ -222,24 +222,14 @@ impl<'r> Responder<'r> {
         headers: &[(&str, &[u8])],
         body: &[u8],
     ) -> Result<(), RespondError> {
-        self.check_unanswered(status)?;
-        let head = ResponseHead {
+        let encoded = self.encode(status, headers, |head, cx, out| {
+            response::encode_full(head, body, cx, out)
+        })?;
+        self.outcome = Outcome::Complete {
             status,
-            headers,
-            persistence: self.persistence,
+            persistence: encoded.persistence,
         };
-        let out = self.out.get_mut(self.written..).unwrap_or_default();
-        match response::encode_full(&head, body, &self.cx, out) {
-            Ok(encoded) => {
-                self.written = self.written.saturating_add(encoded.len);
-                self.outcome = Outcome::Complete {
-                    status,
-                    persistence: encoded.persistence,
-                };
-                Ok(())
-            }
-            Err(error) => Err(self.refused_by(error)),
-        }
+        Ok(())
     }
 
     /// Starts a streamed response: writes its head with `Transfer-Encoding: chunked` (an
@@ -257,18 +247,9 @@ impl<'r> Responder<'r> {
         status: Status,
         headers: &[(&str, &[u8])],
     ) -> Result<(), RespondError> {
-        self.check_unanswered(status)?;
-        let head = ResponseHead {
-            status,
-            headers,
-            persistence: self.persistence,
-        };
-        let out = self.out.get_mut(self.written..).unwrap_or_default();
-        let encoded = match response::encode_head(&head, BodyKind::Streamed, &self.cx, out) {
-            Ok(encoded) => encoded,
-            Err(error) => return Err(self.refused_by(error)),
-        };
-        self.written = self.written.saturating_add(encoded.len);
+        let encoded = self.encode(status, headers, |head, cx, out| {
+            response::encode_head(head, BodyKind::Streamed, cx, out)
+        })?;
         let persistence = encoded.persistence;
         let body = match encoded.body {
             BodyFraming::Chunked => StreamBody::Chunked,
@@ -442,14 +423,36 @@ impl<'r> Responder<'r> {
         Ok(())
     }
 
-    /// Records an encoder refusal and names it.
-    fn refused_by(&mut self, error: EncodeError) -> RespondError {
-        match error {
-            EncodeError::BufferTooSmall => {
-                self.outcome = Outcome::NoSpace;
-                RespondError::NoSpace
+    /// Encodes a final response head (and whatever `encode` adds) into the free space with
+    /// `encode`, after checking that none was sent; counts what it wrote. A response that does
+    /// not fit is recorded as [`Outcome::NoSpace`].
+    fn encode(
+        &mut self,
+        status: Status,
+        headers: &[(&str, &[u8])],
+        encode: impl FnOnce(
+            &ResponseHead<'_>,
+            &EncodeContext<'_>,
+            &mut [u8],
+        ) -> Result<Encoded, EncodeError>,
+    ) -> Result<Encoded, RespondError> {
+        self.check_unanswered(status)?;
+        let head = ResponseHead {
+            status,
+            headers,
+            persistence: self.persistence,
+        };
+        let out = self.out.get_mut(self.written..).unwrap_or_default();
+        match encode(&head, &self.cx, out) {
+            Ok(encoded) => {
+                self.written = self.written.saturating_add(encoded.len);
+                Ok(encoded)
             }
-            error => RespondError::Encode(error),
+            Err(EncodeError::BufferTooSmall) => {
+                self.outcome = Outcome::NoSpace;
+                Err(RespondError::NoSpace)
+            }
+            Err(error) => Err(RespondError::Encode(error)),
         }
     }
 }
@@ -474,12 +477,7 @@ mod tests {
     use crate::http::request::Version;
 
     fn cx() -> EncodeContext<'static> {
-        EncodeContext {
-            version: Version::Http11,
-            head_request: false,
-            date: None,
-            server: None,
-        }
+        cx_for(Version::Http11, false)
     }
 
     #[test]
@@ -524,6 +522,138 @@ mod tests {
         assert!(res.closes());
         assert_eq!(res.space(), 128);
         res.send(Status::OK, &[], b"").unwrap();
+        assert!(matches!(
+            res.outcome(),
+            Outcome::Complete {
+                persistence: Persistence::Close,
+                ..
+            }
+        ));
+    }
+    fn cx_for(version: Version, head_request: bool) -> EncodeContext<'static> {
+        EncodeContext {
+            version,
+            head_request,
+            date: None,
+            server: None,
+        }
+    }
+
+    #[test]
+    fn a_stream_writes_chunks_then_the_last_chunk() {
+        let mut out = [0u8; 128];
+        let mut res = Responder::new(&mut out, cx(), Persistence::KeepAlive, true);
+        assert_eq!(res.write(b"a"), Err(RespondError::NoStream));
+        assert_eq!(res.finish(), Err(RespondError::NoStream));
+        res.start_stream(Status::OK, &[]).unwrap();
+        assert!(res.is_streaming() && !res.is_complete());
+        assert_eq!(
+            res.start_stream(Status::OK, &[]),
+            Err(RespondError::AlreadySent)
+        );
+        assert_eq!(
+            res.send(Status::OK, &[], b""),
+            Err(RespondError::AlreadySent)
+        );
+        assert_eq!(res.refuse_body(), Err(RespondError::AlreadySent));
+        assert_eq!(res.write(b""), Ok(0));
+        assert_eq!(res.write(b"hello"), Ok(5));
+        res.finish().unwrap();
+        assert!(res.is_complete());
+        assert_eq!(res.write(b"x"), Err(RespondError::NoStream));
+        let written = res.written();
+        let text = &out[..written];
+        assert!(text.starts_with(b"HTTP/1.1 200 OK\r\n"));
+        assert!(text.ends_with(b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
+    }
+
+    #[test]
+    fn a_full_stream_takes_what_fits_and_then_nothing() {
+        let mut out = [0u8; 64];
+        let mut res = Responder::new(&mut out, cx(), Persistence::KeepAlive, true);
+        res.start_stream(Status::OK, &[]).unwrap();
+        let head = res.written();
+        let room = res.space();
+        let taken = res.write(&[b'x'; 100]).unwrap();
+        assert_eq!(taken, response::max_chunk_data(room));
+        assert_eq!(res.written(), 64, "the chunk filled the space");
+        assert_eq!(res.write(b"more"), Ok(0));
+        assert_eq!(res.finish(), Err(RespondError::NoSpace));
+        assert!(res.is_streaming(), "still open: finish again later");
+        assert!(head > 0);
+    }
+
+    #[test]
+    fn a_stream_for_http10_is_raw_and_closes() {
+        let mut out = [0u8; 128];
+        let cx = cx_for(Version::Http10, false);
+        let mut res = Responder::new(&mut out, cx, Persistence::KeepAlive, true);
+        res.start_stream(Status::OK, &[]).unwrap();
+        assert_eq!(res.write(b"raw"), Ok(3));
+        res.finish().unwrap();
+        assert_eq!(
+            res.outcome(),
+            Outcome::Complete {
+                status: Status::OK,
+                persistence: Persistence::Close
+            }
+        );
+        let written = res.written();
+        assert!(out[..written].ends_with(b"Connection: close\r\n\r\nraw"));
+    }
+
+    #[test]
+    fn a_stream_for_head_ends_with_its_head() {
+        let mut out = [0u8; 128];
+        let mut res = Responder::new(
+            &mut out,
+            cx_for(Version::Http11, true),
+            Persistence::KeepAlive,
+            true,
+        );
+        res.start_stream(Status::OK, &[]).unwrap();
+        assert!(res.is_complete());
+        assert_eq!(res.write(b"dropped"), Ok(7));
+        assert_eq!(res.finish(), Ok(()));
+        let written = res.written();
+        assert!(out[..written].ends_with(b"\r\n\r\n"));
+    }
+
+    #[test]
+    fn stream_refusals_write_nothing() {
+        let mut out = [0u8; 128];
+        let mut res = Responder::new(&mut out, cx(), Persistence::KeepAlive, true);
+        assert_eq!(
+            res.start_stream(Status::NO_CONTENT, &[]),
+            Err(RespondError::Encode(EncodeError::BodyForbidden))
+        );
+        assert_eq!(
+            res.start_stream(Status::CONTINUE, &[]),
+            Err(RespondError::Interim)
+        );
+        assert_eq!(res.written(), 0);
+        let mut small = [0u8; 8];
+        let mut res = Responder::new(&mut small, cx(), Persistence::KeepAlive, true);
+        assert_eq!(
+            res.start_stream(Status::OK, &[]),
+            Err(RespondError::NoSpace)
+        );
+        assert_eq!(res.outcome(), Outcome::NoSpace);
+        assert_eq!(res.refuse_body(), Ok(()));
+        assert_eq!(
+            res.send(Status::OK, &[], b""),
+            Err(RespondError::AlreadySent)
+        );
+    }
+
+    #[test]
+    fn close_during_a_stream_closes_after_it() {
+        let mut out = [0u8; 128];
+        let mut res = Responder::new(&mut out, cx(), Persistence::KeepAlive, true).with_id(3);
+        assert_eq!(res.id(), 3);
+        res.start_stream(Status::OK, &[]).unwrap();
+        res.close();
+        res.finish().unwrap();
         assert!(matches!(
             res.outcome(),
             Outcome::Complete {

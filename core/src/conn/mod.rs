@@ -17,7 +17,7 @@ pub mod state;
 use crate::config::{ServerConfig, Timeouts};
 use crate::http::Limits;
 use crate::http::Status;
-use crate::http::chunked::ChunkedDecoder;
+use crate::http::chunked::{ChunkedDecoder, InPlace};
 use crate::http::date::Date;
 use crate::http::header::HeaderSpan;
 use crate::http::method::Method;
@@ -559,6 +559,16 @@ impl Connection {
                 Some((since + self.timeouts.keep_alive_idle, Timer::Idle))
             }
             Phase::Head { started } => Some((started + self.timeouts.header_read, Timer::Header)),
+            // A body in parts is read only as fast as the response drains: writes count as
+            // progress too, so a client held back by this connection is not timed out.
+            Phase::Body {
+                progress,
+                body: Body::Parts { .. },
+                ..
+            } => Some((
+                progress.max(self.write_since) + self.timeouts.body_read,
+                Timer::Body,
+            )),
             Phase::Body { progress, .. } => Some((progress + self.timeouts.body_read, Timer::Body)),
             _ => None,
         }
@@ -718,19 +728,8 @@ impl Connection {
             Body::Length { end } if self.filled >= *end => (*end, *end),
             Body::Length { .. } | Body::Parts { .. } => return Step::Stop,
             Body::Chunked { decoder, decoded } => {
-                let Some(handle) = self.rx else {
-                    return Step::Stop;
-                };
-                let Ok(buf) = env.pool.bytes_mut(handle) else {
-                    let cause = RejectCause::NoBuffer;
-                    let status = Status::INTERNAL_SERVER_ERROR;
-                    return self.fail(status, cause, head.version(), now, env);
-                };
-                let region = buf.get_mut(head_len..self.filled).unwrap_or_default();
-                match decoder.decode_in_place(region, *decoded) {
+                match self.decode_chunked(head_len, decoder, decoded, env.pool) {
                     Ok(step) => {
-                        *decoded = step.body_end;
-                        self.filled = head_len.saturating_add(step.filled);
                         if !step.done {
                             let full = self.filled >= MAX_READ_BUFFER;
                             let body = match body {
@@ -752,10 +751,8 @@ impl Connection {
                         let end = head_len.saturating_add(step.body_end);
                         (end, end)
                     }
-                    Err(error) => {
-                        debug!("chunked body rejected: {}", error.as_str());
-                        let cause = RejectCause::Chunked(error);
-                        return self.fail(error.status(), cause, head.version(), now, env);
+                    Err((status, cause)) => {
+                        return self.fail(status, cause, head.version(), now, env);
                     }
                 }
             }
@@ -767,6 +764,33 @@ impl Connection {
             started,
         };
         Step::Again
+    }
+
+    /// Decodes the buffered chunked body after a head of `head_len` bytes in place, on from the
+    /// `decoded` bytes already there (updated); the framing reclaimed shrinks `filled`.
+    /// `Err` names the status and cause to fail the request with.
+    fn decode_chunked(
+        &mut self,
+        head_len: usize,
+        decoder: &mut ChunkedDecoder,
+        decoded: &mut usize,
+        pool: &mut BufferPool<'_>,
+    ) -> Result<InPlace, (Status, RejectCause)> {
+        let Some(buf) = self.rx.and_then(|rx| pool.bytes_mut(rx).ok()) else {
+            return Err((Status::INTERNAL_SERVER_ERROR, RejectCause::NoBuffer));
+        };
+        let region = buf.get_mut(head_len..self.filled).unwrap_or_default();
+        match decoder.decode_in_place(region, *decoded) {
+            Ok(step) => {
+                *decoded = step.body_end;
+                self.filled = head_len.saturating_add(step.filled);
+                Ok(step)
+            }
+            Err(error) => {
+                debug!("chunked body rejected: {}", error.as_str());
+                Err((error.status(), RejectCause::Chunked(error)))
+            }
+        }
     }
 
     /// Hands the complete request of [`Phase::Ready`] to the handler and queues its response.
@@ -868,22 +892,10 @@ impl Connection {
                 (ready, u64::try_from(ready).is_ok_and(|r| r == *left))
             }
             PartFraming::Chunked { decoder, decoded } => {
-                let Ok(buf) = env.pool.bytes_mut(rx) else {
-                    let cause = RejectCause::NoBuffer;
-                    let status = Status::INTERNAL_SERVER_ERROR;
-                    return self.fail(status, cause, head.version(), now, env);
-                };
-                let region = buf.get_mut(head_len..self.filled).unwrap_or_default();
-                match decoder.decode_in_place(region, *decoded) {
-                    Ok(step) => {
-                        *decoded = step.body_end;
-                        self.filled = head_len.saturating_add(step.filled);
-                        (step.body_end, step.done)
-                    }
-                    Err(error) => {
-                        debug!("chunked body rejected: {}", error.as_str());
-                        let cause = RejectCause::Chunked(error);
-                        return self.fail(error.status(), cause, head.version(), now, env);
+                match self.decode_chunked(head_len, decoder, decoded, env.pool) {
+                    Ok(step) => (step.body_end, step.done),
+                    Err((status, cause)) => {
+                        return self.fail(status, cause, head.version(), now, env);
                     }
                 }
             }

@@ -46,6 +46,8 @@ pub struct App {
     pub finishing: bool,
     /// The body of the request being received in parts.
     pub body: Vec<u8>,
+    /// A stream was started and not finished (a close cuts it short).
+    pub open_stream: bool,
 }
 
 /// How [`App`] answers.
@@ -75,6 +77,7 @@ impl App {
         }
         if self.finishing && res.finish().is_ok() {
             self.finishing = false;
+            self.open_stream = false;
         }
     }
 
@@ -88,6 +91,7 @@ impl App {
         }
         self.pending = body;
         self.finishing = ends;
+        self.open_stream = res.is_streaming();
         self.flush(res);
         true
     }
