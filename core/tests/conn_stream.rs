@@ -8,6 +8,7 @@ use aurora_core::config::ServerConfig;
 use aurora_core::conn::{CloseReason, ConnEvent, Processing, RejectCause, Responder, State, Timer};
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
+use aurora_core::mem::buffer_pool::{BufferPool, SizeClass};
 use aurora_core::time::Duration;
 use conn_util::{Mode, Peer, encode_chunked};
 
@@ -205,6 +206,24 @@ fn a_one_mib_chunked_upload_is_echoed_while_it_arrives() {
 }
 
 #[test]
+fn an_upload_in_parts_gets_100_continue_first() {
+    let mut peer = Peer::new(config());
+    let data = body(100_000);
+    let head =
+        b"PUT /up HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n";
+    peer.send(head);
+    assert_eq!(peer.out, b"HTTP/1.1 100 Continue\r\n\r\n");
+    peer.send_in(&data, 5_000);
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 2);
+    assert_eq!(responses[0].code, 100);
+    let mut expected = b"PUT /up ".to_vec();
+    expected.extend_from_slice(&data);
+    assert!(responses[1].body == expected);
+    assert_eq!(peer.in_use(), 0);
+}
+
+#[test]
 fn a_chunked_body_that_fits_still_arrives_whole() {
     let mut peer = Peer::new(config());
     let data = body(60_000);
@@ -233,6 +252,58 @@ fn upload_reading_stops_while_the_output_is_full() {
     assert_eq!(peer.in_use(), 0);
 }
 
+/// Drives a fresh connection with `handler` (not the test peer's `App`): feeds `input` in reads
+/// of at most `read` bytes while the connection takes them, writing all output after each.
+/// Returns the connection, its pool, the output and how much input it took.
+fn run_raw<H: aurora_core::conn::Handler>(
+    handler: &mut H,
+    observer: &mut dyn aurora_core::conn::Observer,
+    input: &[u8],
+    read: usize,
+) -> (
+    aurora_core::conn::Connection,
+    BufferPool<'static>,
+    Vec<u8>,
+    usize,
+) {
+    let mut pool = conn_util::pool(4, 2, 2);
+    let mut spans = vec![aurora_core::http::header::HeaderSpan::EMPTY; 64];
+    let now = aurora_core::time::Instant::ZERO;
+    let mut conn = aurora_core::conn::Connection::new(&config(), now);
+    let mut out = Vec::new();
+    let mut fed = 0;
+    for _ in 0..conn_util::MAX_STEPS {
+        if fed == input.len() {
+            break;
+        }
+        let Ok(space) = conn.read_buf(&mut pool) else {
+            break;
+        };
+        let n = space.len().min(input.len() - fed).min(read);
+        space[..n].copy_from_slice(&input[fed..fed + n]);
+        fed += n;
+        let mut env = aurora_core::conn::Env {
+            pool: &mut pool,
+            handler: &mut *handler,
+            date: None,
+            spans: &mut spans,
+            observer: &mut *observer,
+        };
+        conn.handle_read(n, now, &mut env);
+        while let Some(bytes) = conn.poll_transmit(env.pool) {
+            let len = bytes.len();
+            out.extend_from_slice(bytes);
+            conn.handle_written(len, now, &mut env);
+        }
+    }
+    (conn, pool, out, fed)
+}
+
+/// Buffers taken from `pool` and not given back.
+fn in_use(pool: &BufferPool<'_>) -> usize {
+    SizeClass::ALL.iter().map(|&c| pool.stats(c).in_use).sum()
+}
+
 /// A handler that never opted in to bodies in parts.
 #[derive(Default)]
 struct Plain {
@@ -253,35 +324,9 @@ fn by_default_a_body_in_parts_is_refused_with_413() {
         post_chunked("/big", &body(100_000), 8_000),
     ];
     for input in cases {
-        let mut pool = conn_util::pool(4, 2, 2);
-        let mut spans = vec![aurora_core::http::header::HeaderSpan::EMPTY; 64];
         let mut handler = Plain::default();
         let mut events = conn_util::Events::default();
-        let now = aurora_core::time::Instant::ZERO;
-        let mut conn = aurora_core::conn::Connection::new(&config(), now);
-        let mut out = Vec::new();
-        let mut fed = 0;
-        while fed < input.len() {
-            let Ok(space) = conn.read_buf(&mut pool) else {
-                break;
-            };
-            let n = space.len().min(input.len() - fed);
-            space[..n].copy_from_slice(&input[fed..fed + n]);
-            fed += n;
-            let mut env = aurora_core::conn::Env {
-                pool: &mut pool,
-                handler: &mut handler,
-                date: None,
-                spans: &mut spans,
-                observer: &mut events,
-            };
-            conn.handle_read(n, now, &mut env);
-            while let Some(bytes) = conn.poll_transmit(env.pool) {
-                let len = bytes.len();
-                out.extend_from_slice(bytes);
-                conn.handle_written(len, now, &mut env);
-            }
-        }
+        let (mut conn, pool, out, fed) = run_raw(&mut handler, &mut events, &input, usize::MAX);
         let responses = conn_util::parse_responses(&out);
         assert_eq!(responses.len(), 1);
         assert_eq!(responses[0].code, 413);
@@ -299,11 +344,7 @@ fn by_default_a_body_in_parts_is_refused_with_413() {
         ));
         assert_eq!(handler.calls, 0);
         assert!(fed < input.len(), "the rest of the body was not read");
-        let in_use: usize = aurora_core::mem::buffer_pool::SizeClass::ALL
-            .iter()
-            .map(|&c| pool.stats(c).in_use)
-            .sum();
-        assert_eq!(in_use, 0);
+        assert_eq!(in_use(&pool), 0);
     }
 }
 
@@ -416,4 +457,76 @@ fn shutdown_during_a_stream_closes_once_it_is_finished() {
     assert_eq!(responses[0].body.len(), 30_000);
     assert_eq!(peer.closed, Some(CloseReason::Shutdown));
     assert_eq!(peer.in_use(), 0);
+}
+
+/// Answers a body in parts at its first part, then ignores the rest; `close` asks to close.
+#[derive(Default)]
+struct EarlyAnswer {
+    close: bool,
+    parts: usize,
+    handled: Vec<String>,
+}
+
+impl aurora_core::conn::Handler for EarlyAnswer {
+    fn handle(&mut self, req: &Request<'_>, _body: &[u8], res: &mut Responder<'_>) {
+        self.handled.push(req.path().to_string());
+        let _ = res.send(Status::OK, &[], b"ok");
+    }
+
+    fn handle_part(
+        &mut self,
+        req: &Request<'_>,
+        _part: &[u8],
+        _last: bool,
+        res: &mut Responder<'_>,
+    ) {
+        self.parts += 1;
+        assert_eq!(req.path(), "/up", "the head stays viewable");
+        if self.close {
+            res.close();
+        }
+        if !res.is_complete() {
+            res.send(Status::ACCEPTED, &[], b"early").unwrap();
+        } else {
+            assert_eq!(
+                res.send(Status::OK, &[], b""),
+                Err(aurora_core::conn::RespondError::AlreadySent)
+            );
+        }
+    }
+}
+
+#[test]
+fn an_early_answer_drains_the_body_or_closes_and_never_parses_it() {
+    // A body that looks like requests, followed by a real one.
+    let fake = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n".repeat(3_000);
+    let mut input = post_length("/up", &fake);
+    input.extend_from_slice(b"GET /real HTTP/1.1\r\nHost: x\r\n\r\n");
+    for close in [false, true] {
+        let mut handler = EarlyAnswer {
+            close,
+            ..EarlyAnswer::default()
+        };
+        let (mut conn, pool, out, _) = run_raw(&mut handler, &mut (), &input, 3_000);
+        let codes: Vec<u16> = conn_util::parse_responses(&out)
+            .iter()
+            .map(|r| r.code)
+            .collect();
+        if close {
+            assert_eq!(codes, [202]);
+            assert_eq!(handler.parts, 1);
+            assert_eq!(conn.poll_close(), Some(CloseReason::Done));
+            assert!(handler.handled.is_empty());
+        } else {
+            assert_eq!(
+                codes,
+                [202, 200],
+                "the body was drained, then /real answered"
+            );
+            assert!(handler.parts > 1);
+            assert_eq!(handler.handled, ["/real"]);
+            assert_eq!(conn.state(), State::KeepAlive);
+        }
+        assert_eq!(in_use(&pool), 0, "close {close}");
+    }
 }

@@ -100,6 +100,16 @@ impl<H> core::fmt::Debug for Env<'_, '_, H> {
 /// (a timeout before its deadline, a zero-byte write) are harmless. To stop a server
 /// gracefully, call [`shutdown`](Self::shutdown) on each connection, then go on as above.
 ///
+/// # Streams and bodies in parts
+///
+/// A streamed response is driven by step 2 alone: each time the queue drains,
+/// [`handle_written`](Self::handle_written) calls [`Handler::resume`] (with the id given by
+/// [`set_id`](Self::set_id)) for more. `read_buf` says [`ReadError::Paused`] until the stream
+/// is finished; read again after writing, as for any pause. A handler that had nothing to write
+/// can be called again with [`wake`](Self::wake); a stream with nothing queued or written for
+/// the write timeout is closed. A body too large for [`MAX_READ_BUFFER`] is handed to
+/// [`Handler::handle_part`] as reads bring it in, as fast as the output queue drains.
+///
 /// # Examples
 ///
 /// ```
