@@ -77,7 +77,7 @@ pub(crate) struct Worker {
     pub(crate) options: Options,
     /// How many workers the server runs.
     pub(crate) workers: usize,
-    stop: StopHandle,
+    pub(crate) stop: StopHandle,
 }
 
 /// State the workers, the [`StopHandle`]s and [`Running`] share.
