@@ -2,8 +2,32 @@
 //!
 //! Aurora's Linux backend: the OS glue that drives the core's server on epoll.
 //!
+//! [`start`] runs `config.workers` threads (one per CPU by default), each pinned to its CPU
+//! with its own `SO_REUSEPORT` listener, epoll instance, buffer pools and
+//! [`aurora_core::server::Server`], and returns a [`Running`] server to stop or wait on.
+//!
+//! ```no_run
+//! use aurora_core::conn::Responder;
+//! use aurora_core::http::Status;
+//! use aurora_core::http::request::Request;
+//! use aurora_linux::{Options, start};
+//!
+//! let options = Options::load(None, std::env::vars())?;
+//! let running = start(options, |_worker| {
+//!     |_req: &Request<'_>, _body: &[u8], res: &mut Responder<'_>| {
+//!         let _ = res.send(Status::OK, &[("content-type", b"text/plain")], b"hi\n");
+//!     }
+//! })?;
+//! println!("listening on {}", running.local_addr());
+//! running.run_until_signal()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! The layers, top-down:
 //!
+//! - [`server`]: [`start`] and a worker's loop around the core's driver.
+//! - [`runtime`]: the worker threads, their CPUs, start-up order and stopping ([`Running`],
+//!   [`StopHandle`], [`WorkerContext`]).
 //! - [`options`]: [`Options`] and their loading from defaults, a TOML file and `AURORA_*`
 //!   variables.
 //! - [`metrics`]: [`MetricsHandle`], the runtime metrics every worker records into.
@@ -17,16 +41,15 @@
 pub mod metrics;
 pub mod options;
 pub mod reactor;
-// Until the driver lands, nothing outside the tests calls the spawning half of the runtime.
-#[cfg_attr(not(test), allow(dead_code))]
 pub mod runtime;
+pub mod server;
 pub mod socket;
 #[allow(unsafe_code)]
-#[cfg_attr(not(test), allow(dead_code))]
 mod sys;
 
 pub use metrics::MetricsHandle;
 pub use options::{LoadError, Options};
 pub use reactor::{EpollReactor, WakeHandle};
 pub use runtime::{Running, StopHandle, WorkerContext};
+pub use server::start;
 pub use socket::{Listener, TcpSocket};

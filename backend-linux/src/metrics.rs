@@ -3,21 +3,15 @@
 
 use std::sync::Arc;
 
-use aurora_core::metrics::{RuntimeMetrics, WorkerMetrics};
+use aurora_core::metrics::WorkerMetrics;
+use aurora_core::server::{PARSE_ERROR_KINDS, PARSE_ERROR_LABELS, ServerMetrics};
 
 /// The most workers with a metrics shard of their own; workers beyond it share shards
 /// (counters stay exact, per-class buffer gauges become the last writer's).
 pub const MAX_WORKERS: usize = 64;
 
-/// The number of parse-error kinds counted.
-// Until the driver lands: no parse-error kinds.
-pub(crate) const PARSE_ERROR_KINDS: usize = 0;
-
-/// The `kind` labels of the parse-error kinds.
-const PARSE_ERROR_LABELS: [&str; PARSE_ERROR_KINDS] = [];
-
 /// The metrics type every worker records into.
-pub(crate) type Metrics = RuntimeMetrics<MAX_WORKERS, PARSE_ERROR_KINDS>;
+type Metrics = ServerMetrics<MAX_WORKERS>;
 
 /// A shared handle to one server's runtime metrics (`aurora_*`), cheap to clone.
 #[derive(Clone, Debug)]

@@ -27,7 +27,7 @@ pub const CONFIG_VARIABLE: &str = "AURORA_CONFIG";
 /// The longest `shutdown_deadline_ms`: one day.
 const MAX_SHUTDOWN_DEADLINE_MS: u64 = 86_400_000;
 
-/// Everything `start` needs to run a server.
+/// Everything [`start`](crate::start) needs to run a server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Options {
     /// Where every worker listens (`SO_REUSEPORT`); port 0 picks one port for all. Default

@@ -77,6 +77,7 @@ pub(crate) struct Worker {
     pub(crate) options: Options,
     /// How many workers the server runs.
     pub(crate) workers: usize,
+    /// Says when to begin the graceful stop.
     pub(crate) stop: StopHandle,
 }
 
@@ -181,13 +182,6 @@ impl StopHandle {
     /// Whether a stop has begun.
     pub fn is_stopping(&self) -> bool {
         self.shared.stopping.load(Ordering::Acquire)
-    }
-}
-
-impl Worker {
-    /// Whether the worker should begin its graceful stop.
-    pub(crate) fn stopping(&self) -> bool {
-        self.stop.is_stopping()
     }
 }
 
@@ -438,7 +432,7 @@ mod tests {
     /// A worker loop that echoes what every connection sends, until stopped.
     fn echo(mut w: Worker) -> io::Result<()> {
         let mut conns: Vec<Option<TcpSocket>> = Vec::new();
-        while !w.stopping() {
+        while !w.stop.is_stopping() {
             w.reactor.wait(None)?;
             while let Some(event) = w.reactor.poll_event() {
                 if event.token == Token::LISTENER {

@@ -1,5 +1,3 @@
-// Compiled once the core's driver is on main (server.rs joins lib.rs then).
-#![cfg(any())]
 //! The whole backend: `start` with a tiny handler on 127.0.0.1:0, real clients, stop and join.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
