@@ -30,6 +30,7 @@
 //!   [`StopHandle`], [`WorkerContext`]).
 //! - [`options`]: [`Options`] and their loading from defaults, a TOML file and `AURORA_*`
 //!   variables.
+//! - [`access`]: [`AccessLog`](access::AccessLog), the access log around the application.
 //! - [`metrics`]: [`MetricsHandle`], the runtime metrics every worker records into.
 //! - [`reactor`]: [`EpollReactor`], the core's `Reactor` over one epoll instance per worker.
 //! - [`socket`]: [`TcpSocket`] (the core's `Socket`) and [`Listener`] (`SO_REUSEPORT`).
@@ -38,6 +39,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod metrics;
 pub mod options;
 pub mod reactor;

@@ -15,8 +15,8 @@
 //! 5. On a stop: [`Server::shutdown`], then turns until [`Server::is_drained`] or
 //!    `shutdown_deadline`; connections left then are closed when the server is dropped.
 //!
-//! No access log: the driver has no per-response hook for the backend yet, so
-//! `Options::access_log` is accepted and ignored.
+//! The handler is wrapped in an [`AccessLog`], which writes a line per answer when
+//! `Options::access_log` is set and costs one branch when it is not.
 
 use std::io;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -29,6 +29,7 @@ use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
 use aurora_core::server::Server;
 use aurora_core::time::Instant;
 
+use crate::access::AccessLog;
 use crate::metrics::MetricsHandle;
 use crate::options::Options;
 use crate::reactor::EpollReactor;
@@ -98,9 +99,13 @@ where
     let mut spans =
         vec![HeaderSpan::EMPTY; config.limits.max_headers.max(config.limits.max_trailers)];
     let metrics = worker.context.metrics.clone();
-    let handler = make_handler(&worker.context);
+    let handler = AccessLog::new(
+        make_handler(&worker.context),
+        worker.options.access_log,
+        index,
+    );
     let clock = Clock::new();
-    let mut server: Box<Server<'_, TcpSocket, H, SLOTS>> = Box::new(Server::new(
+    let mut server: Box<Server<'_, TcpSocket, AccessLog<H>, SLOTS>> = Box::new(Server::new(
         &config,
         worker.workers,
         pool,

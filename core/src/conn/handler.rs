@@ -382,6 +382,17 @@ impl<'r> Responder<'r> {
         }
     }
 
+    /// The status of what was written so far (a complete response, an open stream, or the
+    /// 413 of [`refuse_body`](Self::refuse_body)), or `None` while nothing is written.
+    pub const fn status(&self) -> Option<Status> {
+        match self.outcome {
+            Outcome::Streaming(stream) => Some(stream.status),
+            Outcome::Complete { status, .. } => Some(status),
+            Outcome::Refused => Some(Status::PAYLOAD_TOO_LARGE),
+            Outcome::Pending | Outcome::NoSpace => None,
+        }
+    }
+
     /// Whether a streamed response is open: [`write`](Self::write) and
     /// [`finish`](Self::finish) apply.
     pub const fn is_streaming(&self) -> bool {
