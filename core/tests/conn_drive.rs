@@ -341,7 +341,7 @@ fn write_timeout_closes_without_a_response() {
     );
     peer.advance(Duration::from_secs(31));
     assert_eq!(peer.closed, Some(CloseReason::TimedOut(Timer::Write)));
-    assert_eq!(peer.conn.poll_transmit(), None);
+    assert_eq!(peer.conn.poll_transmit(&peer.pool), None);
     assert_eq!(peer.in_use(), 0);
 }
 
@@ -420,8 +420,8 @@ fn a_handler_that_does_not_answer_earns_500_and_close() {
 
 #[test]
 fn a_pipelined_response_that_does_not_fit_waits_for_the_queue() {
-    let mut peer = Peer::with_tx(config(), 300);
-    peer.app.mode = Mode::Sized(150);
+    let mut peer = Peer::new(config());
+    peer.app.mode = Mode::Sized(3000);
     peer.writable = false;
     peer.send(b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(peer.state(), State::WritingResponse);
@@ -433,7 +433,7 @@ fn a_pipelined_response_that_does_not_fit_waits_for_the_queue() {
     assert!(
         responses
             .iter()
-            .all(|r| r.code == 200 && r.body.len() == 150)
+            .all(|r| r.code == 200 && r.body.len() == 3000)
     );
     assert_eq!(peer.app.seen.len(), 2);
     assert_eq!(
@@ -445,12 +445,78 @@ fn a_pipelined_response_that_does_not_fit_waits_for_the_queue() {
 
 #[test]
 fn a_response_larger_than_the_output_space_is_500() {
-    let mut peer = Peer::with_tx(config(), 300);
-    peer.app.mode = Mode::Sized(400);
+    // The test pool's largest class is 64 KiB: the queue grows to it and no further.
+    let mut peer = Peer::new(config());
+    peer.app.mode = Mode::Sized(70_000);
     peer.send(GET);
     let responses = peer.responses();
     assert_eq!(responses.len(), 1);
     assert_eq!(responses[0].code, 500);
+    assert_eq!(peer.in_use(), 0, "every buffer went back");
+}
+
+#[test]
+fn a_large_response_grows_the_queue_and_gives_it_back() {
+    let mut peer = Peer::new(config());
+    peer.app.mode = Mode::Sized(20_000);
+    peer.send(GET);
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 1);
+    assert_eq!(responses[0].code, 200);
+    assert_eq!(responses[0].body.len(), 20_000);
+    assert_eq!(peer.state(), State::KeepAlive);
+    assert_eq!(peer.in_use(), 0, "an idle connection holds no buffer");
+}
+
+#[test]
+fn events_report_responses_and_refusals() {
+    use aurora_core::conn::{ConnEvent, RejectCause};
+    use aurora_core::http::Status;
+    use aurora_core::http::request::RequestError;
+    let mut peer = Peer::new(config());
+    peer.send(GET);
+    peer.send(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    let events = &peer.events.0;
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(matches!(events[0], ConnEvent::Response { status, .. } if status == Status::OK));
+    assert!(matches!(
+        events[1],
+        ConnEvent::Rejected { status, cause: RejectCause::Request(RequestError::DuplicateHost) }
+            if status == Status::BAD_REQUEST
+    ));
+}
+
+#[test]
+fn shutdown_closes_an_idle_connection_and_marks_the_next_response() {
+    let mut peer = Peer::new(config());
+    peer.send(b"GET / HTTP/1.1\r\nHost: x\r\n");
+    {
+        let mut env = aurora_core::conn::Env {
+            pool: &mut peer.pool,
+            handler: &mut peer.app,
+            date: None,
+            spans: &mut peer.spans,
+            observer: &mut peer.events,
+        };
+        peer.conn.shutdown(peer.now, &mut env);
+    }
+    assert_eq!(
+        peer.state(),
+        State::ReadingHeaders,
+        "a request in flight finishes"
+    );
+    peer.send(b"\r\n");
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 1);
+    assert!(responses[0].closes());
+    assert_eq!(peer.closed, Some(CloseReason::Shutdown));
+
+    let mut idle = Peer::new(config());
+    idle.send(GET);
+    assert_eq!(idle.state(), State::KeepAlive);
+    idle.shutdown();
+    assert_eq!(idle.closed, Some(CloseReason::Shutdown));
+    assert_eq!(idle.in_use(), 0);
 }
 
 #[test]
@@ -464,8 +530,7 @@ fn date_and_server_headers_come_from_the_env_and_config() {
 
     let mut config = config();
     config.server_header = Some("aurora");
-    let mut pool = conn_util::pool(1, 0, 0);
-    let mut tx = [0u8; 512];
+    let mut pool = conn_util::pool(2, 0, 0);
     let mut spans = [HeaderSpan::EMPTY; 8];
     let mut handler = |_: &Request<'_>, _: &[u8], res: &mut Responder<'_>| {
         res.close();
@@ -473,16 +538,18 @@ fn date_and_server_headers_come_from_the_env_and_config() {
     };
     let date = Date::from_unix_secs(784_111_777);
     let now = Instant::ZERO;
-    let mut conn = Connection::new(&config, &mut tx, &mut spans, now);
+    let mut conn = Connection::new(&config, now);
     let space = conn.read_buf(&mut pool).unwrap();
     space[..GET.len()].copy_from_slice(GET);
     let mut env = Env {
         pool: &mut pool,
         handler: &mut handler,
         date: Some(&date),
+        spans: &mut spans,
+        observer: &mut (),
     };
     conn.handle_read(GET.len(), now, &mut env);
-    let out = conn.poll_transmit().unwrap().to_vec();
+    let out = conn.poll_transmit(env.pool).unwrap().to_vec();
     let resp = &conn_util::parse_responses(&out)[0];
     assert_eq!(resp.code, 404);
     assert_eq!(
@@ -495,4 +562,11 @@ fn date_and_server_headers_come_from_the_env_and_config() {
     assert_eq!(conn.poll_close(), Some(CloseReason::Done));
     assert_eq!(conn.poll_close(), None);
     assert_eq!(pool.stats(SizeClass::Kib4).in_use, 0);
+}
+
+#[test]
+fn a_connection_is_small_because_it_owns_no_buffers() {
+    let size = core::mem::size_of::<aurora_core::conn::Connection>();
+    println!("size_of::<Connection>() = {size}");
+    assert!(size <= 512, "Connection grew to {size} bytes");
 }

@@ -122,7 +122,7 @@ proptest! {
             if peer.closed.is_some() {
                 prop_assert_eq!(peer.state(), State::Closed);
                 prop_assert_eq!(peer.in_use(), 0);
-                prop_assert!(peer.conn.poll_transmit().is_none());
+                prop_assert!(peer.conn.poll_transmit(&peer.pool).is_none());
                 prop_assert!(peer.conn.poll_timeout().is_none());
             } else {
                 prop_assert!(peer.in_use() <= 1);

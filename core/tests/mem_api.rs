@@ -118,3 +118,42 @@ fn per_request_arena() {
         Err(ArenaError::OutOfMemory)
     );
 }
+
+#[test]
+fn bytes_pair_mut_reads_one_buffer_and_writes_another() {
+    use aurora_core::mem::buffer_pool::{
+        BufferPool, ClassRegion, PoolError, SizeClass, Slot, Spill,
+    };
+    let mut small = [0u8; 4096];
+    let mut small_slots = [Slot::EMPTY; 4];
+    let mut mid = [0u8; 8192];
+    let mut mid_slots = [Slot::EMPTY; 2];
+    let mut pool = BufferPool::new(
+        7,
+        [
+            ClassRegion::new(&mut small, &mut small_slots),
+            ClassRegion::new(&mut mid, &mut mid_slots),
+            ClassRegion::empty(),
+            ClassRegion::empty(),
+            ClassRegion::empty(),
+        ],
+    );
+    let a = pool.acquire(SizeClass::Kib1, Spill::Never).unwrap();
+    let b = pool.acquire(SizeClass::Kib1, Spill::Never).unwrap();
+    let c = pool.acquire(SizeClass::Kib4, Spill::Never).unwrap();
+    pool.bytes_mut(a).unwrap()[0] = 1;
+    pool.bytes_mut(b).unwrap()[0] = 2;
+    pool.bytes_mut(c).unwrap()[0] = 3;
+    for (read, write, seen) in [(a, b, 1), (b, a, 2), (a, c, 1), (c, a, 3), (b, c, 2)] {
+        let (r, w) = pool.bytes_pair_mut(read, write).unwrap();
+        assert_eq!(r[0], seen);
+        assert_eq!(r.len(), read.capacity());
+        assert_eq!(w.len(), write.capacity());
+        w[1] = seen;
+    }
+    assert_eq!(pool.bytes(b).unwrap()[1], 1);
+    assert_eq!(pool.bytes(c).unwrap()[1], 2);
+    assert_eq!(pool.bytes_pair_mut(a, a).unwrap_err(), PoolError::Aliased);
+    pool.release(c).unwrap();
+    assert_eq!(pool.bytes_pair_mut(a, c).unwrap_err(), PoolError::Released);
+}

@@ -57,8 +57,8 @@ pub(crate) enum Outcome {
     Pending,
     /// The last attempt did not fit the output space.
     NoSpace,
-    /// A response was written.
-    Sent(Encoded),
+    /// A response with this status was written.
+    Sent(Encoded, Status),
 }
 
 /// Why [`Responder::send`] wrote nothing.
@@ -106,7 +106,7 @@ impl<'r> Responder<'r> {
         headers: &[(&str, &[u8])],
         body: &[u8],
     ) -> Result<(), RespondError> {
-        if matches!(self.outcome, Outcome::Sent(_)) {
+        if matches!(self.outcome, Outcome::Sent(..)) {
             return Err(RespondError::AlreadySent);
         }
         if status.is_informational() {
@@ -119,7 +119,7 @@ impl<'r> Responder<'r> {
         };
         match response::encode_full(&head, body, &self.cx, self.out) {
             Ok(encoded) => {
-                self.outcome = Outcome::Sent(encoded);
+                self.outcome = Outcome::Sent(encoded, status);
                 Ok(())
             }
             Err(EncodeError::BufferTooSmall) => {
@@ -193,7 +193,7 @@ mod tests {
             res.send(Status::OK, &[], b"b"),
             Err(RespondError::AlreadySent)
         );
-        assert!(matches!(res.outcome(), Outcome::Sent(e) if e.len > 0));
+        assert!(matches!(res.outcome(), Outcome::Sent(e, _) if e.len > 0));
     }
 
     #[test]
@@ -226,6 +226,8 @@ mod tests {
         assert!(res.closes());
         assert_eq!(res.space(), 128);
         res.send(Status::OK, &[], b"").unwrap();
-        assert!(matches!(res.outcome(), Outcome::Sent(e) if e.persistence == Persistence::Close));
+        assert!(
+            matches!(res.outcome(), Outcome::Sent(e, _) if e.persistence == Persistence::Close)
+        );
     }
 }

@@ -7,7 +7,7 @@
 //! clock and never allocates: bytes, `now` and the memory come from the backend.
 //!
 //! - [`state`]: the names a backend sees ([`State`], [`CloseReason`], [`Timer`],
-//!   [`ReadError`]).
+//!   [`ReadError`]) and the events it observes ([`ConnEvent`], [`Observer`]).
 //! - [`handler`]: the [`Handler`] trait and the [`Responder`] it answers through.
 
 pub mod handler;
@@ -29,7 +29,9 @@ use crate::mem::buffer_pool::{BufferHandle, BufferPool, SizeClass, Spill};
 use crate::time::Instant;
 
 pub use handler::{Handler, RespondError, Responder};
-pub use state::{CloseReason, Processing, ReadError, State, Timer};
+pub use state::{
+    CloseReason, ConnEvent, Observer, Processing, ReadError, RejectCause, State, Timer,
+};
 
 use handler::Outcome;
 
@@ -37,18 +39,27 @@ use handler::Outcome;
 /// (with its head) that does not fit is refused with 431 or 413.
 pub const MAX_READ_BUFFER: usize = SIZE_CLASSES[3];
 
-/// The class a connection's read buffer starts in (4 KiB).
+/// The class a connection's read buffer and output queue start in (4 KiB).
 pub const START_CLASS: SizeClass = SizeClass::Kib4;
 
-/// What a connection borrows from the backend for one call: the buffer pool, the application
-/// and the current `Date` header value (`None` without a wall clock).
+/// The largest output queue a connection grows to for one response (256 KiB).
+pub const MAX_WRITE_BUFFER: usize = SIZE_CLASSES[4];
+
+/// What a connection borrows from the backend for one call: the buffer pool, the application,
+/// the current `Date` header value (`None` without a wall clock), the header scratch and the
+/// observer of its events. One `Env` serves every connection of a worker.
 pub struct Env<'e, 'p, H> {
-    /// The pool the read buffer comes from and returns to.
+    /// The pool the read buffer and the output queue come from and return to.
     pub pool: &'e mut BufferPool<'p>,
     /// The application.
     pub handler: &'e mut H,
     /// The `Date` value for responses.
     pub date: Option<&'e Date>,
+    /// Header storage for parsing one head (at most `spans.len()` fields are accepted). Shared
+    /// by all connections: a connection re-parses its head if another used it in between.
+    pub spans: &'e mut [HeaderSpan],
+    /// Receives responses and refusals, for metrics.
+    pub observer: &'e mut dyn Observer,
 }
 
 impl<H> core::fmt::Debug for Env<'_, '_, H> {
@@ -61,10 +72,12 @@ impl<H> core::fmt::Debug for Env<'_, '_, H> {
 
 /// One HTTP/1.1 connection, sans-IO.
 ///
-/// The connection owns no memory: its output space (`tx`) and header storage (`spans`) are the
-/// caller's slices, and its read buffer is a [`BufferHandle`] taken from the pool when bytes
-/// are about to arrive (4 KiB, growing up to [`MAX_READ_BUFFER`] for a large head or body) and
-/// given back whenever nothing is buffered (idle in keep-alive, closed).
+/// The connection owns no memory and borrows none between calls. Its read buffer is a
+/// [`BufferHandle`] taken from the pool when bytes are about to arrive (4 KiB, growing up to
+/// [`MAX_READ_BUFFER`] for a large head or body) and given back whenever nothing is buffered;
+/// its output queue is another, taken when a response is queued (growing up to
+/// [`MAX_WRITE_BUFFER`] for a large one) and given back once written. An idle keep-alive
+/// connection holds no buffer at all.
 ///
 /// # Call order
 ///
@@ -82,7 +95,8 @@ impl<H> core::fmt::Debug for Env<'_, '_, H> {
 ///    [`handle_timeout`](Self::handle_timeout), then go to 2.
 ///
 /// Every `handle_*` call may queue output, so steps 2 to 4 follow each of them. Spurious calls
-/// (a timeout before its deadline, a zero-byte write) are harmless.
+/// (a timeout before its deadline, a zero-byte write) are harmless. To stop a server
+/// gracefully, call [`shutdown`](Self::shutdown) on each connection, then go on as above.
 ///
 /// # Examples
 ///
@@ -95,8 +109,8 @@ impl<H> core::fmt::Debug for Env<'_, '_, H> {
 /// use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
 /// use aurora_core::time::Instant;
 ///
-/// let mut bytes = [0u8; 4096];
-/// let mut slots = [Slot::EMPTY; 1];
+/// let mut bytes = [0u8; 8192];
+/// let mut slots = [Slot::EMPTY; 2];
 /// let mut pool = BufferPool::new(1, [
 ///     ClassRegion::empty(),
 ///     ClassRegion::new(&mut bytes, &mut slots),
@@ -104,29 +118,34 @@ impl<H> core::fmt::Debug for Env<'_, '_, H> {
 ///     ClassRegion::empty(),
 ///     ClassRegion::empty(),
 /// ]);
-/// let mut tx = [0u8; 1024];
 /// let mut spans = [HeaderSpan::EMPTY; 16];
 /// let mut handler = |_: &Request<'_>, _: &[u8], res: &mut Responder<'_>| {
 ///     let _ = res.send(Status::OK, &[], b"hi");
 /// };
 /// let config = ServerConfig::DEFAULT;
 /// let now = Instant::ZERO;
-/// let mut conn = Connection::new(&config, &mut tx, &mut spans, now);
+/// let mut conn = Connection::new(&config, now);
 ///
 /// let request = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
 /// let space = conn.read_buf(&mut pool).unwrap();
 /// space[..request.len()].copy_from_slice(request);
-/// let mut env = Env { pool: &mut pool, handler: &mut handler, date: None };
+/// let mut env = Env {
+///     pool: &mut pool,
+///     handler: &mut handler,
+///     date: None,
+///     spans: &mut spans,
+///     observer: &mut (),
+/// };
 /// conn.handle_read(request.len(), now, &mut env);
 ///
-/// let out = conn.poll_transmit().unwrap();
+/// let out = conn.poll_transmit(env.pool).unwrap();
 /// assert!(out.starts_with(b"HTTP/1.1 200 OK\r\n") && out.ends_with(b"\r\n\r\nhi"));
 /// let n = out.len();
 /// conn.handle_written(n, now, &mut env);
-/// assert_eq!(conn.poll_transmit(), None);
+/// assert_eq!(conn.poll_transmit(env.pool), None);
 /// ```
 #[derive(Debug)]
-pub struct Connection<'a> {
+pub struct Connection {
     limits: Limits,
     timeouts: Timeouts,
     max_requests: u32,
@@ -135,15 +154,20 @@ pub struct Connection<'a> {
     rx: Option<BufferHandle>,
     /// Bytes of the read buffer in use, from its start.
     filled: usize,
-    tx: &'a mut [u8],
+    /// The output queue's buffer, held only while output is queued.
+    tx: Option<BufferHandle>,
     /// Queued output is `tx[tx_start..tx_end]`.
     tx_start: usize,
     tx_end: usize,
     /// When the queue last became non-empty or last made progress.
     write_since: Instant,
-    spans: &'a mut [HeaderSpan],
     /// Final responses queued so far.
     served: u32,
+    /// Whether `Env::spans` still holds this connection's parsed head: true from a parse to
+    /// the end of the same `process` call, during which no other connection runs.
+    spans_fresh: bool,
+    /// The server is shutting down: the next response says `Connection: close`.
+    draining: bool,
 }
 
 /// The read side's position in the request cycle.
@@ -160,12 +184,14 @@ enum Phase {
         head: RequestHead,
         body: Body,
         progress: Instant,
+        started: Instant,
     },
-    /// A complete request waits for the output queue to drain.
+    /// A complete request waits for the handler (or for the output queue to drain).
     Ready {
         head: RequestHead,
         body_end: usize,
         consumed: usize,
+        started: Instant,
     },
     /// No more requests: close once the output queue is drained.
     Closing { reason: CloseReason },
@@ -193,16 +219,9 @@ enum Step {
     Stop,
 }
 
-impl<'a> Connection<'a> {
+impl Connection {
     /// A connection accepted at `now`, with `config`'s limits, timeouts and request limit.
-    /// `tx` is the output space (responses must fit it whole; 4 to 16 KiB suits most) and
-    /// `spans` the header storage (at most `spans.len()` header fields are accepted).
-    pub fn new(
-        config: &ServerConfig,
-        tx: &'a mut [u8],
-        spans: &'a mut [HeaderSpan],
-        now: Instant,
-    ) -> Self {
+    pub fn new(config: &ServerConfig, now: Instant) -> Self {
         let server = config.server_header.and_then(|s| ServerName::new(s).ok());
         Self {
             limits: config.limits,
@@ -212,12 +231,13 @@ impl<'a> Connection<'a> {
             phase: Phase::New { since: now },
             rx: None,
             filled: 0,
-            tx,
+            tx: None,
             tx_start: 0,
             tx_end: 0,
             write_since: now,
-            spans,
             served: 0,
+            spans_fresh: false,
+            draining: false,
         }
     }
 
@@ -346,19 +366,34 @@ impl<'a> Connection<'a> {
         self.settle(env.pool);
     }
 
-    /// The bytes to send next, or `None` when nothing is queued.
-    pub fn poll_transmit(&self) -> Option<&[u8]> {
-        if matches!(self.phase, Phase::Closed { .. }) {
+    /// The server is shutting down: an idle connection closes now (once queued output is
+    /// written); one in the middle of a request finishes it, and its response says
+    /// `Connection: close`.
+    pub fn shutdown<H>(&mut self, _now: Instant, env: &mut Env<'_, '_, H>) {
+        self.draining = true;
+        if let Phase::New { .. } | Phase::Idle { .. } = self.phase {
+            self.phase = Phase::Closing {
+                reason: CloseReason::Shutdown,
+            };
+            self.drop_input(env.pool);
+        }
+        self.settle(env.pool);
+    }
+
+    /// The bytes to send next, or `None` when nothing is queued. `pool` is the pool of the
+    /// connection's [`Env`].
+    pub fn poll_transmit<'b>(&self, pool: &'b BufferPool<'_>) -> Option<&'b [u8]> {
+        if matches!(self.phase, Phase::Closed { .. }) || self.tx_start >= self.tx_end {
             return None;
         }
-        self.tx
-            .get(self.tx_start..self.tx_end)
+        let buf = pool.bytes(self.tx?).ok()?;
+        buf.get(self.tx_start..self.tx_end)
             .filter(|queued| !queued.is_empty())
     }
 
     /// `n` bytes of what [`poll_transmit`](Self::poll_transmit) returned were sent. Once the
-    /// queue drains, a closing connection closes and a request that waited for space is
-    /// handed to the handler.
+    /// queue drains, its buffer goes back to the pool, a closing connection closes and a
+    /// request that waited for space is handed to the handler.
     pub fn handle_written<H: Handler>(&mut self, n: usize, now: Instant, env: &mut Env<'_, '_, H>) {
         if n == 0 || self.tx_start >= self.tx_end {
             return;
@@ -403,25 +438,23 @@ impl<'a> Connection<'a> {
         if at > now {
             return;
         }
-        match self.phase {
-            Phase::Head { .. } | Phase::Body { .. } => {
-                let version = match self.phase {
-                    Phase::Body { head, .. } => head.version(),
-                    _ => Version::Http11,
-                };
-                self.reject(Status::REQUEST_TIMEOUT, version, env.date, now);
-                self.phase = Phase::Closing {
-                    reason: CloseReason::TimedOut(timer),
-                };
-                self.drop_input(env.pool);
-            }
-            _ => {
-                self.phase = Phase::Closing {
-                    reason: CloseReason::TimedOut(timer),
-                };
-                self.drop_input(env.pool);
-            }
+        let version = match self.phase {
+            Phase::Body { head, .. } => Some(head.version()),
+            Phase::Head { .. } => Some(Version::Http11),
+            _ => None,
+        };
+        if let Some(version) = version {
+            let status = Status::REQUEST_TIMEOUT;
+            self.reject(status, version, env.date, env.pool, now);
+            env.observer.event(ConnEvent::Rejected {
+                status,
+                cause: RejectCause::TimedOut(timer),
+            });
         }
+        self.phase = Phase::Closing {
+            reason: CloseReason::TimedOut(timer),
+        };
+        self.drop_input(env.pool);
         self.settle(env.pool);
     }
 
@@ -432,6 +465,17 @@ impl<'a> Connection<'a> {
             Phase::Closed { reason } => reason.take(),
             _ => None,
         }
+    }
+
+    /// Gives every buffer back and closes, whatever the state: for a backend that drops the
+    /// connection on its own (a socket error). A later [`poll_close`](Self::poll_close)
+    /// reports `reason` unless one was already reported.
+    pub fn abort(&mut self, reason: CloseReason, pool: &mut BufferPool<'_>) {
+        if !matches!(self.phase, Phase::Closed { .. }) {
+            self.close(reason, pool);
+        }
+        self.release_tx(pool);
+        self.release(pool);
     }
 
     /// The read-side deadline and its timer.
@@ -456,6 +500,8 @@ impl<'a> Connection<'a> {
 
     /// Works through the buffered input: every complete request is handled in order.
     fn process<H: Handler>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) {
+        // `env.spans` may hold another connection's head since this connection's last call.
+        self.spans_fresh = false;
         // Bounded: a request takes at most four steps (head, body, dispatch, next head) and at
         // least 16 bytes (the shortest head), so `filled + 4` steps see every buffered request.
         let bound = self.filled.saturating_add(4);
@@ -463,11 +509,7 @@ impl<'a> Connection<'a> {
             let step = match self.phase {
                 Phase::Head { .. } => self.parse_head(now, env),
                 Phase::Body { .. } => self.read_body(now, env),
-                Phase::Ready {
-                    head,
-                    body_end,
-                    consumed,
-                } => self.dispatch(head, body_end, consumed, now, env),
+                Phase::Ready { .. } => self.dispatch(now, env),
                 Phase::Idle { .. } if self.filled > 0 => {
                     self.phase = Phase::Head { started: now };
                     Step::Again
@@ -489,26 +531,36 @@ impl<'a> Connection<'a> {
         let Some(handle) = self.rx else {
             return Step::Stop;
         };
+        let started = match self.phase {
+            Phase::Head { started } => started,
+            _ => now,
+        };
         let Ok(buf) = env.pool.bytes(handle) else {
-            return self.fail(Status::INTERNAL_SERVER_ERROR, Version::Http11, now, env);
+            let cause = RejectCause::NoBuffer;
+            return self.fail(
+                Status::INTERNAL_SERVER_ERROR,
+                cause,
+                Version::Http11,
+                now,
+                env,
+            );
         };
         let buf = buf.get(..self.filled).unwrap_or_default();
-        let head = match request::parse(buf, &self.limits, self.spans) {
+        let head = match request::parse(buf, &self.limits, env.spans) {
             Ok(Parse::Complete(head)) => head,
             Ok(Parse::Partial) if self.filled >= MAX_READ_BUFFER => {
-                return self.fail(
-                    Status::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                    Version::Http11,
-                    now,
-                    env,
-                );
+                let status = Status::REQUEST_HEADER_FIELDS_TOO_LARGE;
+                let cause = RejectCause::HeadTooLarge;
+                return self.fail(status, cause, Version::Http11, now, env);
             }
             Ok(Parse::Partial) => return Step::Stop,
             Err(error) => {
                 debug!("request rejected: {}", error.as_str());
-                return self.fail(error.status(), Version::Http11, now, env);
+                let cause = RejectCause::Request(error);
+                return self.fail(error.status(), cause, Version::Http11, now, env);
             }
         };
+        self.spans_fresh = true;
         let head_len = head.head_len();
         let body = match head.body_framing() {
             BodyFraming::None => {
@@ -516,6 +568,7 @@ impl<'a> Connection<'a> {
                     head,
                     body_end: head_len,
                     consumed: head_len,
+                    started,
                 };
                 return Step::Again;
             }
@@ -525,18 +578,16 @@ impl<'a> Connection<'a> {
                     .and_then(|len| head_len.checked_add(len))
                     .filter(|&end| end <= MAX_READ_BUFFER);
                 let Some(end) = end else {
-                    return self.fail(Status::PAYLOAD_TOO_LARGE, head.version(), now, env);
+                    let cause = RejectCause::BodyTooLarge;
+                    return self.fail(Status::PAYLOAD_TOO_LARGE, cause, head.version(), now, env);
                 };
                 if end > handle.capacity() {
                     match env.pool.grow(handle, end, self.filled, Spill::Never) {
                         Ok(grown) => self.rx = Some(grown),
                         Err(_) => {
-                            return self.fail(
-                                Status::SERVICE_UNAVAILABLE,
-                                head.version(),
-                                now,
-                                env,
-                            );
+                            let status = Status::SERVICE_UNAVAILABLE;
+                            let cause = RejectCause::NoBuffer;
+                            return self.fail(status, cause, head.version(), now, env);
                         }
                     }
                 }
@@ -549,12 +600,13 @@ impl<'a> Connection<'a> {
         };
         let awaits_body = !matches!(body, Body::Length { end } if end == head_len);
         if head.expects_continue() && awaits_body && self.filled == head_len {
-            self.queue(CONTINUE_100, now);
+            self.queue(CONTINUE_100, env.pool, now);
         }
         self.phase = Phase::Body {
             head,
             body,
             progress: now,
+            started,
         };
         Step::Again
     }
@@ -565,6 +617,7 @@ impl<'a> Connection<'a> {
             head,
             mut body,
             progress,
+            started,
         } = self.phase.clone()
         else {
             return Step::Stop;
@@ -578,7 +631,9 @@ impl<'a> Connection<'a> {
                     return Step::Stop;
                 };
                 let Ok(buf) = env.pool.bytes_mut(handle) else {
-                    return self.fail(Status::INTERNAL_SERVER_ERROR, head.version(), now, env);
+                    let cause = RejectCause::NoBuffer;
+                    let status = Status::INTERNAL_SERVER_ERROR;
+                    return self.fail(status, cause, head.version(), now, env);
                 };
                 let region = buf.get_mut(head_len..self.filled).unwrap_or_default();
                 match decoder.decode_in_place(region, *decoded) {
@@ -587,17 +642,15 @@ impl<'a> Connection<'a> {
                         self.filled = head_len.saturating_add(step.filled);
                         if !step.done {
                             if self.filled >= MAX_READ_BUFFER {
-                                return self.fail(
-                                    Status::PAYLOAD_TOO_LARGE,
-                                    head.version(),
-                                    now,
-                                    env,
-                                );
+                                let cause = RejectCause::BodyTooLarge;
+                                let status = Status::PAYLOAD_TOO_LARGE;
+                                return self.fail(status, cause, head.version(), now, env);
                             }
                             self.phase = Phase::Body {
                                 head,
                                 body,
                                 progress,
+                                started,
                             };
                             return Step::Stop;
                         }
@@ -606,7 +659,8 @@ impl<'a> Connection<'a> {
                     }
                     Err(error) => {
                         debug!("chunked body rejected: {}", error.as_str());
-                        return self.fail(error.status(), head.version(), now, env);
+                        let cause = RejectCause::Chunked(error);
+                        return self.fail(error.status(), cause, head.version(), now, env);
                     }
                 }
             }
@@ -615,68 +669,78 @@ impl<'a> Connection<'a> {
             head,
             body_end,
             consumed,
+            started,
         };
         Step::Again
     }
 
-    /// Hands a complete request to the handler and queues its response.
-    fn dispatch<H: Handler>(
-        &mut self,
-        head: RequestHead,
-        body_end: usize,
-        consumed: usize,
-        now: Instant,
-        env: &mut Env<'_, '_, H>,
-    ) -> Step {
-        let Some(handle) = self.rx else {
+    /// Hands the complete request of [`Phase::Ready`] to the handler and queues its response.
+    fn dispatch<H: Handler>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
+        let Phase::Ready {
+            head,
+            body_end,
+            consumed,
+            started,
+        } = self.phase
+        else {
             return Step::Stop;
         };
+        let Some(rx) = self.rx else {
+            return Step::Stop;
+        };
+        if !self.spans_fresh && !self.reparse(rx, &head, env) {
+            let cause = RejectCause::Handler;
+            let status = Status::INTERNAL_SERVER_ERROR;
+            return self.fail(status, cause, head.version(), now, env);
+        }
         let last = self.served.saturating_add(1) >= self.max_requests;
-        let persistence = if head.keep_alive() && !last {
+        let persistence = if head.keep_alive() && !last && !self.draining {
             Persistence::KeepAlive
         } else {
             Persistence::Close
         };
         let first = self.tx_start >= self.tx_end;
-        self.compact_tx();
-        let outcome = {
-            let Ok(buf) = env.pool.bytes(handle) else {
-                return self.fail(Status::INTERNAL_SERVER_ERROR, head.version(), now, env);
+        self.compact_tx(env.pool);
+        if self.tx_buffer(env.pool).is_none() {
+            let cause = RejectCause::NoBuffer;
+            let status = Status::SERVICE_UNAVAILABLE;
+            return self.fail(status, cause, head.version(), now, env);
+        }
+        // A response larger than the queue's buffer grows it one class at a time and asks the
+        // handler again, up to MAX_WRITE_BUFFER (four tries from 4 KiB).
+        let mut outcome = Outcome::NoSpace;
+        for _ in 0..SIZE_CLASSES.len() {
+            let Some(tx) = self.tx_buffer(env.pool) else {
+                break;
             };
-            let buf = buf.get(..self.filled).unwrap_or_default();
-            let req = head.view(buf, self.spans);
-            let body = buf.get(head.head_len()..body_end).unwrap_or_default();
-            let cx = EncodeContext {
-                version: head.version(),
-                head_request: req.method() == Method::Head,
-                date: env.date,
-                server: self.server,
-            };
-            let out = self.tx.get_mut(self.tx_end..).unwrap_or_default();
-            let mut responder = Responder::new(out, cx, persistence, first);
-            env.handler.handle(&req, body, &mut responder);
-            responder.outcome()
-        };
-        let encoded = match outcome {
-            Outcome::Sent(encoded) => encoded,
+            outcome = self.respond(rx, tx, &head, body_end, persistence, first, env);
+            let retry = first && outcome == Outcome::NoSpace && self.grow_tx(env.pool);
+            if !retry {
+                break;
+            }
+        }
+        let (encoded, status) = match outcome {
+            Outcome::Sent(encoded, status) => (encoded, status),
             Outcome::NoSpace if !first => {
                 // Retried once the earlier responses are written.
-                self.phase = Phase::Ready {
-                    head,
-                    body_end,
-                    consumed,
-                };
                 return Step::Stop;
             }
             Outcome::NoSpace | Outcome::Pending => {
-                return self.fail(Status::INTERNAL_SERVER_ERROR, head.version(), now, env);
+                let cause = RejectCause::Handler;
+                let status = Status::INTERNAL_SERVER_ERROR;
+                return self.fail(status, cause, head.version(), now, env);
             }
         };
         self.advance_tx(encoded.len, now);
         self.served = self.served.saturating_add(1);
+        env.observer.event(ConnEvent::Response { status, started });
         if encoded.persistence == Persistence::Close {
             self.phase = Phase::Closing {
-                reason: CloseReason::Done,
+                reason: if self.draining {
+                    CloseReason::Shutdown
+                } else {
+                    CloseReason::Done
+                },
             };
             self.drop_input(env.pool);
             return Step::Stop;
@@ -686,16 +750,66 @@ impl<'a> Connection<'a> {
         Step::Again
     }
 
+    /// Parses this connection's head again into `env.spans` (another connection used them
+    /// since). The bytes are the same, so the outcome is too; `false` would mean they changed.
+    fn reparse<H>(
+        &mut self,
+        rx: BufferHandle,
+        head: &RequestHead,
+        env: &mut Env<'_, '_, H>,
+    ) -> bool {
+        let Ok(buf) = env.pool.bytes(rx) else {
+            return false;
+        };
+        let bytes = buf.get(..head.head_len()).unwrap_or_default();
+        let again = request::parse(bytes, &self.limits, env.spans);
+        self.spans_fresh =
+            matches!(again, Ok(Parse::Complete(h)) if h.head_len() == head.head_len());
+        self.spans_fresh
+    }
+
+    /// Calls the handler once with the request in `rx` and the free space of `tx`.
+    #[allow(clippy::too_many_arguments)]
+    fn respond<H: Handler>(
+        &mut self,
+        rx: BufferHandle,
+        tx: BufferHandle,
+        head: &RequestHead,
+        body_end: usize,
+        persistence: Persistence,
+        first: bool,
+        env: &mut Env<'_, '_, H>,
+    ) -> Outcome {
+        let Ok((input, output)) = env.pool.bytes_pair_mut(rx, tx) else {
+            return Outcome::Pending;
+        };
+        let input = input.get(..self.filled).unwrap_or_default();
+        let req = head.view(input, env.spans);
+        let body = input.get(head.head_len()..body_end).unwrap_or_default();
+        let cx = EncodeContext {
+            version: head.version(),
+            head_request: req.method() == Method::Head,
+            date: env.date,
+            server: self.server,
+        };
+        let out = output.get_mut(self.tx_end..).unwrap_or_default();
+        let mut responder = Responder::new(out, cx, persistence, first);
+        env.handler.handle(&req, body, &mut responder);
+        responder.outcome()
+    }
+
     /// Refuses the request being read: queues `status` with `Connection: close`, drops the
     /// input (an unread body is never parsed as a request) and closes after the write.
     fn fail<H>(
         &mut self,
         status: Status,
+        cause: RejectCause,
         version: Version,
         now: Instant,
         env: &mut Env<'_, '_, H>,
     ) -> Step {
-        self.reject(status, version, env.date, now);
+        self.reject(status, version, env.date, env.pool, now);
+        env.observer.event(ConnEvent::Rejected { status, cause });
         self.phase = Phase::Closing {
             reason: CloseReason::Rejected(status),
         };
@@ -704,7 +818,14 @@ impl<'a> Connection<'a> {
     }
 
     /// Queues an empty response with `status` and `Connection: close`, if it fits.
-    fn reject(&mut self, status: Status, version: Version, date: Option<&Date>, now: Instant) {
+    fn reject(
+        &mut self,
+        status: Status,
+        version: Version,
+        date: Option<&Date>,
+        pool: &mut BufferPool<'_>,
+        now: Instant,
+    ) {
         let head = ResponseHead {
             status,
             headers: &[],
@@ -716,34 +837,86 @@ impl<'a> Connection<'a> {
             date,
             server: self.server,
         };
-        let out = self.tx_space();
+        let Some(out) = self.tx_space(pool) else {
+            return;
+        };
         if let Ok(encoded) = response::encode_full(&head, b"", &cx, out) {
             self.advance_tx(encoded.len, now);
         }
     }
 
     /// Appends `bytes` to the output queue, if they fit.
-    fn queue(&mut self, bytes: &[u8], now: Instant) {
-        if let Some(out) = self.tx_space().get_mut(..bytes.len()) {
+    fn queue(&mut self, bytes: &[u8], pool: &mut BufferPool<'_>, now: Instant) {
+        let Some(space) = self.tx_space(pool) else {
+            return;
+        };
+        if let Some(out) = space.get_mut(..bytes.len()) {
             out.copy_from_slice(bytes);
             self.advance_tx(bytes.len(), now);
         }
     }
 
-    /// The free output space after the queue, moving the queue to the front first.
-    fn tx_space(&mut self) -> &mut [u8] {
-        self.compact_tx();
-        self.tx.get_mut(self.tx_end..).unwrap_or_default()
+    /// The free output space after the queue, taking a buffer for the queue if it has none
+    /// and moving the queue to the front first. `None` when the pool has no buffer.
+    fn tx_space<'b>(&mut self, pool: &'b mut BufferPool<'_>) -> Option<&'b mut [u8]> {
+        self.compact_tx(pool);
+        let tx = self.tx_buffer(pool)?;
+        let end = self.tx_end;
+        pool.bytes_mut(tx).ok()?.get_mut(end..)
     }
 
-    /// Moves the queued output to the front of `tx`, so the free space is all in one piece.
-    fn compact_tx(&mut self) {
-        if self.tx_start > 0 {
-            let end = self.tx_end.min(self.tx.len());
-            self.tx.copy_within(self.tx_start.min(end)..end, 0);
-            self.tx_end = end.saturating_sub(self.tx_start);
-            self.tx_start = 0;
+    /// The output queue's buffer, taken from the pool if the connection holds none.
+    fn tx_buffer(&mut self, pool: &mut BufferPool<'_>) -> Option<BufferHandle> {
+        if let Some(tx) = self.tx {
+            return Some(tx);
         }
+        match pool.acquire(START_CLASS, Spill::ToLarger) {
+            Ok(tx) => {
+                self.tx = Some(tx);
+                self.tx_start = 0;
+                self.tx_end = 0;
+                Some(tx)
+            }
+            Err(error) => {
+                warn!("no buffer for a response: {}", error);
+                None
+            }
+        }
+    }
+
+    /// Moves the output queue into the next larger class, keeping what is queued. `false` if
+    /// it is at [`MAX_WRITE_BUFFER`] or the pool has nothing larger.
+    fn grow_tx(&mut self, pool: &mut BufferPool<'_>) -> bool {
+        let Some(tx) = self.tx else {
+            return false;
+        };
+        let Some(want) = tx
+            .capacity()
+            .checked_add(1)
+            .filter(|&w| w <= MAX_WRITE_BUFFER)
+        else {
+            return false;
+        };
+        match pool.grow(tx, want, self.tx_end, Spill::ToLarger) {
+            Ok(grown) => {
+                self.tx = Some(grown);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Moves the queued output to the front of its buffer, so the free space is in one piece.
+    fn compact_tx(&mut self, pool: &mut BufferPool<'_>) {
+        if self.tx_start == 0 {
+            return;
+        }
+        if let Some(buf) = self.tx.and_then(|tx| pool.bytes_mut(tx).ok()) {
+            let end = self.tx_end.min(buf.len());
+            buf.copy_within(self.tx_start.min(end)..end, 0);
+        }
+        self.tx_end = self.tx_end.saturating_sub(self.tx_start);
+        self.tx_start = 0;
     }
 
     /// `len` bytes were written after `tx_end`.
@@ -751,7 +924,8 @@ impl<'a> Connection<'a> {
         if self.tx_start >= self.tx_end {
             self.write_since = now;
         }
-        self.tx_end = self.tx_end.saturating_add(len).min(self.tx.len());
+        let cap = self.tx.map_or(0, BufferHandle::capacity);
+        self.tx_end = self.tx_end.saturating_add(len).min(cap);
     }
 
     /// Drops the first `consumed` bytes of the read buffer, moving the rest to the front.
@@ -780,10 +954,23 @@ impl<'a> Connection<'a> {
         self.filled = 0;
     }
 
-    /// Closes a closing connection whose output has drained.
+    /// Gives the output queue's buffer back to the pool, dropping anything still queued.
+    fn release_tx(&mut self, pool: &mut BufferPool<'_>) {
+        if let Some(handle) = self.tx.take() {
+            if pool.release(handle).is_err() {
+                warn!("output buffer was not live on release");
+            }
+        }
+        self.tx_start = 0;
+        self.tx_end = 0;
+    }
+
+    /// Returns an empty output queue's buffer and closes a closing connection whose output
+    /// has drained.
     fn settle(&mut self, pool: &mut BufferPool<'_>) {
-        if let Phase::Closing { reason } = self.phase {
-            if self.tx_start >= self.tx_end {
+        if self.tx_start >= self.tx_end {
+            self.release_tx(pool);
+            if let Phase::Closing { reason } = self.phase {
                 self.close(reason, pool);
             }
         }
@@ -792,8 +979,7 @@ impl<'a> Connection<'a> {
     /// Closes now, dropping input and output.
     fn close(&mut self, reason: CloseReason, pool: &mut BufferPool<'_>) {
         self.release(pool);
-        self.tx_start = 0;
-        self.tx_end = 0;
+        self.release_tx(pool);
         self.phase = Phase::Closed {
             reason: Some(reason),
         };

@@ -1,13 +1,16 @@
 //! The vocabulary a backend sees of one connection: where it stands ([`State`]), which
-//! deadline expired ([`Timer`]), why it closed ([`CloseReason`]) and why it wants no bytes
-//! ([`ReadError`]).
+//! deadline expired ([`Timer`]), why it closed ([`CloseReason`]), why it wants no bytes
+//! ([`ReadError`]) and what it reports for metrics ([`ConnEvent`] through an [`Observer`]).
 //!
 //! This module only names things; it holds no logic and never touches memory or time.
 
 use core::fmt;
 
 use crate::http::Status;
+use crate::http::chunked::ChunkedError;
+use crate::http::request::RequestError;
 use crate::mem::buffer_pool::PoolError;
+use crate::time::Instant;
 
 /// Where a connection stands, as [`Connection::state`](super::Connection::state) reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -72,6 +75,59 @@ pub enum CloseReason {
     Rejected(Status),
     /// A deadline expired; a `408` went out first when a head or body was being read.
     TimedOut(Timer),
+    /// The server is shutting down: the connection was idle, or its last response said
+    /// `Connection: close` for that reason.
+    Shutdown,
+}
+
+/// What a connection reports as it works, for metrics and access logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ConnEvent {
+    /// The handler's final response was queued.
+    Response {
+        /// Its status.
+        status: Status,
+        /// When the first byte of its request arrived.
+        started: Instant,
+    },
+    /// A request was refused with `status` and the connection will close.
+    Rejected {
+        /// The status sent (if it fit the output space).
+        status: Status,
+        /// Why.
+        cause: RejectCause,
+    },
+}
+
+/// Why a request was refused ([`ConnEvent::Rejected`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RejectCause {
+    /// The head broke a rule of the request parser.
+    Request(RequestError),
+    /// The chunked body broke a rule of the decoder.
+    Chunked(ChunkedError),
+    /// The head did not end within the largest read buffer.
+    HeadTooLarge,
+    /// The body does not fit the largest read buffer.
+    BodyTooLarge,
+    /// A header or body deadline expired.
+    TimedOut(Timer),
+    /// The pool had no buffer for the request or its response.
+    NoBuffer,
+    /// The handler sent no response (or one that could not be encoded).
+    Handler,
+}
+
+/// Receives a connection's [`ConnEvent`]s as they happen. `()` ignores them.
+pub trait Observer {
+    /// Called once per event, in order.
+    fn event(&mut self, event: ConnEvent);
+}
+
+impl Observer for () {
+    fn event(&mut self, _event: ConnEvent) {}
 }
 
 /// Why [`Connection::read_buf`](super::Connection::read_buf) offers no space.
@@ -106,6 +162,7 @@ impl fmt::Display for CloseReason {
                 })?;
                 f.write_str(" timeout")
             }
+            CloseReason::Shutdown => f.write_str("server shutting down"),
         }
     }
 }

@@ -135,6 +135,8 @@ pub enum PoolError {
     Exhausted,
     /// The requested length is larger than [`MAX_BUFFER_BYTES`](super::MAX_BUFFER_BYTES).
     TooLarge,
+    /// Two handles that must name different buffers name the same one.
+    Aliased,
 }
 
 impl fmt::Display for PoolError {
@@ -145,6 +147,7 @@ impl fmt::Display for PoolError {
             PoolError::Released => "handle was already released",
             PoolError::Exhausted => "pool exhausted",
             PoolError::TooLarge => "requested length exceeds the largest buffer class",
+            PoolError::Aliased => "both handles name the same buffer",
         })
     }
 }
@@ -434,6 +437,62 @@ impl<'a> BufferPool<'a> {
             .bytes
             .get_mut(start..start + size)
             .ok_or(PoolError::Foreign)
+    }
+
+    /// The buffers of `read` and `write` at once: the first to read from, the second to write
+    /// into (a connection's request and response buffers, say).
+    ///
+    /// # Errors
+    ///
+    /// As [`bytes`](Self::bytes) for either handle, and [`PoolError::Aliased`] if both name the
+    /// same buffer.
+    pub fn bytes_pair_mut(
+        &mut self,
+        read: BufferHandle,
+        write: BufferHandle,
+    ) -> Result<(&[u8], &mut [u8]), PoolError> {
+        let r = self.check(read)?;
+        let w = self.check(write)?;
+        let (rc, wc) = (read.class.index(), write.class.index());
+        if rc != wc {
+            // Different classes: split the class array between them.
+            let (low, high) = self.classes.split_at_mut(rc.max(wc));
+            let (Some(first), Some(second)) = (low.get_mut(rc.min(wc)), high.first_mut()) else {
+                return Err(PoolError::Foreign);
+            };
+            let (rclass, wclass) = if rc < wc {
+                (first, second)
+            } else {
+                (second, first)
+            };
+            let rs = rclass.start(r);
+            let ws = wclass.start(w);
+            let rbytes = rclass.bytes.get(rs..rs + rclass.size);
+            let wsize = wclass.size;
+            let wbytes = wclass.bytes.get_mut(ws..ws + wsize);
+            return match (rbytes, wbytes) {
+                (Some(rb), Some(wb)) => Ok((rb, wb)),
+                _ => Err(PoolError::Foreign),
+            };
+        }
+        if r == w {
+            return Err(PoolError::Aliased);
+        }
+        // One class, two slots: split its bytes at the later slot's start. Both indices passed
+        // `check`, so both slots lie inside `bytes`; `get` keeps it panic-free regardless.
+        let class = &mut self.classes[rc];
+        let size = class.size;
+        let (rs, ws) = (class.start(r), class.start(w));
+        let (low, high) = class.bytes.split_at_mut(rs.max(ws).min(class.bytes.len()));
+        let (rbytes, wbytes): (Option<&[u8]>, Option<&mut [u8]>) = if rs < ws {
+            (low.get(rs..rs + size), high.get_mut(..size))
+        } else {
+            (high.get(..size), low.get_mut(ws..ws + size))
+        };
+        match (rbytes, wbytes) {
+            (Some(rb), Some(wb)) => Ok((rb, wb)),
+            _ => Err(PoolError::Foreign),
+        }
     }
 
     /// Moves the buffer of `handle` into the smallest class of at least `min_len` bytes (or

@@ -4,7 +4,9 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use aurora_core::config::ServerConfig;
-use aurora_core::conn::{CloseReason, Connection, Env, ReadError, Responder, State};
+use aurora_core::conn::{
+    CloseReason, ConnEvent, Connection, Env, Observer, ReadError, Responder, State,
+};
 use aurora_core::http::Status;
 use aurora_core::http::header::HeaderSpan;
 use aurora_core::http::request::Request;
@@ -150,9 +152,35 @@ pub fn pool(n4: usize, n16: usize, n64: usize) -> BufferPool<'static> {
     )
 }
 
+/// The `Env` of a `Peer`, borrowing its fields (not `self`, so `self.conn` stays usable).
+macro_rules! peer_env {
+    ($peer:expr) => {
+        Env {
+            pool: &mut $peer.pool,
+            handler: &mut $peer.app,
+            date: None,
+            spans: &mut $peer.spans,
+            observer: &mut $peer.events,
+        }
+    };
+}
+
+/// Records a connection's events.
+#[derive(Default, Debug)]
+pub struct Events(pub Vec<ConnEvent>);
+
+impl Observer for Events {
+    fn event(&mut self, event: ConnEvent) {
+        self.0.push(event);
+    }
+}
+
 /// The server side of one connection plus its clock, pool and handler.
 pub struct Peer {
-    pub conn: Connection<'static>,
+    pub conn: Connection,
+    pub spans: Vec<HeaderSpan>,
+    /// Every event the connection reported.
+    pub events: Events,
     pub pool: BufferPool<'static>,
     pub app: App,
     pub now: Instant,
@@ -169,15 +197,11 @@ pub struct Peer {
 
 impl Peer {
     pub fn new(config: ServerConfig) -> Self {
-        Self::with_tx(config, 16 * 1024)
-    }
-
-    pub fn with_tx(config: ServerConfig, tx_len: usize) -> Self {
-        let tx = Box::leak(vec![0u8; tx_len].into_boxed_slice());
-        let spans = Box::leak(vec![HeaderSpan::EMPTY; 64].into_boxed_slice());
         let now = Instant::from_millis(1_000);
         Self {
-            conn: Connection::new(&config, tx, spans, now),
+            conn: Connection::new(&config, now),
+            spans: vec![HeaderSpan::EMPTY; 64],
+            events: Events::default(),
             pool: pool(4, 2, 2),
             app: App::default(),
             now,
@@ -211,11 +235,7 @@ impl Peer {
             };
             let n = space.len().min(chunk).min(bytes.len() - fed);
             space[..n].copy_from_slice(&bytes[fed..fed + n]);
-            let mut env = Env {
-                pool: &mut self.pool,
-                handler: &mut self.app,
-                date: None,
-            };
+            let mut env = peer_env!(self);
             self.conn.handle_read(n, self.now, &mut env);
             fed += n;
             self.drive();
@@ -227,12 +247,15 @@ impl Peer {
         self.send_in(bytes, usize::MAX)
     }
 
+    /// Tells the connection the server is shutting down, then drains.
+    pub fn shutdown(&mut self) {
+        let mut env = peer_env!(self);
+        self.conn.shutdown(self.now, &mut env);
+        self.drive();
+    }
+
     pub fn eof(&mut self) {
-        let mut env = Env {
-            pool: &mut self.pool,
-            handler: &mut self.app,
-            date: None,
-        };
+        let mut env = peer_env!(self);
         self.conn.handle_eof(self.now, &mut env);
         self.drive();
     }
@@ -247,18 +270,14 @@ impl Peer {
             if !self.writable {
                 return;
             }
-            let Some(bytes) = self.conn.poll_transmit() else {
+            let Some(bytes) = self.conn.poll_transmit(&self.pool) else {
                 return;
             };
             assert!(!bytes.is_empty(), "empty transmit");
             self.batches.push(bytes.len());
             let n = bytes.len().min(self.write_limit);
             self.out.extend_from_slice(&bytes[..n]);
-            let mut env = Env {
-                pool: &mut self.pool,
-                handler: &mut self.app,
-                date: None,
-            };
+            let mut env = peer_env!(self);
             self.conn.handle_written(n, self.now, &mut env);
         }
         panic!("livelock while draining");
@@ -271,11 +290,7 @@ impl Peer {
             match self.conn.poll_timeout() {
                 Some(at) if at <= target => {
                     self.now = self.now.max(at);
-                    let mut env = Env {
-                        pool: &mut self.pool,
-                        handler: &mut self.app,
-                        date: None,
-                    };
+                    let mut env = peer_env!(self);
                     self.conn.handle_timeout(self.now, &mut env);
                     self.drive();
                 }

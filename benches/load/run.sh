@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Throughput of Aurora's `hello` against nginx in the same run, by hand (never in CI).
+#
+#   benches/load/run.sh [seconds-per-run] [rounds]
+#
+# The server under test is pinned to CPU 0 with one worker; wrk is pinned to CPU 1. Each round
+# runs every variant against Aurora and then nginx, back to back, so both see the same machine.
+# Prints one line per run and, at the end, the median requests/s per server and variant and
+# Aurora's ratio to nginx. Needs wrk and nginx (Debian: wrk, nginx-light) and 2 CPUs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECS=${1:-10}
+ROUNDS=${2:-3}
+HERE=benches/load
+AURORA_PORT=18080
+NGINX_PORT=18081
+
+cargo build --release --example hello
+ulimit -n 65536
+
+tmp=$(mktemp -d)
+mkdir -p "$tmp/tmp" "$tmp/logs"
+cleanup() {
+    kill "${AURORA_PID:-}" "${NGINX_PID:-}" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+AURORA_ADDR=127.0.0.1:$AURORA_PORT AURORA_WORKERS=1 AURORA_PIN_CPUS=false \
+    AURORA_MAX_CONNECTIONS=20000 AURORA_MAX_REQUESTS_PER_CONNECTION=4294967295 AURORA_LOG=warn \
+    taskset -c 0 target/release/examples/hello >"$tmp/aurora.out" &
+AURORA_PID=$!
+taskset -c 0 nginx -p "$tmp" -c "$PWD/$HERE/nginx.conf" &
+NGINX_PID=$!
+for port in $AURORA_PORT $NGINX_PORT; do
+    for _ in $(seq 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+        sleep 0.1
+    done
+done
+
+variants=("c64" "c256" "pipe16")
+results="$tmp/results"
+: >"$results"
+run() { # server port variant
+    local args tail=()
+    case $3 in
+        c64) args=(-c 64) ;;
+        c256) args=(-c 256) ;;
+        pipe16) args=(-c 64 -s "$HERE/pipeline.lua"); tail=(-- 16) ;;
+    esac
+    local out
+    out=$(taskset -c 1 wrk -t 1 "${args[@]}" -d "${SECS}s" "http://127.0.0.1:$2/" "${tail[@]}")
+    local rps
+    rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+    local errors
+    errors=$(awk '/Non-2xx|Socket errors/ { print }' <<<"$out")
+    echo "$1 $3 $rps ${errors:+($errors)}"
+    echo "$1 $3 $rps" >>"$results"
+}
+for round in $(seq "$ROUNDS"); do
+    for v in "${variants[@]}"; do
+        run aurora $AURORA_PORT "$v"
+        run nginx $NGINX_PORT "$v"
+    done
+done
+
+echo
+echo "median requests/s over $ROUNDS rounds of ${SECS}s (server on CPU 0, wrk on CPU 1)"
+python3 - "$results" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+for v in ("c64", "c256", "pipe16"):
+    a = statistics.median(float(r[2]) for r in rows if r[0] == "aurora" and r[1] == v)
+    n = statistics.median(float(r[2]) for r in rows if r[0] == "nginx" and r[1] == v)
+    print(f"{v:7} aurora {a:12.0f}  nginx {n:12.0f}  ratio {a / n:.2f}")
+PY
