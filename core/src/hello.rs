@@ -13,9 +13,10 @@
 //! | any other method (methods are case-sensitive: `get` is one) | `501` |
 //!
 //! It never allocates, never reads a clock and never panics: the metrics are rendered by the
-//! caller's closure into an inline scratch array of [`METRICS_SCRATCH_BYTES`], and a response
-//! that cannot be written becomes a `500` (or, behind earlier pipelined responses, waits for the
-//! connection to hand the request over again, see [`Handler`]).
+//! caller's closure into an inline scratch array of [`METRICS_SCRATCH_BYTES`] (metrics that do
+//! not fit are a `500`). A response larger than the output space is left unsent, so the
+//! connection can grow its queue and ask again, or wait for earlier pipelined responses to
+//! drain (see [`Handler`]); one that can never fit gets the connection's own `500`.
 //!
 //! # Examples
 //!
@@ -146,13 +147,13 @@ impl<M> fmt::Debug for Hello<M> {
     }
 }
 
-/// Sends a response. One that does not fit behind earlier queued responses is left unsent: the
-/// connection hands the request over again once they are written. Any other refusal becomes a
-/// bodiless `500`.
+/// Sends a response. One that does not fit the output space is left unsent: the connection
+/// grows its queue and asks again, or (behind earlier pipelined responses) asks again once they
+/// are written, and answers `500` itself when the response can never fit. Any other refusal
+/// becomes a bodiless `500` here.
 fn send(res: &mut Responder<'_>, status: Status, headers: &[(&str, &[u8])], body: &[u8]) {
     match res.send(status, headers, body) {
-        Ok(()) => {}
-        Err(RespondError::NoSpace) if !res.is_first() => {}
+        Ok(()) | Err(RespondError::NoSpace) => {}
         Err(error) => {
             warn!("response refused: {}", error);
             // If even this does not fit, the connection answers 500 itself.
@@ -472,16 +473,15 @@ mod tests {
         assert_eq!(offered.get(), METRICS_SCRATCH_BYTES);
     }
 
-    /// An echo too large for the output space: `500` when nothing is queued before it, nothing
-    /// at all behind earlier responses (the connection asks again once they are written).
+    /// An echo too large for the output space is left unsent, first or not: the connection
+    /// grows its queue (or waits for it to drain) and asks again, so a `500` here would be
+    /// wrong. With room it is sent.
     #[test]
-    fn echo_without_space() {
+    fn echo_without_space_is_left_to_the_connection() {
         let mut raw = Vec::from(&b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 300\r\n\r\n"[..]);
         raw.extend_from_slice(&[b'x'; 300]);
         let mut hello = Hello::new(render);
-        let got = answer(&mut hello, &raw, 200, true).expect("a 500");
-        assert_eq!(got.code, 500);
-        assert_eq!(got.body, b"");
+        assert!(answer(&mut hello, &raw, 200, true).is_none());
         assert!(answer(&mut hello, &raw, 200, false).is_none());
         let got = answer(&mut hello, &raw, 1024, false).expect("fits");
         assert_eq!(got.code, 200);

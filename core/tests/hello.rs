@@ -1,5 +1,5 @@
-//! The demo application behind a real [`Connection`], driven by hand: pipelining, a response
-//! that waits for the queue to drain, and the `500` for one that can never fit.
+//! The demo application behind a real [`Connection`], driven by hand: pipelining, a large echo
+//! that grows the queue, one that waits for it to drain, and the `500` for one that never fits.
 //!
 //! Kept to one file and one small driver so a change of the Connection API touches only
 //! `Drive` below.
@@ -20,42 +20,43 @@ fn render(buf: &mut [u8]) -> Option<usize> {
     Some(text.len())
 }
 
-/// A pool over leaked memory: 4 buffers of 4 KiB and 2 of 64 KiB.
-fn pool() -> BufferPool<'static> {
-    fn region(class: usize, n: usize) -> ClassRegion<'static> {
+/// A pool over leaked memory with `[1 KiB, 4 KiB, 16 KiB, 64 KiB, 256 KiB]` buffers per class.
+fn pool(counts: [usize; 5]) -> BufferPool<'static> {
+    let region = |class: usize, n: usize| {
         let bytes = Box::leak(vec![0u8; class * n].into_boxed_slice());
         let slots = Box::leak(vec![Slot::EMPTY; n].into_boxed_slice());
         ClassRegion::new(bytes, slots)
-    }
+    };
+    let [a, b, c, d, e] = counts;
     BufferPool::new(
         1,
         [
-            ClassRegion::empty(),
-            region(4096, 4),
-            region(16384, 2),
-            region(65536, 2),
-            ClassRegion::empty(),
+            region(1024, a),
+            region(4096, b),
+            region(16384, c),
+            region(65536, d),
+            region(262_144, e),
         ],
     )
 }
 
-/// One connection serving [`Hello`], with its output written out `write_limit` bytes at a time.
+/// One connection serving [`Hello`]: the only code here that knows the Connection API.
 struct Drive {
-    conn: Connection<'static>,
+    conn: Connection,
     pool: BufferPool<'static>,
+    spans: Vec<HeaderSpan>,
     hello: Hello<Render>,
     now: Instant,
     out: Vec<u8>,
 }
 
 impl Drive {
-    fn new(tx_len: usize) -> Self {
-        let tx = Box::leak(vec![0u8; tx_len].into_boxed_slice());
-        let spans = Box::leak(vec![HeaderSpan::EMPTY; 32].into_boxed_slice());
+    fn new(counts: [usize; 5]) -> Self {
         let now = Instant::from_millis(1_000);
         Self {
-            conn: Connection::new(&ServerConfig::DEFAULT, tx, spans, now),
-            pool: pool(),
+            conn: Connection::new(&ServerConfig::DEFAULT, now),
+            pool: pool(counts),
+            spans: vec![HeaderSpan::EMPTY; 32],
             hello: Hello::new(render as Render),
             now,
             out: Vec::new(),
@@ -75,16 +76,15 @@ impl Drive {
                         pool: &mut self.pool,
                         handler: &mut self.hello,
                         date: None,
+                        spans: &mut self.spans,
+                        observer: &mut (),
                     };
                     self.conn.handle_read(n, self.now, &mut env);
                     continue;
                 }
             }
-            let Some(queued) = self.conn.poll_transmit() else {
-                if bytes.is_empty() {
-                    return;
-                }
-                panic!("the connection neither reads nor writes");
+            let Some(queued) = self.conn.poll_transmit(&self.pool) else {
+                return;
             };
             let n = queued.len().min(write_limit);
             self.out.extend_from_slice(&queued[..n]);
@@ -92,10 +92,17 @@ impl Drive {
                 pool: &mut self.pool,
                 handler: &mut self.hello,
                 date: None,
+                spans: &mut self.spans,
+                observer: &mut (),
             };
             self.conn.handle_written(n, self.now, &mut env);
         }
         panic!("livelock");
+    }
+
+    /// Whether the connection has closed.
+    fn closed(&mut self) -> bool {
+        self.conn.poll_close().is_some()
     }
 
     /// Every response written so far as `(status, body)` (no `HEAD` answers among them).
@@ -131,9 +138,11 @@ fn post(body: &[u8]) -> Vec<u8> {
     raw
 }
 
+const ROOMY: [usize; 5] = [0, 4, 2, 2, 1];
+
 #[test]
 fn pipelined_requests_answered_in_order() {
-    let mut drive = Drive::new(16 * 1024);
+    let mut drive = Drive::new(ROOMY);
     let mut raw = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n".to_vec();
     raw.extend(post(b"one"));
     raw.extend_from_slice(b"GET /metrics?x HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -147,31 +156,40 @@ fn pipelined_requests_answered_in_order() {
     assert_eq!(got[1].1, b"one");
     assert_eq!(got[2].1, b"# TYPE up gauge\nup 1\n");
     assert!(drive.out.windows(ECHO_TYPE.len()).any(|w| w == ECHO_TYPE));
+    assert!(!drive.closed());
 }
 
-/// The second echo does not fit behind the first: the handler leaves it unsent and the
-/// connection hands it over again once the first is written, so both arrive intact.
+/// An echo larger than the 4 KiB queue a connection starts with: the connection grows the
+/// queue and asks again.
+#[test]
+fn a_large_echo_grows_the_queue() {
+    let mut drive = Drive::new(ROOMY);
+    let body: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8).collect();
+    drive.exchange(&post(&body), usize::MAX);
+    assert_eq!(drive.responses(), [(200, body)]);
+}
+
+/// The second echo does not fit behind the first in the 4 KiB queue: the handler leaves it
+/// unsent and the connection hands it over again once the first is written.
 #[test]
 fn an_echo_behind_a_full_queue_waits_for_it() {
-    let mut drive = Drive::new(1024);
-    let a = vec![b'a'; 600];
-    let b = vec![b'b'; 600];
+    let mut drive = Drive::new(ROOMY);
+    let a = vec![b'a'; 3000];
+    let b = vec![b'b'; 3000];
     let mut raw = post(&a);
     raw.extend(post(&b));
     drive.exchange(&raw, 100);
-    let got = drive.responses();
-    assert_eq!(got.len(), 2);
-    assert_eq!(got[0], (200, a));
-    assert_eq!(got[1], (200, b));
+    assert_eq!(drive.responses(), [(200, a), (200, b)]);
 }
 
-/// An echo larger than the whole output space is a `500`, and the connection stays usable.
+/// With no larger buffer free for the queue, an echo that can never fit gets the
+/// connection's own `500` and the close.
 #[test]
 fn an_echo_that_can_never_fit_is_500() {
-    let mut drive = Drive::new(1024);
-    let mut raw = post(&[b'z'; 2000]);
-    raw.extend_from_slice(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
-    drive.exchange(&raw, usize::MAX);
+    // 4 KiB buffers and one 16 KiB buffer, which the request's read buffer takes.
+    let mut drive = Drive::new([0, 4, 1, 0, 0]);
+    drive.exchange(&post(&[b'z'; 6000]), usize::MAX);
     let codes: Vec<u16> = drive.responses().iter().map(|(code, _)| *code).collect();
-    assert_eq!(codes, [500, 200]);
+    assert_eq!(codes, [500]);
+    assert!(drive.closed());
 }
