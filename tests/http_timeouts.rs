@@ -158,3 +158,53 @@ fn activity_keeps_a_connection_alive() {
     }
     assert_eq!(client.request(&get("/")).code, 200);
 }
+
+/// A peer that sends requests but never reads the responses: once the server's queue and the
+/// socket buffers are full, nothing drains, and the write deadline closes the connection.
+#[test]
+fn write_timeout_closes_a_peer_that_does_not_read() {
+    let server = Server::with(|o| {
+        o.config.timeouts.write = SHORT;
+        o.config.max_requests_per_connection = u32::MAX;
+    });
+    let mut client = server.connect();
+    let mut writer = client.stream.try_clone().unwrap();
+    let request = util::with_body("POST", "/", &vec![b'w'; 32 * 1024]);
+    let per_request = request.len();
+    let start = Instant::now();
+    let flood = std::thread::spawn(move || {
+        let mut sent = 0usize;
+        while start.elapsed() < Duration::from_secs(20) {
+            if writer.write_all(&request).is_err() {
+                break;
+            }
+            sent += 1;
+        }
+        sent
+    });
+    let sent = flood.join().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "the server never stopped the flood"
+    );
+    // What the server wrote before it gave up is still readable; then the close.
+    let mut received = 0usize;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match std::io::Read::read(&mut client.stream, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => received += n,
+            Err(error) if util::is_reset(&error) => break,
+            Err(error) => panic!("the connection is still open: {error}"),
+        }
+    }
+    assert!(
+        received < sent * per_request,
+        "every response arrived ({received} bytes), so the write deadline never mattered"
+    );
+    assert!(
+        start.elapsed() >= SHORT_STD,
+        "closed after {:?}, before the write deadline could trip (refused for another reason?)",
+        start.elapsed()
+    );
+}
