@@ -1,8 +1,9 @@
 //! The connection engine: one HTTP/1.1 connection as a sans-IO state machine.
 //!
 //! This module owns the life of one connection: reading request heads and bodies into a pooled
-//! buffer, handing complete requests to a [`Handler`], queueing responses (pipelined ones in
-//! one write), `100 Continue`, keep-alive and the per-connection request limit, error
+//! buffer, handing complete requests to a [`Handler`] (or a body too large for the buffer in
+//! parts, as it arrives), queueing responses (pipelined ones in one write, streamed ones as the
+//! queue drains), `100 Continue`, keep-alive and the per-connection request limit, error
 //! responses and the header, body, write and idle deadlines. It never touches a socket or a
 //! clock and never allocates: bytes, `now` and the memory come from the backend.
 //!
@@ -16,27 +17,28 @@ pub mod state;
 use crate::config::{ServerConfig, Timeouts};
 use crate::http::Limits;
 use crate::http::Status;
-use crate::http::chunked::ChunkedDecoder;
+use crate::http::chunked::{ChunkedDecoder, InPlace};
 use crate::http::date::Date;
 use crate::http::header::HeaderSpan;
 use crate::http::method::Method;
 use crate::http::request::{self, BodyFraming, Parse, RequestHead, Version};
 use crate::http::response::{
-    self, CONTINUE_100, EncodeContext, Persistence, ResponseHead, ServerName,
+    self, CONTINUE_100, EncodeContext, LAST_CHUNK, Persistence, ResponseHead, ServerName,
 };
 use crate::mem::SIZE_CLASSES;
 use crate::mem::buffer_pool::{BufferHandle, BufferPool, SizeClass, Spill};
 use crate::time::Instant;
 
-pub use handler::{Handler, RespondError, Responder};
+pub use handler::{Handler, PART_HEAD_ROOM, RespondError, Responder};
 pub use state::{
     CloseReason, ConnEvent, Observer, Processing, ReadError, RejectCause, State, Timer,
 };
 
-use handler::Outcome;
+use handler::{Outcome, Stream};
 
-/// The largest read buffer a connection grows to (the 64 KiB class). A head or a whole body
-/// (with its head) that does not fit is refused with 431 or 413.
+/// The largest read buffer a connection grows to (the 64 KiB class). A head that does not fit
+/// is refused with 431; a body that does not fit with its head (but is within
+/// [`Limits::max_body_bytes`]) goes to [`Handler::handle_part`] in parts.
 pub const MAX_READ_BUFFER: usize = SIZE_CLASSES[3];
 
 /// The class a connection's read buffer and output queue start in (4 KiB).
@@ -97,6 +99,16 @@ impl<H> core::fmt::Debug for Env<'_, '_, H> {
 /// Every `handle_*` call may queue output, so steps 2 to 4 follow each of them. Spurious calls
 /// (a timeout before its deadline, a zero-byte write) are harmless. To stop a server
 /// gracefully, call [`shutdown`](Self::shutdown) on each connection, then go on as above.
+///
+/// # Streams and bodies in parts
+///
+/// A streamed response is driven by step 2 alone: each time the queue drains,
+/// [`handle_written`](Self::handle_written) calls [`Handler::resume`] (with the id given by
+/// [`set_id`](Self::set_id)) for more. `read_buf` says [`ReadError::Paused`] until the stream
+/// is finished; read again after writing, as for any pause. A handler that had nothing to write
+/// can be called again with [`wake`](Self::wake); a stream with nothing queued or written for
+/// the write timeout is closed. A body too large for [`MAX_READ_BUFFER`] is handed to
+/// [`Handler::handle_part`] as reads bring it in, as fast as the output queue drains.
 ///
 /// # Examples
 ///
@@ -168,6 +180,8 @@ pub struct Connection {
     spans_fresh: bool,
     /// The server is shutting down: the next response says `Connection: close`.
     draining: bool,
+    /// The backend's name for this connection, passed to [`Handler::resume`].
+    id: usize,
 }
 
 /// The read side's position in the request cycle.
@@ -193,6 +207,9 @@ enum Phase {
         consumed: usize,
         started: Instant,
     },
+    /// The request is consumed; its streamed response is open and the handler is resumed each
+    /// time the output queue drains. The request arrived at `started`.
+    Stream { stream: Stream, started: Instant },
     /// No more requests: close once the output queue is drained.
     Closing { reason: CloseReason },
     /// Closed; `reason` until [`Connection::poll_close`] took it.
@@ -205,6 +222,27 @@ enum Body {
     /// The body is `buf[head_len..end]`.
     Length { end: usize },
     /// Decoded in place: the body so far is `buf[head_len..head_len + decoded]`.
+    Chunked {
+        decoder: ChunkedDecoder,
+        decoded: usize,
+    },
+    /// Too large for the buffer: handed to [`Handler::handle_part`] as it arrives. The buffer
+    /// holds the head, then the body bytes not yet handed over, then (once the body's end
+    /// arrived) what follows it. `answer` is the response so far: `Pending`, `Streaming` or
+    /// `Complete`.
+    Parts {
+        framing: PartFraming,
+        answer: Outcome,
+    },
+}
+
+/// How a body handed over in parts ends.
+#[derive(Clone, Debug)]
+enum PartFraming {
+    /// This many body bytes are not handed over yet (some may be buffered).
+    Length { left: u64 },
+    /// Decoded in place: the decoded bytes not handed over yet are
+    /// `buf[head_len..head_len + decoded]`.
     Chunked {
         decoder: ChunkedDecoder,
         decoded: usize,
@@ -238,17 +276,37 @@ impl Connection {
             served: 0,
             spans_fresh: false,
             draining: false,
+            id: 0,
         }
+    }
+
+    /// Names this connection for [`Handler::resume`] (and [`Responder::id`]): a backend gives
+    /// each connection its slot or token, so a handler can keep per-stream state. `0` until
+    /// set.
+    pub fn set_id(&mut self, id: usize) {
+        self.id = id;
+    }
+
+    /// The name given with [`set_id`](Self::set_id).
+    pub const fn id(&self) -> usize {
+        self.id
     }
 
     /// Where the connection stands.
     pub fn state(&self) -> State {
-        match self.phase {
+        match &self.phase {
             Phase::Closed { .. } => State::Closed,
             _ if self.tx_start < self.tx_end => State::WritingResponse,
             Phase::New { .. } => State::New,
             Phase::Idle { .. } => State::KeepAlive,
             Phase::Head { .. } => State::ReadingHeaders,
+            Phase::Body {
+                body: Body::Parts { framing, .. },
+                ..
+            } => State::Processing(match framing {
+                PartFraming::Length { .. } => Processing::ContentLength,
+                PartFraming::Chunked { .. } => Processing::Chunked,
+            }),
             Phase::Body { head, .. }
                 if head.expects_continue() && self.filled == head.head_len() =>
             {
@@ -263,7 +321,7 @@ impl Connection {
                 ..
             } => State::Processing(Processing::Chunked),
             Phase::Ready { .. } => State::Processing(Processing::Waiting),
-            Phase::Closing { .. } => State::WritingResponse,
+            Phase::Stream { .. } | Phase::Closing { .. } => State::WritingResponse,
         }
     }
 
@@ -284,17 +342,25 @@ impl Connection {
     /// # Errors
     ///
     /// [`ReadError::Closed`] once the connection reads no more, [`ReadError::Paused`] while a
-    /// complete request waits for the output to drain, [`ReadError::Pool`] when the pool has no
-    /// buffer for it.
+    /// complete request waits for the output to drain, while a streamed response is open, or
+    /// while a body handed over in parts fills the buffer because the output queue is full;
+    /// [`ReadError::Pool`] when the pool has no buffer for it.
     pub fn read_buf<'b>(
         &mut self,
         pool: &'b mut BufferPool<'_>,
     ) -> Result<&'b mut [u8], ReadError> {
         match self.phase {
             Phase::Closing { .. } | Phase::Closed { .. } => return Err(ReadError::Closed),
-            Phase::Ready { .. } => return Err(ReadError::Paused),
+            Phase::Ready { .. } | Phase::Stream { .. } => return Err(ReadError::Paused),
             _ => {}
         }
+        let fixed = matches!(
+            self.phase,
+            Phase::Body {
+                body: Body::Parts { .. },
+                ..
+            }
+        );
         let handle = match self.rx {
             Some(handle) => handle,
             None => {
@@ -306,7 +372,7 @@ impl Connection {
                 handle
             }
         };
-        let handle = if self.filled >= handle.capacity() {
+        let handle = if self.filled >= handle.capacity() && !fixed {
             // Full: the head or chunked body needs the next class. `process` refuses input
             // that reaches MAX_READ_BUFFER, so a full buffer is always below it here.
             let want = handle.capacity().saturating_add(1).min(MAX_READ_BUFFER);
@@ -346,7 +412,7 @@ impl Connection {
                 self.filled = 0;
                 return;
             }
-            Phase::Head { .. } | Phase::Ready { .. } => {}
+            Phase::Head { .. } | Phase::Ready { .. } | Phase::Stream { .. } => {}
         }
         self.process(now, env);
     }
@@ -356,9 +422,10 @@ impl Connection {
     pub fn handle_eof<H>(&mut self, _now: Instant, env: &mut Env<'_, '_, H>) {
         let reason = match self.phase {
             Phase::New { .. } | Phase::Idle { .. } => CloseReason::PeerClosed,
-            Phase::Head { .. } | Phase::Body { .. } | Phase::Ready { .. } => {
-                CloseReason::PeerClosedMidRequest
-            }
+            Phase::Head { .. }
+            | Phase::Body { .. }
+            | Phase::Ready { .. }
+            | Phase::Stream { .. } => CloseReason::PeerClosedMidRequest,
             Phase::Closing { .. } | Phase::Closed { .. } => return,
         };
         self.phase = Phase::Closing { reason };
@@ -392,8 +459,9 @@ impl Connection {
     }
 
     /// `n` bytes of what [`poll_transmit`](Self::poll_transmit) returned were sent. Once the
-    /// queue drains, its buffer goes back to the pool, a closing connection closes and a
-    /// request that waited for space is handed to the handler.
+    /// queue drains, its buffer goes back to the pool, a closing connection closes, a request
+    /// that waited for space is handed to the handler, a body handed over in parts goes on,
+    /// and an open streamed response is resumed ([`Handler::resume`]).
     pub fn handle_written<H: Handler>(&mut self, n: usize, now: Instant, env: &mut Env<'_, '_, H>) {
         if n == 0 || self.tx_start >= self.tx_end {
             return;
@@ -407,14 +475,27 @@ impl Connection {
         self.tx_end = 0;
         match &mut self.phase {
             Phase::Idle { since } => *since = now,
-            Phase::Ready { .. } => self.process(now, env),
+            Phase::Ready { .. } | Phase::Body { .. } | Phase::Stream { .. } => {
+                self.process(now, env);
+            }
             _ => {}
         }
         self.settle(env.pool);
     }
 
+    /// Calls [`Handler::resume`] now for an open streamed response whose output queue is
+    /// empty: for an application that had nothing to write when last resumed and has now. A
+    /// no-op otherwise. A stream left without output for the write timeout is closed.
+    pub fn wake<H: Handler>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) {
+        if matches!(self.phase, Phase::Stream { .. }) && self.tx_start >= self.tx_end {
+            self.process(now, env);
+        }
+    }
+
     /// The earliest deadline, or `None` when there is none (closed, or a request waiting for
-    /// the output queue, whose own deadline then runs).
+    /// the output queue, whose own deadline then runs). While a streamed response is open the
+    /// write deadline runs even with nothing queued: a handler that writes nothing for the
+    /// write timeout has its stream cut.
     pub fn poll_timeout(&self) -> Option<Instant> {
         let read = self.read_deadline().map(|(at, _)| at);
         let write = self.write_deadline();
@@ -439,6 +520,7 @@ impl Connection {
             return;
         }
         let version = match self.phase {
+            _ if self.answer_begun() => None,
             Phase::Body { head, .. } => Some(head.version()),
             Phase::Head { .. } => Some(Version::Http11),
             _ => None,
@@ -487,6 +569,16 @@ impl Connection {
                 Some((since + self.timeouts.keep_alive_idle, Timer::Idle))
             }
             Phase::Head { started } => Some((started + self.timeouts.header_read, Timer::Header)),
+            // A body in parts is read only as fast as the response drains: writes count as
+            // progress too, so a client held back by this connection is not timed out.
+            Phase::Body {
+                progress,
+                body: Body::Parts { .. },
+                ..
+            } => Some((
+                progress.max(self.write_since) + self.timeouts.body_read,
+                Timer::Body,
+            )),
             Phase::Body { progress, .. } => Some((progress + self.timeouts.body_read, Timer::Body)),
             _ => None,
         }
@@ -495,7 +587,9 @@ impl Connection {
     /// The write deadline while output is queued.
     fn write_deadline(&self) -> Option<Instant> {
         let live = !matches!(self.phase, Phase::Closed { .. });
-        (live && self.tx_start < self.tx_end).then(|| self.write_since + self.timeouts.write)
+        let streaming = matches!(self.phase, Phase::Stream { .. });
+        (live && (streaming || self.tx_start < self.tx_end))
+            .then(|| self.write_since + self.timeouts.write)
     }
 
     /// Works through the buffered input: every complete request is handled in order.
@@ -508,7 +602,12 @@ impl Connection {
         for _ in 0..bound {
             let step = match self.phase {
                 Phase::Head { .. } => self.parse_head(now, env),
+                Phase::Body {
+                    body: Body::Parts { .. },
+                    ..
+                } => self.read_parts(now, env),
                 Phase::Body { .. } => self.read_body(now, env),
+                Phase::Stream { .. } => self.pump(now, env),
                 Phase::Ready { .. } => self.dispatch(now, env),
                 Phase::Idle { .. } if self.filled > 0 => {
                     self.phase = Phase::Head { started: now };
@@ -520,7 +619,7 @@ impl Connection {
                 break;
             }
         }
-        if matches!(self.phase, Phase::Idle { .. }) && self.filled == 0 {
+        if matches!(self.phase, Phase::Idle { .. } | Phase::Stream { .. }) && self.filled == 0 {
             self.release(env.pool);
         }
         self.settle(env.pool);
@@ -578,8 +677,20 @@ impl Connection {
                     .and_then(|len| head_len.checked_add(len))
                     .filter(|&end| end <= MAX_READ_BUFFER);
                 let Some(end) = end else {
-                    let cause = RejectCause::BodyTooLarge;
-                    return self.fail(Status::PAYLOAD_TOO_LARGE, cause, head.version(), now, env);
+                    // Within the body limit (the parser checked), beyond the buffer: in parts.
+                    self.phase = Phase::Body {
+                        head,
+                        body: Body::Parts {
+                            framing: PartFraming::Length { left: len },
+                            answer: Outcome::Pending,
+                        },
+                        progress: now,
+                        started,
+                    };
+                    if head.expects_continue() && self.filled == head_len {
+                        self.queue(CONTINUE_100, env.pool, now);
+                    }
+                    return Step::Again;
                 };
                 if end > handle.capacity() {
                     match env.pool.grow(handle, end, self.filled, Spill::Never) {
@@ -625,42 +736,33 @@ impl Connection {
         let head_len = head.head_len();
         let (body_end, consumed) = match &mut body {
             Body::Length { end } if self.filled >= *end => (*end, *end),
-            Body::Length { .. } => return Step::Stop,
+            Body::Length { .. } | Body::Parts { .. } => return Step::Stop,
             Body::Chunked { decoder, decoded } => {
-                let Some(handle) = self.rx else {
-                    return Step::Stop;
-                };
-                let Ok(buf) = env.pool.bytes_mut(handle) else {
-                    let cause = RejectCause::NoBuffer;
-                    let status = Status::INTERNAL_SERVER_ERROR;
-                    return self.fail(status, cause, head.version(), now, env);
-                };
-                let region = buf.get_mut(head_len..self.filled).unwrap_or_default();
-                match decoder.decode_in_place(region, *decoded) {
+                match self.decode_chunked(head_len, decoder, decoded, env.pool) {
                     Ok(step) => {
-                        *decoded = step.body_end;
-                        self.filled = head_len.saturating_add(step.filled);
                         if !step.done {
-                            if self.filled >= MAX_READ_BUFFER {
-                                let cause = RejectCause::BodyTooLarge;
-                                let status = Status::PAYLOAD_TOO_LARGE;
-                                return self.fail(status, cause, head.version(), now, env);
-                            }
+                            let full = self.filled >= MAX_READ_BUFFER;
+                            let body = match body {
+                                // The body outgrew the largest buffer: hand it over in parts.
+                                Body::Chunked { decoder, decoded } if full => Body::Parts {
+                                    framing: PartFraming::Chunked { decoder, decoded },
+                                    answer: Outcome::Pending,
+                                },
+                                body => body,
+                            };
                             self.phase = Phase::Body {
                                 head,
                                 body,
                                 progress,
                                 started,
                             };
-                            return Step::Stop;
+                            return if full { Step::Again } else { Step::Stop };
                         }
                         let end = head_len.saturating_add(step.body_end);
                         (end, end)
                     }
-                    Err(error) => {
-                        debug!("chunked body rejected: {}", error.as_str());
-                        let cause = RejectCause::Chunked(error);
-                        return self.fail(error.status(), cause, head.version(), now, env);
+                    Err((status, cause)) => {
+                        return self.fail(status, cause, head.version(), now, env);
                     }
                 }
             }
@@ -672,6 +774,33 @@ impl Connection {
             started,
         };
         Step::Again
+    }
+
+    /// Decodes the buffered chunked body after a head of `head_len` bytes in place, on from the
+    /// `decoded` bytes already there (updated); the framing reclaimed shrinks `filled`.
+    /// `Err` names the status and cause to fail the request with.
+    fn decode_chunked(
+        &mut self,
+        head_len: usize,
+        decoder: &mut ChunkedDecoder,
+        decoded: &mut usize,
+        pool: &mut BufferPool<'_>,
+    ) -> Result<InPlace, (Status, RejectCause)> {
+        let Some(buf) = self.rx.and_then(|rx| pool.bytes_mut(rx).ok()) else {
+            return Err((Status::INTERNAL_SERVER_ERROR, RejectCause::NoBuffer));
+        };
+        let region = buf.get_mut(head_len..self.filled).unwrap_or_default();
+        match decoder.decode_in_place(region, *decoded) {
+            Ok(step) => {
+                *decoded = step.body_end;
+                self.filled = head_len.saturating_add(step.filled);
+                Ok(step)
+            }
+            Err(error) => {
+                debug!("chunked body rejected: {}", error.as_str());
+                Err((error.status(), RejectCause::Chunked(error)))
+            }
+        }
     }
 
     /// Hands the complete request of [`Phase::Ready`] to the handler and queues its response.
@@ -693,12 +822,7 @@ impl Connection {
             let status = Status::INTERNAL_SERVER_ERROR;
             return self.fail(status, cause, head.version(), now, env);
         }
-        let last = self.served.saturating_add(1) >= self.max_requests;
-        let persistence = if head.keep_alive() && !last && !self.draining {
-            Persistence::KeepAlive
-        } else {
-            Persistence::Close
-        };
+        let persistence = self.persistence(&head);
         let first = self.tx_start >= self.tx_end;
         self.compact_tx(env.pool);
         if self.tx_buffer(env.pool).is_none() {
@@ -708,33 +832,298 @@ impl Connection {
         }
         // A response larger than the queue's buffer grows it one class at a time and asks the
         // handler again, up to MAX_WRITE_BUFFER (four tries from 4 KiB).
-        let mut outcome = Outcome::NoSpace;
+        let mut outcome = (Outcome::NoSpace, 0);
         for _ in 0..SIZE_CLASSES.len() {
             let Some(tx) = self.tx_buffer(env.pool) else {
                 break;
             };
             outcome = self.respond(rx, tx, &head, body_end, persistence, first, env);
-            let retry = first && outcome == Outcome::NoSpace && self.grow_tx(env.pool);
+            let retry = first && outcome.0 == Outcome::NoSpace && self.grow_tx(env.pool);
             if !retry {
                 break;
             }
         }
-        let (encoded, status) = match outcome {
-            Outcome::Sent(encoded, status) => (encoded, status),
-            Outcome::NoSpace if !first => {
-                // Retried once the earlier responses are written.
-                return Step::Stop;
+        let (outcome, written) = outcome;
+        self.advance_tx(written, now);
+        match outcome {
+            Outcome::Complete {
+                status,
+                persistence,
+            } => {
+                self.consume(consumed, env.pool);
+                self.responded(status, started, env);
+                self.after_response(persistence, now, env.pool)
             }
+            Outcome::Streaming(stream) => {
+                self.consume(consumed, env.pool);
+                self.stream(stream, started, now)
+            }
+            Outcome::Refused => {
+                let cause = RejectCause::BodyTooLarge;
+                let status = Status::PAYLOAD_TOO_LARGE;
+                self.fail(status, cause, head.version(), now, env)
+            }
+            // Retried once the earlier responses are written.
+            Outcome::NoSpace if !first => Step::Stop,
             Outcome::NoSpace | Outcome::Pending => {
                 let cause = RejectCause::Handler;
                 let status = Status::INTERNAL_SERVER_ERROR;
-                return self.fail(status, cause, head.version(), now, env);
+                self.fail(status, cause, head.version(), now, env)
+            }
+        }
+    }
+
+    /// Hands the body being read in parts to the handler, as far as it has arrived and the
+    /// output queue has room for what the handler may write; after the last part, moves on
+    /// like [`dispatch`](Self::dispatch).
+    fn read_parts<H: Handler>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
+        let Phase::Body {
+            head,
+            body:
+                Body::Parts {
+                    mut framing,
+                    mut answer,
+                },
+            progress,
+            started,
+        } = self.phase.clone()
+        else {
+            return Step::Stop;
+        };
+        let Some(rx) = self.rx else {
+            return Step::Stop;
+        };
+        let head_len = head.head_len();
+        // The body bytes ready to hand over, and whether the body's end is among them.
+        let (ready, done) = match &mut framing {
+            PartFraming::Length { left } => {
+                let buffered = self.filled.saturating_sub(head_len);
+                let ready = usize::try_from(*left).map_or(buffered, |left| left.min(buffered));
+                (ready, u64::try_from(ready).is_ok_and(|r| r == *left))
+            }
+            PartFraming::Chunked { decoder, decoded } => {
+                match self.decode_chunked(head_len, decoder, decoded, env.pool) {
+                    Ok(step) => (step.body_end, step.done),
+                    Err((status, cause)) => {
+                        return self.fail(status, cause, head.version(), now, env);
+                    }
+                }
             }
         };
-        self.advance_tx(encoded.len, now);
+        // Bounded: every pass hands over at least one byte, or the empty last part and leaves.
+        let mut given = 0usize;
+        let mut finished = false;
+        for _ in 0..ready.saturating_add(2) {
+            let left_here = ready.saturating_sub(given);
+            if left_here == 0 && !done {
+                break;
+            }
+            let room = self.part_room(answer, env.pool);
+            if room == 0 {
+                // Backpressure: the queue must drain before more of the body is taken.
+                break;
+            }
+            let len = left_here.min(room);
+            let last = done && len == left_here;
+            let Some((outcome, written)) = self.give_part(rx, &head, given, len, last, answer, env)
+            else {
+                let cause = RejectCause::Handler;
+                let status = Status::INTERNAL_SERVER_ERROR;
+                return self.fail(status, cause, head.version(), now, env);
+            };
+            given = given.saturating_add(len);
+            self.advance_tx(written, now);
+            match outcome {
+                Outcome::Refused => {
+                    let cause = RejectCause::BodyTooLarge;
+                    let status = Status::PAYLOAD_TOO_LARGE;
+                    return self.fail(status, cause, head.version(), now, env);
+                }
+                Outcome::Complete {
+                    status,
+                    persistence,
+                } if !matches!(answer, Outcome::Complete { .. }) => {
+                    self.responded(status, started, env);
+                    answer = outcome;
+                    if persistence == Persistence::Close {
+                        // Nothing more of this connection is read: the rest of the body is
+                        // dropped with the buffer.
+                        return self.after_response(persistence, now, env.pool);
+                    }
+                }
+                Outcome::Streaming(_) | Outcome::Complete { .. } => answer = outcome,
+                Outcome::Pending | Outcome::NoSpace => {}
+            }
+            if last {
+                finished = true;
+                break;
+            }
+        }
+        // Drop what was handed over, keeping the head in front for the next part's view.
+        if let Ok(buf) = env.pool.bytes_mut(rx) {
+            let from = head_len.saturating_add(given);
+            let filled = self.filled.min(buf.len());
+            buf.copy_within(from.min(filled)..filled, head_len.min(filled));
+        }
+        self.filled = self.filled.saturating_sub(given);
+        match &mut framing {
+            PartFraming::Length { left } => {
+                *left = left.saturating_sub(u64::try_from(given).unwrap_or(u64::MAX));
+            }
+            PartFraming::Chunked { decoded, .. } => *decoded = decoded.saturating_sub(given),
+        }
+        if !finished {
+            self.phase = Phase::Body {
+                head,
+                body: Body::Parts { framing, answer },
+                progress,
+                started,
+            };
+            return Step::Stop;
+        }
+        self.consume(head_len, env.pool);
+        match answer {
+            Outcome::Complete { persistence, .. } => {
+                self.after_response(persistence, now, env.pool)
+            }
+            Outcome::Streaming(stream) => self.stream(stream, started, now),
+            _ => {
+                let cause = RejectCause::Handler;
+                let status = Status::INTERNAL_SERVER_ERROR;
+                self.fail(status, cause, head.version(), now, env)
+            }
+        }
+    }
+
+    /// The longest part the handler may get now: what one chunk can carry in the free output
+    /// space, less room for the last chunk and (before any response) for a head. Unbounded
+    /// once a complete response is queued, since the handler writes nothing more.
+    fn part_room(&mut self, answer: Outcome, pool: &mut BufferPool<'_>) -> usize {
+        let reserve = match answer {
+            Outcome::Complete { .. } => return usize::MAX,
+            Outcome::Streaming(_) => LAST_CHUNK.len(),
+            _ => LAST_CHUNK.len().saturating_add(PART_HEAD_ROOM),
+        };
+        let free = self.tx_space(pool).map_or(0, |space| space.len());
+        response::max_chunk_data(free.saturating_sub(reserve))
+    }
+
+    /// Calls [`Handler::handle_part`] with `len` body bytes after the `given` already handed
+    /// over; returns what the handler did and how many bytes it queued. `None` when the head
+    /// or the buffers are not there.
+    #[allow(clippy::too_many_arguments)]
+    fn give_part<H: Handler>(
+        &mut self,
+        rx: BufferHandle,
+        head: &RequestHead,
+        given: usize,
+        len: usize,
+        last: bool,
+        answer: Outcome,
+        env: &mut Env<'_, '_, H>,
+    ) -> Option<(Outcome, usize)> {
+        if !self.spans_fresh && !self.reparse(rx, head, env) {
+            return None;
+        }
+        let tx = self.tx_buffer(env.pool)?;
+        let persistence = self.persistence(head);
+        let first = self.tx_start >= self.tx_end;
+        let (input, output) = env.pool.bytes_pair_mut(rx, tx).ok()?;
+        let input = input.get(..self.filled).unwrap_or_default();
+        let req = head.view(input, env.spans);
+        let start = head.head_len().saturating_add(given);
+        let part = input.get(start..start.saturating_add(len))?;
+        let cx = EncodeContext {
+            version: head.version(),
+            head_request: req.method() == Method::Head,
+            date: env.date,
+            server: self.server,
+        };
+        let out = output.get_mut(self.tx_end..).unwrap_or_default();
+        let mut res = Responder::resumed(out, cx, persistence, answer, first).with_id(self.id);
+        env.handler.handle_part(&req, part, last, &mut res);
+        Some((res.outcome(), res.written()))
+    }
+
+    /// Enters [`Phase::Stream`] for the open `stream` of a consumed request. With nothing
+    /// queued, the stall clock of the write deadline starts now.
+    fn stream(&mut self, stream: Stream, started: Instant, now: Instant) -> Step {
+        if self.tx_start >= self.tx_end {
+            self.write_since = now;
+        }
+        self.phase = Phase::Stream { stream, started };
+        Step::Again
+    }
+
+    /// Resumes the open stream once the output queue is empty: the handler writes into the
+    /// free space, and a finished stream moves on to the next request.
+    fn pump<H: Handler>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
+        let Phase::Stream { stream, started } = self.phase else {
+            return Step::Stop;
+        };
+        if self.tx_start < self.tx_end {
+            return Step::Stop;
+        }
+        // Without a buffer the stream stalls; the write deadline ends it.
+        let Some(tx) = self.tx_buffer(env.pool) else {
+            return Step::Stop;
+        };
+        let Ok(buf) = env.pool.bytes_mut(tx) else {
+            return Step::Stop;
+        };
+        let cx = EncodeContext {
+            version: Version::Http11,
+            head_request: false,
+            date: env.date,
+            server: self.server,
+        };
+        let out = buf.get_mut(self.tx_end..).unwrap_or_default();
+        let open = Outcome::Streaming(stream);
+        let mut res = Responder::resumed(out, cx, stream.persistence, open, true).with_id(self.id);
+        env.handler.resume(self.id, &mut res);
+        let (outcome, written) = (res.outcome(), res.written());
+        self.advance_tx(written, now);
+        match outcome {
+            Outcome::Complete {
+                status,
+                persistence,
+            } => {
+                self.responded(status, started, env);
+                self.after_response(persistence, now, env.pool)
+            }
+            Outcome::Streaming(stream) => {
+                self.phase = Phase::Stream { stream, started };
+                Step::Stop
+            }
+            _ => Step::Stop,
+        }
+    }
+
+    /// Whether the response for `head` keeps the connection open, as far as the connection
+    /// decides (the request, the request limit, a shutdown).
+    fn persistence(&self, head: &RequestHead) -> Persistence {
+        let last = self.served.saturating_add(1) >= self.max_requests;
+        if head.keep_alive() && !last && !self.draining {
+            Persistence::KeepAlive
+        } else {
+            Persistence::Close
+        }
+    }
+
+    /// A final response was completed: counts and reports it.
+    fn responded<H>(&mut self, status: Status, started: Instant, env: &mut Env<'_, '_, H>) {
         self.served = self.served.saturating_add(1);
         env.observer.event(ConnEvent::Response { status, started });
-        if encoded.persistence == Persistence::Close {
+    }
+
+    /// After a complete response to a consumed request: the next request, or the close.
+    fn after_response(
+        &mut self,
+        persistence: Persistence,
+        now: Instant,
+        pool: &mut BufferPool<'_>,
+    ) -> Step {
+        if persistence == Persistence::Close || self.draining {
             self.phase = Phase::Closing {
                 reason: if self.draining {
                     CloseReason::Shutdown
@@ -742,12 +1131,27 @@ impl Connection {
                     CloseReason::Done
                 },
             };
-            self.drop_input(env.pool);
+            self.drop_input(pool);
             return Step::Stop;
         }
-        self.consume(consumed, env.pool);
         self.phase = Phase::Idle { since: now };
         Step::Again
+    }
+
+    /// Whether the current request's response has begun, so an error can no longer be
+    /// answered with a status: only the close is left.
+    fn answer_begun(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Stream { .. }
+                | Phase::Body {
+                    body: Body::Parts {
+                        answer: Outcome::Streaming(_) | Outcome::Complete { .. },
+                        ..
+                    },
+                    ..
+                }
+        )
     }
 
     /// Parses this connection's head again into `env.spans` (another connection used them
@@ -779,9 +1183,9 @@ impl Connection {
         persistence: Persistence,
         first: bool,
         env: &mut Env<'_, '_, H>,
-    ) -> Outcome {
+    ) -> (Outcome, usize) {
         let Ok((input, output)) = env.pool.bytes_pair_mut(rx, tx) else {
-            return Outcome::Pending;
+            return (Outcome::Pending, 0);
         };
         let input = input.get(..self.filled).unwrap_or_default();
         let req = head.view(input, env.spans);
@@ -793,13 +1197,14 @@ impl Connection {
             server: self.server,
         };
         let out = output.get_mut(self.tx_end..).unwrap_or_default();
-        let mut responder = Responder::new(out, cx, persistence, first);
+        let mut responder = Responder::new(out, cx, persistence, first).with_id(self.id);
         env.handler.handle(&req, body, &mut responder);
-        responder.outcome()
+        (responder.outcome(), responder.written())
     }
 
-    /// Refuses the request being read: queues `status` with `Connection: close`, drops the
-    /// input (an unread body is never parsed as a request) and closes after the write.
+    /// Refuses the request being read: queues `status` with `Connection: close` (unless its
+    /// response has begun: then only the close tells), drops the input (an unread body is
+    /// never parsed as a request) and closes after the write.
     fn fail<H>(
         &mut self,
         status: Status,
@@ -808,7 +1213,9 @@ impl Connection {
         now: Instant,
         env: &mut Env<'_, '_, H>,
     ) -> Step {
-        self.reject(status, version, env.date, env.pool, now);
+        if !self.answer_begun() {
+            self.reject(status, version, env.date, env.pool, now);
+        }
         env.observer.event(ConnEvent::Rejected { status, cause });
         self.phase = Phase::Closing {
             reason: CloseReason::Rejected(status),

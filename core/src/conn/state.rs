@@ -22,7 +22,8 @@ pub enum State {
     ReadingHeaders,
     /// A head is complete; its body is being read or the request waits for the handler.
     Processing(Processing),
-    /// Responses are queued for [`poll_transmit`](super::Connection::poll_transmit).
+    /// Responses are queued for [`poll_transmit`](super::Connection::poll_transmit), or a
+    /// streamed response is open (its handler is resumed as the queue drains).
     WritingResponse,
     /// Between requests with nothing buffered; the read buffer is back in the pool.
     KeepAlive,

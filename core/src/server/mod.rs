@@ -2,5 +2,9 @@
 //!
 //! - [`io`]: the [`Reactor`](io::Reactor) and [`Socket`](io::Socket) traits a backend
 //!   implements, with the readiness rules every backend and the driver keep.
+//! - [`driver`]: the [`Server`] that drives every connection of one worker through them.
 
+pub mod driver;
 pub mod io;
+
+pub use driver::{PARSE_ERROR_KINDS, PARSE_ERROR_LABELS, Server, ServerMetrics};

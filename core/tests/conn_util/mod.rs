@@ -24,12 +24,30 @@ pub struct Seen {
     pub body: Vec<u8>,
 }
 
-/// A handler that answers `200` with `<METHOD> <path> <body>` (or per `mode`).
+/// A handler that answers `200` with `<METHOD> <path> <body>` (or per `mode`). A path that
+/// starts with `/stream` gets the same answer as a streamed response. Bodies in parts are
+/// echoed the same way, as a stream written while the body arrives.
 #[derive(Default)]
 pub struct App {
     pub seen: Vec<Seen>,
     pub mode: Mode,
     pub calls: usize,
+    /// Calls of `Handler::resume`, and the last id it got.
+    pub resumes: usize,
+    pub last_id: Option<usize>,
+    /// The length of every body part handed over, in order.
+    pub parts: Vec<usize>,
+    /// Parts whose echo did not fit in one `write` (the connection promises none).
+    pub short_writes: usize,
+    /// While set, `resume` writes nothing.
+    pub stalled: bool,
+    /// Streamed output not written yet, and whether the stream ends after it.
+    pub pending: Vec<u8>,
+    pub finishing: bool,
+    /// The body of the request being received in parts.
+    pub body: Vec<u8>,
+    /// A stream was started and not finished (a close cuts it short).
+    pub open_stream: bool,
 }
 
 /// How [`App`] answers.
@@ -42,9 +60,57 @@ pub enum Mode {
     Silent,
     /// `200` with a body of this many `x`.
     Sized(usize),
+    /// `200` streamed, with a body of this many `x`.
+    Stream(usize),
+}
+
+impl App {
+    /// Writes what fits of the pending stream output; finishes the stream once it is all
+    /// written and the stream is ending.
+    fn flush(&mut self, res: &mut Responder<'_>) {
+        while !self.pending.is_empty() {
+            let n = res.write(&self.pending).expect("a stream is open");
+            if n == 0 {
+                return;
+            }
+            self.pending.drain(..n);
+        }
+        if self.finishing && res.finish().is_ok() {
+            self.finishing = false;
+            self.open_stream = false;
+        }
+    }
+
+    /// Starts a `200` stream that will carry `body` (and end after it, if `ends`).
+    fn stream(&mut self, res: &mut Responder<'_>, body: Vec<u8>, ends: bool) -> bool {
+        if res
+            .start_stream(Status::OK, &[("Content-Type", b"text/plain")])
+            .is_err()
+        {
+            return false;
+        }
+        self.pending = body;
+        self.finishing = ends;
+        self.open_stream = res.is_streaming();
+        self.flush(res);
+        true
+    }
 }
 
 impl aurora_core::conn::Handler for App {
+    fn resume(&mut self, id: usize, res: &mut Responder<'_>) {
+        self.resumes += 1;
+        self.last_id = Some(id);
+        assert_eq!(res.id(), id);
+        if !self.stalled {
+            self.flush(res);
+        }
+    }
+
+    fn handle_part(&mut self, req: &Request<'_>, part: &[u8], last: bool, res: &mut Responder<'_>) {
+        self.part(req, part, last, res);
+    }
+
     fn handle(&mut self, req: &Request<'_>, body: &[u8], res: &mut Responder<'_>) {
         self.calls += 1;
         let method = req.method().as_str().to_string();
@@ -64,7 +130,27 @@ impl aurora_core::conn::Handler for App {
                 return;
             }
             Mode::Sized(n) => vec![b'x'; n],
+            Mode::Stream(n) => {
+                if self.stream(res, vec![b'x'; n], true) {
+                    self.seen.push(Seen {
+                        method,
+                        path,
+                        body: body.to_vec(),
+                    });
+                }
+                return;
+            }
         };
+        if path.starts_with("/stream") {
+            if self.stream(res, answer, true) {
+                self.seen.push(Seen {
+                    method,
+                    path,
+                    body: body.to_vec(),
+                });
+            }
+            return;
+        }
         if res
             .send(Status::OK, &[("Content-Type", b"text/plain")], &answer)
             .is_ok()
@@ -74,6 +160,35 @@ impl aurora_core::conn::Handler for App {
                 path,
                 body: body.to_vec(),
             });
+        }
+    }
+}
+
+impl App {
+    fn part(&mut self, req: &Request<'_>, part: &[u8], last: bool, res: &mut Responder<'_>) {
+        self.parts.push(part.len());
+        self.body.extend_from_slice(part);
+        if self.mode == Mode::Echo {
+            if !res.is_streaming() && !res.is_complete() {
+                let prefix = format!("{} {} ", req.method().as_str(), req.path()).into_bytes();
+                assert!(self.stream(res, prefix, false), "the head fits");
+            }
+            self.pending.extend_from_slice(part);
+            self.flush(res);
+            if !self.pending.is_empty() {
+                self.short_writes += 1;
+            }
+        }
+        if last {
+            self.seen.push(Seen {
+                method: req.method().as_str().to_string(),
+                path: req.path().to_string(),
+                body: std::mem::take(&mut self.body),
+            });
+            if res.is_streaming() {
+                self.finishing = true;
+                self.flush(res);
+            }
         }
     }
 }
@@ -117,13 +232,24 @@ pub fn parse_responses(mut out: &[u8]) -> Vec<Resp> {
             .iter()
             .map(|h| (h.name.to_string(), h.value.to_vec()))
             .collect();
-        let body_len: usize = headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-            .map(|(_, v)| std::str::from_utf8(v).unwrap().parse().unwrap())
-            .unwrap_or(0);
-        let body = out[len..len + body_len].to_vec();
-        out = &out[len + body_len..];
+        let find = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        };
+        let rest = &out[len..];
+        let (body, used) = if let Some(v) = find("content-length") {
+            let body_len: usize = std::str::from_utf8(&v).unwrap().parse().unwrap();
+            (rest[..body_len].to_vec(), body_len)
+        } else if find("transfer-encoding").as_deref() == Some(b"chunked") {
+            decode_chunked(rest)
+        } else if find("connection").as_deref() == Some(b"close") && code >= 200 {
+            (rest.to_vec(), rest.len())
+        } else {
+            (Vec::new(), 0)
+        };
+        out = &rest[used..];
         all.push(Resp {
             code,
             headers,
@@ -131,6 +257,46 @@ pub fn parse_responses(mut out: &[u8]) -> Vec<Resp> {
         });
     }
     all
+}
+
+/// Decodes a complete chunked body (no trailers) at the start of `input`; returns it and the
+/// bytes it took. Strict, so a framing bug in the server fails the test.
+pub fn decode_chunked(input: &[u8]) -> (Vec<u8>, usize) {
+    let mut body = Vec::new();
+    let mut pos = 0;
+    loop {
+        let line_end = pos
+            + input[pos..]
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .expect("a complete chunk-size line");
+        let size = usize::from_str_radix(std::str::from_utf8(&input[pos..line_end]).unwrap(), 16)
+            .expect("a hex chunk size");
+        pos = line_end + 2;
+        if size == 0 {
+            assert_eq!(&input[pos..pos + 2], b"\r\n", "no trailers, then CRLF");
+            return (body, pos + 2);
+        }
+        body.extend_from_slice(&input[pos..pos + size]);
+        assert_eq!(
+            &input[pos + size..pos + size + 2],
+            b"\r\n",
+            "chunk data ends in CRLF"
+        );
+        pos += size + 2;
+    }
+}
+
+/// Encodes `body` as a chunked body in chunks of `chunk` bytes.
+pub fn encode_chunked(body: &[u8], chunk: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    for piece in body.chunks(chunk) {
+        out.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        out.extend_from_slice(piece);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"0\r\n\r\n");
+    out
 }
 
 /// A pool over leaked memory: `n4` buffers of 4 KiB, `n16` of 16 KiB and `n64` of 64 KiB.
@@ -301,6 +467,13 @@ impl Peer {
             }
         }
         panic!("livelock while advancing time");
+    }
+
+    /// Tells the connection its stream may go on, then drains.
+    pub fn wake(&mut self) {
+        let mut env = peer_env!(self);
+        self.conn.wake(self.now, &mut env);
+        self.drive();
     }
 
     pub fn responses(&self) -> Vec<Resp> {

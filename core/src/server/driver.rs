@@ -1,0 +1,947 @@
+//! The server driver: every connection of one worker, driven through one [`Reactor`].
+//!
+//! This module owns the worker's connection slots, their timers, the connection limit with its
+//! hysteresis, the overload response, graceful shutdown and the runtime metrics a worker
+//! records. It is written once against the [`Reactor`] and [`Socket`] traits; a backend reads
+//! its clock, waits for readiness or for [`Server::poll_timeout`], and calls
+//! [`Server::turn`]. It never blocks, never allocates, never reads a clock and never panics on
+//! what a peer sends: every byte goes through [`Connection`].
+//!
+//! # One turn
+//!
+//! 1. Drain [`Reactor::poll_event`]. For [`Token::LISTENER`], accept until `Ok(None)`; for a
+//!    connection, read until the socket would block (handing bytes to the connection), then
+//!    write what the connection queued until it is drained or the socket would block.
+//! 2. Service the connections that stopped early without waiting for an event: a read budget
+//!    ran out, reading was paused until responses drained, or the pool had no buffer.
+//! 3. Fire the timers due at `now` ([`Connection::handle_timeout`]), then write and close as
+//!    in 1.
+//! 4. Publish the pool's buffers in use to the [`WorkerMetrics`].
+//!
+//! After each piece of work on a connection the driver closes it if
+//! [`Connection::poll_close`] says so (gracefully, or with an abort after a write timeout or a
+//! socket error), and otherwise re-arms its timer from [`Connection::poll_timeout`].
+//!
+//! # Buffers
+//!
+//! A connection that holds no read buffer (just accepted, or idle between requests) is read
+//! through a 1 KiB scratch of the worker's first, and only takes a buffer from the pool once
+//! bytes have arrived: a read that would block costs no buffer, so idle connections hold
+//! none. Bytes are read that way only while the pool can serve them. When it cannot, the
+//! connection leaves its bytes in the socket and tries again on every turn and at least every
+//! 10 ms ([`poll_timeout`](Server::poll_timeout) says when); its end of stream or reset is
+//! noticed then too.
+//!
+//! # Metrics
+//!
+//! Into the worker's [`WorkerMetrics`] shard: a connection accepted, refused (overload, no
+//! slot, or a failed `register`) or closed; every final response and every refusal by its
+//! status class; the request duration from the request's first byte until its response was
+//! queued (not written); a parse error by kind ([`parse_error_kind`]); and the pool's buffers
+//! in use per size class after every turn. The overload `503` is counted as a rejected
+//! connection, not as a response.
+//!
+//! # Fairness
+//!
+//! One connection gets at most 16 reads per service; the rest of its input waits until every
+//! other event of the turn was handled, and [`poll_timeout`](Server::poll_timeout) asks for
+//! another turn at once if some is still left.
+//!
+//! # Connection limit
+//!
+//! A worker's share of `max_connections` is `ceil(max_connections / workers)`, capped at the
+//! `SLOTS` it has; the high- and low-water marks are the configured percentages of that share
+//! ([`ServerConfig::high_water_mark`], [`ServerConfig::low_water_mark`]). Once open connections
+//! reach the high-water mark, each new connection gets the configured overload response (a
+//! `503` with `Retry-After` written in one non-blocking attempt, or a bare close) and counts as
+//! rejected; normal accepting resumes when open connections fall to the low-water mark. The
+//! listener stays active meanwhile, so refused clients hear why.
+
+use core::fmt;
+
+use crate::config::{OverloadPolicy, ServerConfig};
+use crate::conn::{
+    CloseReason, ConnEvent, Connection, Env, Handler, Observer, ReadError, RejectCause,
+    START_CLASS, Timer,
+};
+use crate::http::Status;
+use crate::http::chunked::ChunkedError;
+use crate::http::date::DateCache;
+use crate::http::header::HeaderSpan;
+use crate::http::request::RequestError;
+use crate::http::response::{self, EncodeContext, Persistence, ResponseHead, ServerName, Version};
+use crate::mem::buffer_pool::{BufferPool, SizeClass};
+use crate::mem::object_pool::{ObjectHandle, ObjectPool};
+use crate::metrics::{RuntimeMetrics, WorkerMetrics};
+use crate::time::wheel::{TimerId, TimerWheel};
+use crate::time::{Duration, Instant};
+
+use super::io::{CloseKind, Event, Reactor, Readiness, Socket, SocketError, Token};
+
+/// How many parse-error kinds the driver counts: every [`RequestError`], then every
+/// [`ChunkedError`].
+pub const PARSE_ERROR_KINDS: usize = RequestError::ALL.len() + ChunkedError::ALL.len();
+
+/// The `kind` label of each parse-error kind, in [`parse_error_kind`] order: the errors' own
+/// snake_case names ([`RequestError::as_str`], [`ChunkedError::as_str`]).
+pub const PARSE_ERROR_LABELS: [&str; PARSE_ERROR_KINDS] = parse_error_labels();
+
+/// The runtime metrics of a server with `WORKERS` workers, each driven by a [`Server`].
+pub type ServerMetrics<const WORKERS: usize> = RuntimeMetrics<WORKERS, PARSE_ERROR_KINDS>;
+
+/// The tick of the timer wheel: deadlines fire at most this late.
+pub const TIMER_TICK: Duration = Duration::from_millis(10);
+
+/// How soon a connection that found the pool empty tries to read again.
+const STARVED_RETRY: Duration = Duration::from_millis(10);
+
+/// Reads on one connection before the driver moves on to others (it comes back to this one
+/// in the same turn, after every other event).
+const READ_BUDGET: usize = 16;
+
+/// Bytes of the scratch a connection without a read buffer reads into first (no more than
+/// the smallest buffer a connection starts with).
+const SCRATCH: usize = 1024;
+
+/// Slots of the timer wheel: with a 10 ms tick, one rotation is 2.56 s.
+const WHEEL_SLOTS: usize = 256;
+
+/// The largest overload response: status line, `Date`, `Server` (128 bytes at most),
+/// `Retry-After`, `Content-Length` and `Connection`.
+const OVERLOAD_RESPONSE_MAX: usize = 320;
+
+/// The parse-error kind (an index into [`PARSE_ERROR_LABELS`]) of a refused request, or `None`
+/// for a refusal that is not a parse error (a timeout, an empty pool, a handler fault). A head
+/// beyond the largest read buffer counts as [`RequestError::HeadTooLarge`] and a body beyond it
+/// as [`RequestError::ContentTooLarge`].
+pub fn parse_error_kind(cause: RejectCause) -> Option<usize> {
+    let request = |error: RequestError| RequestError::ALL.iter().position(|e| *e == error);
+    match cause {
+        RejectCause::Request(error) => request(error),
+        RejectCause::HeadTooLarge => request(RequestError::HeadTooLarge),
+        RejectCause::BodyTooLarge => request(RequestError::ContentTooLarge),
+        RejectCause::Chunked(error) => ChunkedError::ALL
+            .iter()
+            .position(|e| *e == error)
+            .map(|i| i.saturating_add(RequestError::ALL.len())),
+        RejectCause::TimedOut(_) | RejectCause::NoBuffer | RejectCause::Handler => None,
+    }
+}
+
+/// Every connection of one worker: slots, timers, buffers, the application and its metrics.
+///
+/// `S` is the backend's socket, `H` the application and `SLOTS` the most connections this
+/// worker holds at once. Everything lives inline (`SLOTS` connections, a timer per slot); the
+/// buffers and header scratch come from the caller.
+///
+/// # Size
+///
+/// About 470 bytes per slot plus the socket type, inline: some 480 KB for 1024 slots. Build it
+/// where it can stay (a `Box`, a static cell), not on a small stack.
+///
+/// # Invariants
+///
+/// - A live slot holds an accepted, registered socket and its [`Connection`]; its [`Token`] is
+///   the slot index. Events for a free or reused slot are harmless: at worst a read or write
+///   that would block.
+/// - Every closed connection gave its buffers back to the pool before its slot was freed, so
+///   once [`connections`](Self::connections) is 0 every buffer is back.
+/// - Each live slot has at most one timer, at its connection's next deadline.
+pub struct Server<'m, S: Socket, H: Handler, const SLOTS: usize> {
+    config: ServerConfig,
+    slots: ObjectPool<Slot<S>, SLOTS>,
+    /// The live handle of each slot index, for turning a [`Token`] into a slot.
+    handles: [Option<ObjectHandle>; SLOTS],
+    timers: TimerWheel<ObjectHandle, SLOTS, WHEEL_SLOTS>,
+    pool: BufferPool<'m>,
+    spans: &'m mut [HeaderSpan],
+    handler: H,
+    metrics: &'m WorkerMetrics<PARSE_ERROR_KINDS>,
+    date: Option<DateCache>,
+    /// Where a connection without a read buffer reads first.
+    scratch: [u8; SCRATCH],
+    limit: Limit,
+    admission: Admission,
+    /// Some connection needs service without an event: at once, or after a pool retry delay.
+    wake: Option<Instant>,
+}
+
+/// One connection slot.
+struct Slot<S> {
+    socket: S,
+    conn: Connection,
+    timer: Option<TimerId>,
+    input: Input,
+}
+
+/// Where reading a connection stands between events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Input {
+    /// Read until the socket would block: wait for a readable event.
+    Waiting,
+    /// Stopped with bytes possibly left (the read budget ran out, or reading resumed after a
+    /// pause): read again without waiting for an event.
+    Pending,
+    /// A complete request waits for queued responses to drain, and the socket would not take
+    /// them: read again once a write drains the queue.
+    Paused,
+    /// The pool had no buffer to read into: try again shortly.
+    Starved,
+    /// End of stream, or the connection reads no more.
+    Done,
+}
+
+/// The connection limit of this worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Limit {
+    /// At this many open connections new ones get the overload response.
+    high: usize,
+    /// After overload, accepting resumes at this many.
+    low: usize,
+}
+
+/// Whether new connections are let in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Admission {
+    /// Below the high-water mark (or back at the low-water mark).
+    Open,
+    /// The high-water mark was reached: refuse until the low-water mark.
+    Overloaded,
+    /// [`Server::shutdown`] was called: accept nothing.
+    ShuttingDown,
+}
+
+/// What a socket did when the driver last wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flush {
+    /// Nothing is queued any more; `wrote` says whether this flush sent anything.
+    Drained { wrote: bool },
+    /// The socket would not take more: wait for a writable event.
+    Blocked,
+}
+
+/// What [`read_first`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum First {
+    /// Bytes went to the connection: read on.
+    Read,
+    /// Reading is over for now; `Slot::input` says why.
+    Stop,
+}
+
+/// A socket call failed: the connection is aborted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Broken;
+
+/// Records a connection's events into the worker's metrics.
+struct Meter<'a> {
+    metrics: &'a WorkerMetrics<PARSE_ERROR_KINDS>,
+    now: Instant,
+}
+
+impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
+    /// A worker with no connection yet.
+    ///
+    /// `workers` is how many workers share `config.max_connections`: this worker's limit is
+    /// `ceil(max_connections / workers)` (0 counts as 1), capped at `SLOTS`. `pool` gives every
+    /// read buffer and output queue; `spans` is the header scratch shared by all connections
+    /// (a head with more fields than `spans.len()` is refused). `metrics` is this worker's
+    /// shard of a [`ServerMetrics`]. Without [`set_wall_clock`](Self::set_wall_clock),
+    /// responses carry no `Date`.
+    pub fn new(
+        config: &ServerConfig,
+        workers: usize,
+        pool: BufferPool<'m>,
+        spans: &'m mut [HeaderSpan],
+        handler: H,
+        metrics: &'m WorkerMetrics<PARSE_ERROR_KINDS>,
+        now: Instant,
+    ) -> Self {
+        Self {
+            config: *config,
+            slots: ObjectPool::new(0),
+            handles: [None; SLOTS],
+            timers: TimerWheel::new(TIMER_TICK, now),
+            pool,
+            spans,
+            handler,
+            metrics,
+            date: None,
+            scratch: [0; SCRATCH],
+            limit: Limit::new(config, workers, SLOTS),
+            admission: Admission::Open,
+            wake: None,
+        }
+    }
+
+    /// Sets the wall clock, in seconds since the Unix epoch, for the `Date` header. The header
+    /// value is reformatted only when the second changes; call it before every
+    /// [`turn`](Self::turn).
+    pub fn set_wall_clock(&mut self, unix_secs: u64) {
+        match &mut self.date {
+            Some(cache) => {
+                cache.update(unix_secs);
+            }
+            None => self.date = Some(DateCache::new(unix_secs)),
+        }
+    }
+
+    /// Does all the work that is due at `now`: drains the reactor's events (accepting, reading,
+    /// handling requests, writing), services connections that stopped early, and fires the
+    /// timers that are due. Then the backend waits for readiness until
+    /// [`poll_timeout`](Self::poll_timeout).
+    pub fn turn<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
+        while let Some(event) = reactor.poll_event() {
+            self.dispatch(reactor, event, now);
+        }
+        self.retry(reactor, now);
+        self.expire(reactor, now);
+        self.publish();
+    }
+
+    /// When [`turn`](Self::turn) next has work without an event: the earliest connection
+    /// deadline, or at once when a connection stopped reading before the socket would block.
+    /// `None` when only an event can bring work.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match (self.timers.next_deadline(), self.wake) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Begins a graceful shutdown: stops accepting, closes idle connections at once, and lets
+    /// every other connection finish the request it is in, whose response says
+    /// `Connection: close`. Go on calling [`turn`](Self::turn) until
+    /// [`is_drained`](Self::is_drained); a backend with a deadline drops the rest itself.
+    pub fn shutdown<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
+        reactor.set_accepting(false);
+        self.admission = Admission::ShuttingDown;
+        for index in 0..SLOTS {
+            let Some(handle) = self.handle(index) else {
+                continue;
+            };
+            let flushed = self.with_slot(handle, now, |slot, env, _| {
+                slot.conn.shutdown(now, env);
+                flush(slot, env, now).map(|_| ())
+            });
+            if let Some(flushed) = flushed {
+                self.settle(reactor, handle, flushed, now);
+            }
+        }
+        self.publish();
+    }
+
+    /// Whether no connection is left (after [`shutdown`](Self::shutdown): the worker may stop).
+    pub fn is_drained(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// How many connections are open.
+    pub fn connections(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// The application.
+    pub fn handler_mut(&mut self) -> &mut H {
+        &mut self.handler
+    }
+
+    /// The buffer pool, for its statistics.
+    pub fn pool(&self) -> &BufferPool<'m> {
+        &self.pool
+    }
+
+    /// Acts on one readiness hint.
+    fn dispatch<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, event: Event, now: Instant) {
+        if event.token == Token::LISTENER {
+            // Whatever the readiness says: a hint for the listener means "try accepting".
+            self.accept(reactor, now);
+            return;
+        }
+        // A token for a free or reused slot is a spurious event: harmless.
+        let Some(handle) = self.handle(event.token.0) else {
+            return;
+        };
+        self.service(reactor, handle, event.readiness, now);
+    }
+
+    /// Reads and writes one connection as far as it goes, then closes it or re-arms its timer.
+    fn service<R: Reactor<Socket = S>>(
+        &mut self,
+        reactor: &mut R,
+        handle: ObjectHandle,
+        readiness: Readiness,
+        now: Instant,
+    ) {
+        let done = self.with_slot(handle, now, |slot, env, scratch| {
+            drive(slot, env, scratch, readiness, now)
+        });
+        if let Some(done) = done {
+            self.settle(reactor, handle, done, now);
+        }
+    }
+
+    /// Accepts until the reactor has no connection waiting.
+    fn accept<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
+        if self.admission == Admission::ShuttingDown {
+            return;
+        }
+        loop {
+            let socket = match reactor.accept() {
+                Ok(Some(socket)) => socket,
+                Ok(None) | Err(SocketError::WouldBlock) => return,
+                Err(SocketError::Io(kind)) => {
+                    warn!("accept failed: {:?}", kind);
+                    return;
+                }
+            };
+            self.admit(reactor, socket, now);
+        }
+    }
+
+    /// Gives a new connection a slot, or the overload response when the limit says so.
+    fn admit<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, socket: S, now: Instant) {
+        let open = self.slots.len();
+        self.admission = match self.admission {
+            Admission::Open if open >= self.limit.high => Admission::Overloaded,
+            Admission::Overloaded if open <= self.limit.low => Admission::Open,
+            admission => admission,
+        };
+        if self.admission != Admission::Open || self.slots.is_full() {
+            self.refuse(reactor, socket);
+            return;
+        }
+        let slot = Slot {
+            socket,
+            conn: Connection::new(&self.config, now),
+            timer: None,
+            input: Input::Waiting,
+        };
+        let handle = match self.slots.acquire(slot) {
+            Ok(handle) => handle,
+            Err(slot) => {
+                self.refuse(reactor, slot.socket);
+                return;
+            }
+        };
+        let token = Token(handle.index());
+        let registered = match self.slots.get_mut(handle) {
+            Ok(slot) => reactor.register(&mut slot.socket, token),
+            Err(_) => return,
+        };
+        if let Err(error) = registered {
+            warn!("register failed: {}", error);
+            if let Ok(mut slot) = self.slots.release(handle) {
+                slot.conn.abort(CloseReason::PeerClosed, &mut self.pool);
+                reactor.close(slot.socket, CloseKind::Abort);
+            }
+            self.metrics.connection_rejected();
+            return;
+        }
+        if let Some(entry) = self.handles.get_mut(handle.index()) {
+            *entry = Some(handle);
+        }
+        self.metrics.connection_accepted();
+        self.arm(handle, now);
+    }
+
+    /// Turns a connection away under overload: the configured response, then a close.
+    fn refuse<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, mut socket: S) {
+        if let OverloadPolicy::ServiceUnavailable { retry_after_secs } =
+            self.config.overload_response
+        {
+            let mut out = [0u8; OVERLOAD_RESPONSE_MAX];
+            let len = self.overload_response(retry_after_secs, &mut out);
+            if let Some(bytes) = out.get(..len).filter(|b| !b.is_empty()) {
+                // Best effort: one non-blocking write; whatever the socket does not take is lost.
+                let _ = socket.write(bytes);
+            }
+        }
+        reactor.close(socket, CloseKind::Graceful);
+        self.metrics.connection_rejected();
+    }
+
+    /// Encodes the `503` with `Retry-After` into `out`, returning its length (0 if it does not
+    /// fit, which the bounds above rule out).
+    fn overload_response(&self, retry_after_secs: u32, out: &mut [u8]) -> usize {
+        let mut digits = [0u8; 10];
+        let retry_after = decimal(retry_after_secs, &mut digits);
+        let headers = [("Retry-After", retry_after)];
+        let head = ResponseHead {
+            status: Status::SERVICE_UNAVAILABLE,
+            headers: &headers,
+            persistence: Persistence::Close,
+        };
+        let cx = EncodeContext {
+            version: Version::Http11,
+            head_request: false,
+            date: self.date.as_ref().map(DateCache::date),
+            server: self
+                .config
+                .server_header
+                .and_then(|s| ServerName::new(s).ok()),
+        };
+        response::encode_full(&head, b"", &cx, out).map_or(0, |encoded| encoded.len)
+    }
+
+    /// Services, once, every connection that stopped without waiting for an event.
+    fn retry<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
+        if self.wake.take().is_none() {
+            return;
+        }
+        for index in 0..SLOTS {
+            let Some(handle) = self.handle(index) else {
+                continue;
+            };
+            let retry = self
+                .slots
+                .get(handle)
+                .is_ok_and(|slot| matches!(slot.input, Input::Pending | Input::Starved));
+            if retry {
+                self.service(reactor, handle, Readiness::default(), now);
+            }
+        }
+    }
+
+    /// Fires every timer due at `now`.
+    fn expire<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
+        while let Some((_, handle)) = self.timers.poll_expired(now) {
+            let done = self.with_slot(handle, now, |slot, env, scratch| {
+                slot.timer = None;
+                slot.conn.handle_timeout(now, env);
+                drive(slot, env, scratch, Readiness::default(), now)
+            });
+            if let Some(done) = done {
+                self.settle(reactor, handle, done, now);
+            }
+        }
+    }
+
+    /// After work on a connection: closes it if it is done (or broken), else re-arms its timer
+    /// and notes whether it needs service without an event.
+    fn settle<R: Reactor<Socket = S>>(
+        &mut self,
+        reactor: &mut R,
+        handle: ObjectHandle,
+        done: Result<(), Broken>,
+        now: Instant,
+    ) {
+        let Ok(slot) = self.slots.get_mut(handle) else {
+            return;
+        };
+        let close = match done {
+            Err(Broken) => Some(CloseKind::Abort),
+            Ok(()) => slot.conn.poll_close().map(|reason| match reason {
+                CloseReason::TimedOut(Timer::Write) => CloseKind::Abort,
+                _ => CloseKind::Graceful,
+            }),
+        };
+        let Some(how) = close else {
+            match slot.input {
+                Input::Pending => self.wake_at(now),
+                Input::Starved => self.wake_at(now + STARVED_RETRY),
+                Input::Waiting | Input::Paused | Input::Done => {}
+            }
+            self.arm(handle, now);
+            return;
+        };
+        let Ok(mut slot) = self.slots.release(handle) else {
+            return;
+        };
+        // Idempotent on a closed connection; gives back what a broken one still holds.
+        slot.conn.abort(CloseReason::PeerClosed, &mut self.pool);
+        if let Some(id) = slot.timer {
+            let _ = self.timers.cancel(id);
+        }
+        if let Some(entry) = self.handles.get_mut(handle.index()) {
+            *entry = None;
+        }
+        reactor.close(slot.socket, how);
+        self.metrics.connection_closed();
+    }
+
+    /// Sets the connection's timer to its next deadline (or disarms it).
+    fn arm(&mut self, handle: ObjectHandle, now: Instant) {
+        let Ok(slot) = self.slots.get_mut(handle) else {
+            return;
+        };
+        // Never at or before `now`: an overdue deadline fires at the next tick, so the expiry
+        // loop of one turn cannot spin on a connection that keeps a deadline in the past.
+        let deadline = slot
+            .conn
+            .poll_timeout()
+            .map(|at| at.max(now + Duration::from_micros(1)));
+        slot.timer = match (slot.timer, deadline) {
+            (Some(id), Some(at)) => match self.timers.reschedule(id, at) {
+                Ok(()) => Some(id),
+                Err(_) => self.timers.insert(at, handle).ok(),
+            },
+            (None, Some(at)) => self.timers.insert(at, handle).ok(),
+            (Some(id), None) => {
+                let _ = self.timers.cancel(id);
+                None
+            }
+            (None, None) => None,
+        };
+    }
+
+    /// Asks for a turn without an event at `at` (or sooner).
+    fn wake_at(&mut self, at: Instant) {
+        self.wake = Some(self.wake.map_or(at, |w| w.min(at)));
+    }
+
+    /// Publishes the pool's buffers in use per size class.
+    fn publish(&self) {
+        for class in SizeClass::ALL {
+            let in_use = self.pool.stats(class).in_use;
+            let in_use = u32::try_from(in_use).unwrap_or(u32::MAX);
+            self.metrics.set_buffers_in_use(class.index(), in_use);
+        }
+    }
+
+    /// The live handle of slot `index`, if any.
+    fn handle(&self, index: usize) -> Option<ObjectHandle> {
+        self.handles.get(index).copied().flatten()
+    }
+
+    /// Runs `f` on the slot of `handle` with the worker's [`Env`]; `None` if the slot is gone.
+    fn with_slot<T>(
+        &mut self,
+        handle: ObjectHandle,
+        now: Instant,
+        f: impl FnOnce(&mut Slot<S>, &mut Env<'_, '_, H>, &mut [u8; SCRATCH]) -> T,
+    ) -> Option<T> {
+        let slot = self.slots.get_mut(handle).ok()?;
+        let mut meter = Meter {
+            metrics: self.metrics,
+            now,
+        };
+        let mut env = Env {
+            pool: &mut self.pool,
+            handler: &mut self.handler,
+            date: self.date.as_ref().map(DateCache::date),
+            spans: &mut *self.spans,
+            observer: &mut meter,
+        };
+        Some(f(slot, &mut env, &mut self.scratch))
+    }
+}
+
+impl<S: Socket, H: Handler, const SLOTS: usize> fmt::Debug for Server<'_, S, H, SLOTS> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("connections", &self.slots.len())
+            .field("limit", &self.limit)
+            .field("admission", &self.admission)
+            .field("timers", &self.timers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Limit {
+    /// This worker's share of `config`'s limits, for `workers` workers and `slots` slots.
+    fn new(config: &ServerConfig, workers: usize, slots: usize) -> Self {
+        let total = usize::try_from(config.max_connections).unwrap_or(usize::MAX);
+        let share = total.div_ceil(workers.max(1)).min(slots).max(1);
+        let mut scaled = *config;
+        scaled.max_connections = u32::try_from(share).unwrap_or(u32::MAX);
+        let high = usize::try_from(scaled.high_water_mark()).unwrap_or(share);
+        let high = high.clamp(1, share);
+        let low = usize::try_from(scaled.low_water_mark()).unwrap_or(0);
+        Self {
+            high,
+            low: low.min(high.saturating_sub(1)),
+        }
+    }
+}
+
+impl Observer for Meter<'_> {
+    fn event(&mut self, event: ConnEvent) {
+        match event {
+            ConnEvent::Response { status, started } => {
+                self.metrics.response(status);
+                self.metrics
+                    .request_duration(self.now.saturating_duration_since(started));
+            }
+            ConnEvent::Rejected { status, cause } => {
+                self.metrics.response(status);
+                if let Some(kind) = parse_error_kind(cause) {
+                    self.metrics.parse_error(kind);
+                }
+            }
+        }
+    }
+}
+
+/// Reads and writes one connection as far as the socket lets it: a flush first (writable may
+/// have freed space), reading if an event or an earlier stop asks for it, then a final flush.
+fn drive<S: Socket, H: Handler>(
+    slot: &mut Slot<S>,
+    env: &mut Env<'_, '_, H>,
+    scratch: &mut [u8; SCRATCH],
+    readiness: Readiness,
+    now: Instant,
+) -> Result<(), Broken> {
+    if readiness.readable && slot.input == Input::Waiting {
+        slot.input = Input::Pending;
+    }
+    let flushed = flush(slot, env, now)?;
+    if slot.input == Input::Paused && matches!(flushed, Flush::Drained { .. }) {
+        slot.input = Input::Pending;
+    }
+    if matches!(slot.input, Input::Pending | Input::Starved) {
+        read(slot, env, scratch, now)?;
+    }
+    let flushed = flush(slot, env, now)?;
+    if slot.input == Input::Paused && matches!(flushed, Flush::Drained { .. }) {
+        slot.input = Input::Pending;
+    }
+    Ok(())
+}
+
+/// Reads until the socket would block, the read budget runs out or the connection stops
+/// taking bytes, handing each read to the connection.
+fn read<S: Socket, H: Handler>(
+    slot: &mut Slot<S>,
+    env: &mut Env<'_, '_, H>,
+    scratch: &mut [u8; SCRATCH],
+    now: Instant,
+) -> Result<(), Broken> {
+    for _ in 0..READ_BUDGET {
+        if slot.conn.read_buffer().is_none() {
+            match read_first(slot, env, scratch, now)? {
+                First::Read => continue,
+                First::Stop => return Ok(()),
+            }
+        }
+        let buf = match slot.conn.read_buf(env.pool) {
+            Ok(buf) => buf,
+            Err(ReadError::Closed) => {
+                slot.input = Input::Done;
+                return Ok(());
+            }
+            Err(ReadError::Paused) => match flush(slot, env, now)? {
+                Flush::Drained { wrote: true } => continue,
+                // Nothing was queued, so nothing will unpause it: its deadline will.
+                Flush::Drained { wrote: false } => {
+                    slot.input = Input::Waiting;
+                    return Ok(());
+                }
+                Flush::Blocked => {
+                    slot.input = Input::Paused;
+                    return Ok(());
+                }
+            },
+            Err(ReadError::Pool(_)) => {
+                slot.input = Input::Starved;
+                return Ok(());
+            }
+        };
+        match slot.socket.read(buf) {
+            Ok(0) => {
+                slot.conn.handle_eof(now, env);
+                slot.input = Input::Done;
+                return Ok(());
+            }
+            Ok(n) => slot.conn.handle_read(n, now, env),
+            Err(SocketError::WouldBlock) => {
+                slot.input = Input::Waiting;
+                return Ok(());
+            }
+            Err(SocketError::Io(kind)) => {
+                debug!("read failed: {:?}", kind);
+                return Err(Broken);
+            }
+        }
+    }
+    slot.input = Input::Pending;
+    Ok(())
+}
+
+/// Reads a connection that holds no read buffer (idle, or just accepted) through the worker's
+/// scratch, so that a read that would block takes no buffer from the pool: the connection gets
+/// one only once bytes have arrived. Bytes are read only when the pool can serve the
+/// connection's first buffer, so they always have a place to go.
+fn read_first<S: Socket, H: Handler>(
+    slot: &mut Slot<S>,
+    env: &mut Env<'_, '_, H>,
+    scratch: &mut [u8; SCRATCH],
+    now: Instant,
+) -> Result<First, Broken> {
+    let available = SizeClass::ALL
+        .iter()
+        .filter(|class| class.index() >= START_CLASS.index())
+        .any(|&class| {
+            let stats = env.pool.stats(class);
+            stats.in_use < stats.capacity
+        });
+    if !available {
+        slot.input = Input::Starved;
+        return Ok(First::Stop);
+    }
+    let n = match slot.socket.read(scratch) {
+        Ok(0) => {
+            slot.conn.handle_eof(now, env);
+            slot.input = Input::Done;
+            return Ok(First::Stop);
+        }
+        Ok(n) => n.min(SCRATCH),
+        Err(SocketError::WouldBlock) => {
+            slot.input = Input::Waiting;
+            return Ok(First::Stop);
+        }
+        Err(SocketError::Io(kind)) => {
+            debug!("read failed: {:?}", kind);
+            return Err(Broken);
+        }
+    };
+    let bytes = scratch.get(..n).unwrap_or_default();
+    let n = match slot.conn.read_buf(env.pool) {
+        Ok(buf) => {
+            // A fresh buffer holds at least 4 KiB, more than the scratch: nothing is cut off.
+            buf.iter_mut().zip(bytes).for_each(|(dst, src)| *dst = *src);
+            n.min(buf.len())
+        }
+        Err(ReadError::Closed) => {
+            // Input after the decision to close is dropped, never parsed.
+            slot.input = Input::Done;
+            return Ok(First::Stop);
+        }
+        Err(ReadError::Paused | ReadError::Pool(_)) => {
+            // Ruled out above (no request waits without a read buffer, and the pool had
+            // room); the bytes are lost, and the connection's deadline ends it.
+            warn!("read bytes had no buffer to go to");
+            slot.input = Input::Waiting;
+            return Ok(First::Stop);
+        }
+    };
+    slot.conn.handle_read(n, now, env);
+    Ok(First::Read)
+}
+
+/// Writes what the connection has queued until it is drained or the socket would block.
+fn flush<S: Socket, H: Handler>(
+    slot: &mut Slot<S>,
+    env: &mut Env<'_, '_, H>,
+    now: Instant,
+) -> Result<Flush, Broken> {
+    let mut wrote = false;
+    // Ends: every pass either returns or hands at least one queued byte to the socket, and a
+    // connection queues output only for the finite input it holds.
+    loop {
+        let Some(out) = slot.conn.poll_transmit(env.pool) else {
+            return Ok(Flush::Drained { wrote });
+        };
+        let len = out.len();
+        match slot.socket.write(out) {
+            // `Ok(0)` breaks the contract; taking it as "would block" keeps the loop finite.
+            Ok(0) | Err(SocketError::WouldBlock) => return Ok(Flush::Blocked),
+            Ok(n) => {
+                slot.conn.handle_written(n.min(len), now, env);
+                wrote = true;
+            }
+            Err(SocketError::Io(kind)) => {
+                debug!("write failed: {:?}", kind);
+                return Err(Broken);
+            }
+        }
+    }
+}
+
+/// `n` in decimal in `buf`, returning the digits.
+fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut start = buf.len();
+    loop {
+        start -= 1; // at most 10 digits for a u32, so `start` stays in 0..10
+        buf[start] = b'0' + (n % 10) as u8; // `start` < 10 as above
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[start..] // `start` < 10 as above
+}
+
+/// [`PARSE_ERROR_LABELS`], built at compile time.
+const fn parse_error_labels() -> [&'static str; PARSE_ERROR_KINDS] {
+    let mut labels = [""; PARSE_ERROR_KINDS];
+    let mut i = 0;
+    while i < RequestError::ALL.len() {
+        labels[i] = RequestError::ALL[i].as_str();
+        i += 1;
+    }
+    let mut j = 0;
+    while j < ChunkedError::ALL.len() {
+        labels[i + j] = ChunkedError::ALL[j].as_str();
+        j += 1;
+    }
+    labels
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_unique_snake_case() {
+        for (i, a) in PARSE_ERROR_LABELS.iter().enumerate() {
+            assert!(!a.is_empty());
+            assert!(
+                a.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            );
+            for b in &PARSE_ERROR_LABELS[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+    }
+
+    #[test]
+    fn parse_error_kinds_index_labels() {
+        for error in RequestError::ALL {
+            let kind = parse_error_kind(RejectCause::Request(error)).unwrap();
+            assert_eq!(PARSE_ERROR_LABELS[kind], error.as_str());
+        }
+        for error in ChunkedError::ALL {
+            let kind = parse_error_kind(RejectCause::Chunked(error)).unwrap();
+            assert_eq!(PARSE_ERROR_LABELS[kind], error.as_str());
+        }
+        assert_eq!(parse_error_kind(RejectCause::NoBuffer), None);
+        assert_eq!(parse_error_kind(RejectCause::Handler), None);
+    }
+
+    #[test]
+    fn decimal_digits() {
+        let mut buf = [0u8; 10];
+        assert_eq!(decimal(0, &mut buf), b"0");
+        assert_eq!(decimal(7, &mut buf), b"7");
+        assert_eq!(decimal(86_400, &mut buf), b"86400");
+        assert_eq!(decimal(u32::MAX, &mut buf), b"4294967295");
+    }
+
+    #[test]
+    fn limits_share_and_hysteresis() {
+        /// (max_connections, high %, low %, workers, slots), then the expected (high, low).
+        type Row = ((u32, u8, u8, usize, usize), (usize, usize));
+        let rows: &[Row] = &[
+            ((1024, 80, 60, 1, 2048), (820, 614)),
+            ((1024, 80, 60, 4, 2048), (205, 153)),
+            ((1024, 80, 60, 1, 16), (13, 9)),
+            ((10, 100, 50, 3, 64), (4, 2)),
+            ((1, 1, 0, 8, 4), (1, 0)),
+            ((5, 100, 99, 0, 8), (5, 4)),
+        ];
+        for &((max, high, low, workers, slots), expected) in rows {
+            let mut config = ServerConfig::DEFAULT;
+            config.max_connections = max;
+            config.high_water_percent = high;
+            config.low_water_percent = low;
+            let limit = Limit::new(&config, workers, slots);
+            assert_eq!(
+                (limit.high, limit.low),
+                expected,
+                "{max} {high} {low} {workers} {slots}"
+            );
+        }
+    }
+}

@@ -1,0 +1,656 @@
+//! The server driver on a virtual network: accepting, keep-alive, pipelining, backpressure,
+//! peer closes, timeouts, the connection limit, shutdown, spurious events and metrics.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod server_util;
+
+use aurora_core::config::{OverloadPolicy, ServerConfig};
+use aurora_core::server::io::{CloseKind, Event, Readiness, Token};
+use aurora_core::time::Duration;
+use server_util::{Mode, Rig, SLOTS, ServerEnd, get, parse_responses, post};
+
+#[test]
+fn accept_get_and_keep_alive() {
+    let mut rig = Rig::new();
+    let c = rig.connect();
+    assert_eq!(rig.server.connections(), 1);
+    let resp = rig.exchange(c, &get("/a"));
+    assert_eq!(resp.len(), 1);
+    assert_eq!(resp[0].code, 200);
+    assert_eq!(resp[0].body, b"GET /a ");
+    assert!(!resp[0].closes());
+
+    let resp = rig.exchange(c, &post("/b", b"hello"));
+    assert_eq!(resp[0].body, b"POST /b hello");
+    assert_eq!(rig.server.connections(), 1);
+    assert!(matches!(rig.net.end(c), ServerEnd::Open(Some(_))));
+    // Idle in keep-alive: no buffer held.
+    assert_eq!(rig.buffers_in_use(), 0);
+    assert_eq!(rig.server.handler_mut().calls, 2);
+    assert_eq!(
+        rig.metric("aurora_requests_total{class=\"2xx\"}"),
+        Some(2.0)
+    );
+    rig.check_counts();
+}
+
+#[test]
+fn pipelined_requests_answer_in_order() {
+    let mut rig = Rig::new();
+    let c = rig.connect();
+    let mut burst = get("/1");
+    burst.extend(post("/2", b"two"));
+    burst.extend(get("/3"));
+    let resp = rig.exchange(c, &burst);
+    let bodies: Vec<&[u8]> = resp.iter().map(|r| r.body.as_slice()).collect();
+    assert_eq!(bodies, [&b"GET /1 "[..], b"POST /2 two", b"GET /3 "]);
+}
+
+#[test]
+fn pipelined_requests_split_anywhere() {
+    let mut burst = get("/1");
+    burst.extend(post("/2", b"two"));
+    burst.extend(get("/3"));
+    for split in 1..burst.len() {
+        let mut rig = Rig::new();
+        let c = rig.connect();
+        rig.net.send(c, &burst[..split]);
+        rig.settle();
+        rig.net.send(c, &burst[split..]);
+        rig.settle();
+        let resp = parse_responses(&rig.net.recv_all(c));
+        assert_eq!(resp.len(), 3, "split at {split}");
+        assert_eq!(resp[1].body, b"POST /2 two");
+    }
+}
+
+#[test]
+fn write_backpressure_delivers_everything() {
+    // 40 KB responses through a 100-byte socket: the driver waits for writability.
+    let config = ServerConfig::DEFAULT;
+    let mut rig = Rig::with(config, [0, 8, 2, 2, 1], 100, Mode::Sized(40_000));
+    let c = rig.connect();
+    rig.net.send(c, &get("/big"));
+    rig.net.send(c, &get("/big"));
+    rig.settle();
+    let mut got = Vec::new();
+    for _ in 0..10_000 {
+        let chunk = rig.net.recv(c, 37);
+        if chunk.is_empty() {
+            break;
+        }
+        got.extend(chunk);
+        rig.settle();
+    }
+    let resp = parse_responses(&got);
+    assert_eq!(resp.len(), 2);
+    assert!(resp.iter().all(|r| r.body.len() == 40_000));
+    assert_eq!(rig.server.connections(), 1);
+    assert_eq!(rig.buffers_in_use(), 0);
+}
+
+#[test]
+fn paused_reading_resumes_after_the_queue_drains() {
+    // Many pipelined requests with large answers: reading pauses while responses wait.
+    let mut rig = Rig::with(
+        ServerConfig::DEFAULT,
+        [0, 8, 2, 2, 1],
+        512,
+        Mode::Sized(3_000),
+    );
+    let c = rig.connect();
+    let mut burst = Vec::new();
+    for i in 0..20 {
+        burst.extend(get(&format!("/{i}")));
+    }
+    rig.net.send(c, &burst);
+    rig.settle();
+    let mut got = Vec::new();
+    for _ in 0..10_000 {
+        let chunk = rig.net.recv_all(c);
+        if chunk.is_empty() {
+            break;
+        }
+        got.extend(chunk);
+        rig.settle();
+    }
+    let resp = parse_responses(&got);
+    assert_eq!(resp.len(), 20);
+    assert!(resp.iter().all(|r| r.code == 200 && r.body.len() == 3_000));
+    // A pipelined request whose answer did not fit is handed over again once the queue drains.
+    assert!(rig.server.handler_mut().calls >= 20);
+    assert_eq!(rig.buffers_in_use(), 0);
+}
+
+#[test]
+fn peer_close_at_a_boundary_closes_gracefully() {
+    let mut rig = Rig::new();
+    let c = rig.connect();
+    rig.exchange(c, &get("/"));
+    rig.net.fin(c);
+    rig.settle();
+    assert_eq!(rig.net.closed(c), Some(CloseKind::Graceful));
+    assert_eq!(rig.server.connections(), 0);
+    assert_eq!(rig.metric("aurora_connections_closed_total"), Some(1.0));
+    rig.check_counts();
+}
+
+#[test]
+fn peer_close_after_a_request_still_answers_it() {
+    let mut rig = Rig::new();
+    let c = rig.connect();
+    rig.net.send(c, &get("/last"));
+    rig.net.fin(c);
+    rig.settle();
+    let resp = parse_responses(&rig.net.recv_all(c));
+    assert_eq!(resp.len(), 1);
+    assert_eq!(rig.net.closed(c), Some(CloseKind::Graceful));
+}
+
+#[test]
+fn peer_close_mid_request_closes() {
+    let mut rig = Rig::new();
+    let c = rig.connect();
+    rig.net.send(c, b"GET / HTTP/1.1\r\nHo");
+    rig.settle();
+    assert!(rig.buffers_in_use() > 0);
+    rig.net.fin(c);
+    rig.settle();
+    assert!(rig.net.closed(c).is_some());
+    assert_eq!(rig.buffers_in_use(), 0);
+}
+
+#[test]
+fn reset_aborts_and_frees_buffers() {
+    let mut rig = Rig::with(
+        ServerConfig::DEFAULT,
+        [0, 8, 2, 2, 1],
+        10,
+        Mode::Sized(5_000),
+    );
+    let c = rig.connect();
+    rig.net.send(c, &get("/"));
+    rig.settle();
+    assert!(
+        rig.buffers_in_use() > 0,
+        "the response waits in the output queue"
+    );
+    rig.net.reset(c);
+    rig.settle();
+    assert_eq!(rig.net.closed(c), Some(CloseKind::Abort));
+    assert_eq!(rig.buffers_in_use(), 0);
+    rig.check_counts();
+}
+
+#[test]
+fn header_timeout_sends_408() {
+    let mut rig = Rig::new();
+    let c = rig.connect();
+    let start = rig.now;
+    rig.net.send(c, b"GET / HTTP/1.1\r\n");
+    rig.settle();
+    for _ in 0..100 {
+        if rig.net.closed(c).is_some() || !rig.advance_to_deadline() {
+            break;
+        }
+    }
+    let resp = parse_responses(&rig.net.recv_all(c));
+    assert_eq!(resp.len(), 1);
+    assert_eq!(resp[0].code, 408);
+    assert!(resp[0].closes());
+    assert_eq!(rig.net.closed(c), Some(CloseKind::Graceful));
+    let waited = rig.now - start;
+    let limit = ServerConfig::DEFAULT.timeouts.header_read;
+    assert!(
+        waited >= limit && waited <= limit + Duration::from_millis(20),
+        "{waited:?}"
+    );
+    assert_eq!(
+        rig.metric("aurora_requests_total{class=\"4xx\"}"),
+        Some(1.0)
+    );
+}
+
+#[test]
+fn idle_timeout_closes_quietly() {
+    let mut rig = Rig::new();
+    let c = rig.connect();
+    rig.exchange(c, &get("/"));
+    let idle = ServerConfig::DEFAULT.timeouts.keep_alive_idle;
+    rig.advance(idle.saturating_sub(Duration::from_millis(1)));
+    assert_eq!(rig.net.closed(c), None);
+    rig.advance(Duration::from_millis(30));
+    assert_eq!(rig.net.closed(c), Some(CloseKind::Graceful));
+    assert!(rig.net.recv_all(c).is_empty());
+}
+
+#[test]
+fn write_timeout_aborts() {
+    let mut rig = Rig::with(
+        ServerConfig::DEFAULT,
+        [0, 8, 2, 2, 1],
+        50,
+        Mode::Sized(5_000),
+    );
+    let c = rig.connect();
+    rig.net.send(c, &get("/"));
+    rig.settle();
+    // The client never reads.
+    for _ in 0..100 {
+        if rig.net.closed(c).is_some() || !rig.advance_to_deadline() {
+            break;
+        }
+    }
+    assert_eq!(rig.net.closed(c), Some(CloseKind::Abort));
+    assert_eq!(rig.buffers_in_use(), 0);
+}
+
+/// 10 connections allowed, high water 80 % (8), low water 50 % (5).
+fn limited(policy: OverloadPolicy) -> Rig {
+    let mut config = ServerConfig::DEFAULT;
+    config.max_connections = 10;
+    config.high_water_percent = 80;
+    config.low_water_percent = 50;
+    config.overload_response = policy;
+    Rig::with(config, [0, 8, 2, 1, 1], 65_536, Mode::Echo)
+}
+
+#[test]
+fn connection_limit_has_hysteresis() {
+    let mut rig = limited(OverloadPolicy::ServiceUnavailable {
+        retry_after_secs: 7,
+    });
+    let open: Vec<usize> = (0..8).map(|_| rig.connect()).collect();
+    assert_eq!(rig.server.connections(), 8);
+
+    let refused = rig.connect();
+    let resp = parse_responses(&rig.net.recv_all(refused));
+    assert_eq!(resp.len(), 1);
+    assert_eq!(resp[0].code, 503);
+    assert_eq!(resp[0].header("retry-after"), Some(&b"7"[..]));
+    assert!(resp[0].closes());
+    assert_eq!(rig.net.closed(refused), Some(CloseKind::Graceful));
+    assert_eq!(rig.metric("aurora_connections_rejected_total"), Some(1.0));
+
+    // Down to 6: still above the low-water mark, still refusing.
+    for &c in &open[..2] {
+        rig.net.fin(c);
+    }
+    rig.settle();
+    assert_eq!(rig.server.connections(), 6);
+    let refused = rig.connect();
+    assert_eq!(parse_responses(&rig.net.recv_all(refused))[0].code, 503);
+
+    // Down to 5 (the low-water mark): accepting again, up to the high-water mark.
+    rig.net.fin(open[2]);
+    rig.settle();
+    let back: Vec<usize> = (0..3).map(|_| rig.connect()).collect();
+    assert_eq!(rig.server.connections(), 8);
+    for &c in &back {
+        assert_eq!(rig.exchange(c, &get("/"))[0].code, 200);
+    }
+    let refused = rig.connect();
+    assert_eq!(rig.net.closed(refused), Some(CloseKind::Graceful));
+    assert_eq!(rig.metric("aurora_connections_rejected_total"), Some(3.0));
+    assert!(
+        rig.net.accepting_calls().is_empty(),
+        "the listener stays on under overload"
+    );
+    rig.check_counts();
+}
+
+#[test]
+fn overload_close_policy_sends_nothing() {
+    let mut rig = limited(OverloadPolicy::Close);
+    for _ in 0..8 {
+        rig.connect();
+    }
+    let refused = rig.connect();
+    assert!(rig.net.recv_all(refused).is_empty());
+    assert_eq!(rig.net.closed(refused), Some(CloseKind::Graceful));
+}
+
+#[test]
+fn slots_cap_the_limit() {
+    let mut config = ServerConfig::DEFAULT;
+    config.high_water_percent = 100;
+    config.low_water_percent = 50;
+    let mut rig = Rig::with(config, [0, 8, 2, 1, 1], 65_536, Mode::Echo);
+    for _ in 0..SLOTS {
+        rig.connect();
+    }
+    assert_eq!(rig.server.connections(), SLOTS);
+    let refused = rig.connect();
+    assert_eq!(parse_responses(&rig.net.recv_all(refused))[0].code, 503);
+}
+
+#[test]
+fn shutdown_drains() {
+    let mut rig = Rig::new();
+    let idle = rig.connect();
+    rig.exchange(idle, &get("/"));
+    let fresh = rig.connect();
+    let busy = rig.connect();
+    rig.net.send(busy, b"GET /slow HTTP/1.1\r\nHost: t\r\n");
+    rig.settle();
+
+    rig.shutdown();
+    rig.settle();
+    assert_eq!(rig.net.accepting_calls(), [false]);
+    assert_eq!(rig.net.closed(idle), Some(CloseKind::Graceful));
+    assert_eq!(rig.net.closed(fresh), Some(CloseKind::Graceful));
+    assert_eq!(rig.net.closed(busy), None);
+    assert!(!rig.server.is_drained());
+
+    // New connections wait in the backlog, unaccepted.
+    let late = rig.net.connect();
+    rig.net.inject(Event {
+        token: Token::LISTENER,
+        readiness: Readiness::ALL,
+    });
+    rig.settle();
+    assert_eq!(rig.net.end(late), ServerEnd::Backlog);
+
+    // The request in flight is answered with Connection: close.
+    let resp = rig.exchange(busy, b"\r\n");
+    assert_eq!(resp.len(), 1);
+    assert_eq!(resp[0].code, 200);
+    assert!(resp[0].closes());
+    assert_eq!(rig.net.closed(busy), Some(CloseKind::Graceful));
+    assert!(rig.server.is_drained());
+    assert_eq!(rig.buffers_in_use(), 0);
+    rig.check_counts();
+}
+
+#[test]
+fn spurious_events_are_harmless() {
+    let mut rig = Rig::new();
+    let flood = |rig: &mut Rig| {
+        for token in (0..SLOTS + 3).chain([usize::MAX - 1, usize::MAX]) {
+            for readiness in [Readiness::ALL, Readiness::default()] {
+                rig.net.inject(Event {
+                    token: Token(token),
+                    readiness,
+                });
+            }
+        }
+        rig.settle();
+    };
+    flood(&mut rig);
+    assert_eq!(rig.server.connections(), 0);
+    let c = rig.connect();
+    flood(&mut rig);
+    rig.net.send(c, b"GET / HT");
+    flood(&mut rig);
+    rig.net.send(c, b"TP/1.1\r\nHost: x\r\n\r\n");
+    flood(&mut rig);
+    let resp = parse_responses(&rig.net.recv_all(c));
+    assert_eq!(resp.len(), 1);
+    assert_eq!(rig.server.handler_mut().calls, 1);
+    // A slot reused by another connection: the old token's events reach the new one, harmlessly.
+    rig.net.fin(c);
+    rig.settle();
+    let d = rig.connect();
+    flood(&mut rig);
+    assert_eq!(rig.exchange(d, &get("/again"))[0].body, b"GET /again ");
+    rig.check_counts();
+}
+
+#[test]
+fn register_failure_aborts() {
+    let mut rig = Rig::new();
+    rig.net.fail_registers(1);
+    let c = rig.connect();
+    assert_eq!(rig.net.closed(c), Some(CloseKind::Abort));
+    assert_eq!(rig.server.connections(), 0);
+    let d = rig.connect();
+    assert_eq!(rig.exchange(d, &get("/"))[0].code, 200);
+    rig.check_counts();
+}
+
+#[test]
+fn parse_errors_are_counted_by_kind() {
+    let mut rig = Rig::new();
+    let c = rig.connect();
+    let resp = rig.exchange(c, b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+    assert_eq!(resp[0].code, 400);
+    assert_eq!(rig.net.closed(c), Some(CloseKind::Graceful));
+    assert_eq!(
+        rig.metric("aurora_parse_errors_total{kind=\"duplicate_host\"}"),
+        Some(1.0)
+    );
+    let d = rig.connect();
+    let bad_chunk = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
+    assert_eq!(rig.exchange(d, bad_chunk)[0].code, 400);
+    assert_eq!(
+        rig.metric("aurora_parse_errors_total{kind=\"chunk_size_missing\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        rig.metric("aurora_requests_total{class=\"4xx\"}"),
+        Some(2.0)
+    );
+}
+
+#[test]
+fn date_follows_the_wall_clock() {
+    let mut rig = Rig::new();
+    let c = rig.connect();
+    assert_eq!(rig.exchange(c, &get("/"))[0].header("date"), None);
+    rig.server.set_wall_clock(784_111_777);
+    assert_eq!(
+        rig.exchange(c, &get("/"))[0].header("date"),
+        Some(&b"Sun, 06 Nov 1994 08:49:37 GMT"[..])
+    );
+}
+
+#[test]
+fn metrics_add_up() {
+    let mut rig = Rig::new();
+    let ids: Vec<usize> = (0..5).map(|_| rig.connect()).collect();
+    for &c in &ids {
+        rig.exchange(c, &get("/"));
+        rig.exchange(c, &post("/", b"x"));
+    }
+    rig.net.fin(ids[0]);
+    rig.net.reset(ids[1]);
+    rig.settle();
+    assert_eq!(rig.metric("aurora_connections_accepted_total"), Some(5.0));
+    assert_eq!(rig.metric("aurora_connections_closed_total"), Some(2.0));
+    assert_eq!(rig.metric("aurora_connections_open"), Some(3.0));
+    assert_eq!(
+        rig.metric("aurora_requests_total{class=\"2xx\"}"),
+        Some(10.0)
+    );
+    assert_eq!(
+        rig.metric("aurora_request_duration_seconds_count"),
+        Some(10.0)
+    );
+    assert_eq!(
+        rig.metric("aurora_buffers_in_use{class=\"4096\"}"),
+        Some(0.0)
+    );
+    rig.check_counts();
+}
+
+#[test]
+fn buffers_in_use_are_published() {
+    let mut rig = Rig::new();
+    let c = rig.connect();
+    rig.net.send(c, b"GET / HTTP/1.1\r\n");
+    rig.settle();
+    assert_eq!(
+        rig.metric("aurora_buffers_in_use{class=\"4096\"}"),
+        Some(1.0)
+    );
+    rig.net.send(c, b"Host: a\r\n\r\n");
+    rig.settle();
+    rig.net.recv_all(c);
+    assert_eq!(
+        rig.metric("aurora_buffers_in_use{class=\"4096\"}"),
+        Some(0.0)
+    );
+}
+
+#[test]
+fn poll_timeout_tracks_the_earliest_deadline() {
+    let mut rig = Rig::new();
+    assert_eq!(rig.server.poll_timeout(), None);
+    let c = rig.connect();
+    let at = rig.server.poll_timeout().unwrap();
+    let header = ServerConfig::DEFAULT.timeouts.header_read;
+    assert!(at >= rig.now + header && at <= rig.now + header + Duration::from_millis(10));
+    rig.exchange(c, &get("/"));
+    let at = rig.server.poll_timeout().unwrap();
+    let idle = ServerConfig::DEFAULT.timeouts.keep_alive_idle;
+    assert!(at >= rig.now + idle && at <= rig.now + idle + Duration::from_millis(10));
+    rig.net.fin(c);
+    rig.settle();
+    assert_eq!(rig.server.poll_timeout(), None);
+}
+
+#[test]
+fn a_starved_connection_reads_once_the_pool_frees() {
+    // Two 4 KiB buffers: two half-sent heads take both, so the third client's request waits
+    // in its socket (not lost) until they are gone.
+    let mut rig = Rig::with(ServerConfig::DEFAULT, [0, 2, 0, 0, 0], 65_536, Mode::Echo);
+    let a = rig.connect();
+    let b = rig.connect();
+    let c = rig.connect();
+    rig.net.send(a, b"GET /a HTTP/1.1\r\n");
+    rig.net.send(b, b"GET /b HTTP/1.1\r\n");
+    rig.settle();
+    assert_eq!(rig.buffers_in_use(), 2);
+    rig.net.send(c, &get("/c"));
+    rig.settle();
+    assert!(rig.net.recv_all(c).is_empty());
+    let retry = rig.server.poll_timeout().unwrap();
+    assert!(
+        retry <= rig.now + Duration::from_millis(10),
+        "a starved read retries soon"
+    );
+
+    rig.net.fin(a);
+    rig.net.fin(b);
+    rig.settle();
+    rig.advance(Duration::from_millis(10));
+    let resp = parse_responses(&rig.net.recv_all(c));
+    assert_eq!(resp.len(), 1);
+    assert_eq!(resp[0].body, b"GET /c ");
+    assert_eq!(rig.server.connections(), 1);
+}
+
+#[test]
+fn a_flooding_client_does_not_starve_others() {
+    let mut config = ServerConfig::DEFAULT;
+    config.max_requests_per_connection = 1_000_000;
+    let mut rig = Rig::with(config, [0, 8, 2, 2, 1], 1 << 24, Mode::Echo);
+    let flood = rig.connect();
+    let quiet = rig.connect();
+    let mut burst = Vec::new();
+    while burst.len() < 200_000 {
+        burst.extend(get("/flood"));
+    }
+    let requests = burst.len() / get("/flood").len();
+    rig.net.send(flood, &burst);
+    rig.net.send(quiet, &get("/quiet"));
+    // One turn: the flood gets a bounded share of reads, the quiet client its answer.
+    rig.turn();
+    assert_eq!(parse_responses(&rig.net.recv_all(quiet)).len(), 1);
+    assert!(rig.server.poll_timeout().is_some_and(|at| at <= rig.now));
+    rig.settle();
+    let mut got = Vec::new();
+    for _ in 0..1_000 {
+        let chunk = rig.net.recv_all(flood);
+        if chunk.is_empty() {
+            break;
+        }
+        got.extend(chunk);
+        rig.settle();
+    }
+    assert_eq!(parse_responses(&got).len(), requests);
+}
+
+#[test]
+fn body_timeout_sends_408() {
+    let mut rig = Rig::new();
+    let c = rig.connect();
+    rig.net.send(
+        c,
+        b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc",
+    );
+    rig.settle();
+    let body = ServerConfig::DEFAULT.timeouts.body_read;
+    rig.advance(body.saturating_sub(Duration::from_millis(1)));
+    assert_eq!(rig.net.closed(c), None);
+    rig.advance(Duration::from_millis(20));
+    let resp = parse_responses(&rig.net.recv_all(c));
+    assert_eq!(resp[0].code, 408);
+    assert_eq!(rig.net.closed(c), Some(CloseKind::Graceful));
+    assert_eq!(rig.buffers_in_use(), 0);
+}
+
+#[test]
+fn shutdown_with_a_blocked_writer_finishes_after_it_reads() {
+    let mut rig = Rig::with(
+        ServerConfig::DEFAULT,
+        [0, 8, 2, 2, 1],
+        100,
+        Mode::Sized(20_000),
+    );
+    let c = rig.connect();
+    rig.net.send(c, &get("/"));
+    rig.settle();
+    rig.shutdown();
+    rig.settle();
+    assert!(!rig.server.is_drained());
+    let mut got = Vec::new();
+    for _ in 0..10_000 {
+        let chunk = rig.net.recv_all(c);
+        if chunk.is_empty() {
+            break;
+        }
+        got.extend(chunk);
+        rig.settle();
+    }
+    let resp = parse_responses(&got);
+    assert_eq!(resp.len(), 1);
+    assert_eq!(resp[0].body.len(), 20_000);
+    // The response was queued before the shutdown: it keeps its keep-alive, and the
+    // connection, idle again, closes at once.
+    assert!(rig.server.is_drained());
+    assert_eq!(rig.net.closed(c), Some(CloseKind::Graceful));
+}
+
+#[test]
+fn overload_response_carries_date_and_server() {
+    let mut config = ServerConfig::DEFAULT;
+    config.max_connections = 1;
+    config.server_header = Some("aurora-test");
+    let mut rig = Rig::with(config, [0, 8, 2, 1, 1], 65_536, Mode::Echo);
+    rig.server.set_wall_clock(0);
+    rig.connect();
+    let refused = rig.connect();
+    let resp = parse_responses(&rig.net.recv_all(refused));
+    assert_eq!(resp.len(), 1);
+    assert_eq!(resp[0].code, 503);
+    assert_eq!(resp[0].header("server"), Some(&b"aurora-test"[..]));
+    assert_eq!(
+        resp[0].header("date"),
+        Some(&b"Thu, 01 Jan 1970 00:00:00 GMT"[..])
+    );
+    assert_eq!(resp[0].header("retry-after"), Some(&b"1"[..]));
+    assert_eq!(resp[0].header("content-length"), Some(&b"0"[..]));
+}
+
+#[test]
+fn a_listener_hint_without_readiness_still_accepts() {
+    let mut rig = Rig::new();
+    let c = rig.net.connect();
+    rig.net.inject(Event {
+        token: Token::LISTENER,
+        readiness: Readiness::default(),
+    });
+    rig.turn();
+    assert!(matches!(rig.net.end(c), ServerEnd::Open(Some(_))));
+}
