@@ -246,3 +246,26 @@ fn max_requests_per_connection_when_pipelined() {
     assert!(!got[0].closes() && !got[1].closes() && got[2].closes());
     client.assert_closed();
 }
+
+/// Bodies larger than the largest read buffer (64 KiB) come back whole, streamed.
+#[test]
+fn post_echoes_a_body_beyond_the_read_buffer() {
+    let server = Server::start();
+    let mut client = server.connect();
+    let body = binary(700_000);
+    let resp = client.request_while_sending(with_body("POST", "/big", &body));
+    assert_eq!(resp.code, 200);
+    assert!(
+        resp.body == body,
+        "echo differs ({} bytes back)",
+        resp.body.len()
+    );
+    let resp = client.request_while_sending(chunked_post("/big", &body, 50_000));
+    assert_eq!(resp.code, 200);
+    assert!(
+        resp.body == body,
+        "echo differs ({} bytes back)",
+        resp.body.len()
+    );
+    assert_eq!(client.request(&get("/")).text(), "Hello, World!");
+}

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `GET` or `HEAD` `/metrics` (any query) | `200`, the metrics in the Prometheus text format |
 //! | `GET` or `HEAD`, any other target | `200`, `text/plain` `Hello, World!` |
-//! | `POST` or `PUT` | `200`, `application/octet-stream`, the request body byte for byte |
+//! | `POST` or `PUT` | `200`, `application/octet-stream`, the request body byte for byte (a body larger than a read buffer comes back chunked, streamed part by part) |
 //! | `OPTIONS` (also `OPTIONS *`) | `204` with [`ALLOW`] |
 //! | `DELETE`, `CONNECT`, `TRACE`, `PATCH` | `405` with [`ALLOW`] |
 //! | any other method (methods are case-sensitive: `get` is one) | `501` |
@@ -137,6 +137,35 @@ where
             Route::Options => send(res, Status::NO_CONTENT, &[("Allow", ALLOW)], b""),
             Route::NotAllowed => send(res, Status::METHOD_NOT_ALLOWED, &[("Allow", ALLOW)], b""),
             Route::NotImplemented => send(res, Status::NOT_IMPLEMENTED, &[], b""),
+        }
+    }
+
+    /// Echoes a body too large for a read buffer as a chunked stream, part by part. Other
+    /// routes take no body that large: `413`, as the default does.
+    fn handle_part(&mut self, req: &Request<'_>, part: &[u8], last: bool, res: &mut Responder<'_>) {
+        if Route::of(req.method(), req.path()) != Route::Echo {
+            let _ = res.refuse_body();
+            return;
+        }
+        if !res.is_streaming() && !res.is_complete() {
+            if let Err(error) = res.start_stream(Status::OK, &[("Content-Type", ECHO_TYPE)]) {
+                // Without a response after the last part the connection answers 500.
+                warn!("echo stream refused: {}", error);
+                return;
+            }
+        }
+        // The connection never hands over a part longer than one write carries.
+        match res.write(part) {
+            Ok(taken) if taken == part.len() => {}
+            _ => {
+                error!("echo part did not fit its stream");
+                res.close();
+                return;
+            }
+        }
+        if last {
+            // A last chunk that does not fit is written by `resume` once the queue drains.
+            let _ = res.finish();
         }
     }
 }
@@ -486,6 +515,72 @@ mod tests {
         let got = answer(&mut hello, &raw, 1024, false).expect("fits");
         assert_eq!(got.code, 200);
         assert_eq!(got.body.len(), 300);
+    }
+
+    /// A body in parts comes back as one chunked stream, every byte in order.
+    #[test]
+    fn echo_in_parts_streams_the_body() {
+        let raw = b"POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\n";
+        let mut spans = [HeaderSpan::EMPTY; 8];
+        let Ok(Parse::Complete(head)) = request::parse(raw, &Limits::DEFAULT, &mut spans) else {
+            panic!("a valid request");
+        };
+        let req = head.view(raw, &spans);
+        let cx = EncodeContext {
+            version: head.version(),
+            head_request: false,
+            date: None,
+            server: None,
+        };
+        let mut out = [0u8; 512];
+        let mut hello = Hello::new(render);
+        {
+            let mut res = Responder::new(&mut out, cx, Persistence::KeepAlive, true);
+            hello.handle_part(&req, b"abc", false, &mut res);
+            assert!(res.is_streaming());
+            hello.handle_part(&req, b"defg", false, &mut res);
+            hello.handle_part(&req, b"", true, &mut res);
+            assert!(res.is_complete());
+        }
+        let text = std::str::from_utf8(&out).unwrap().trim_end_matches('\0');
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+        assert!(
+            text.contains("Content-Type: application/octet-stream\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("Transfer-Encoding: chunked\r\n"), "{text}");
+        assert!(
+            text.ends_with("\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n"),
+            "{text}"
+        );
+    }
+
+    /// Routes that take no body refuse one in parts with 413, as the default does.
+    #[test]
+    fn other_routes_refuse_a_body_in_parts() {
+        use crate::conn::handler::Outcome;
+
+        for raw in [
+            &b"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\n"[..],
+            b"DELETE / HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\n",
+        ] {
+            let mut spans = [HeaderSpan::EMPTY; 8];
+            let Ok(Parse::Complete(head)) = request::parse(raw, &Limits::DEFAULT, &mut spans)
+            else {
+                panic!("a valid request");
+            };
+            let req = head.view(raw, &spans);
+            let cx = EncodeContext {
+                version: head.version(),
+                head_request: false,
+                date: None,
+                server: None,
+            };
+            let mut out = [0u8; 512];
+            let mut res = Responder::new(&mut out, cx, Persistence::KeepAlive, true);
+            Hello::new(render).handle_part(&req, b"abc", false, &mut res);
+            assert_eq!(res.outcome(), Outcome::Refused);
+        }
     }
 
     #[test]

@@ -84,6 +84,7 @@ impl Drive {
                 }
             }
             let Some(queued) = self.conn.poll_transmit(&self.pool) else {
+                assert!(bytes.is_empty(), "the connection neither reads nor writes");
                 return;
             };
             let n = queued.len().min(write_limit);
@@ -105,7 +106,8 @@ impl Drive {
         self.conn.poll_close().is_some()
     }
 
-    /// Every response written so far as `(status, body)` (no `HEAD` answers among them).
+    /// Every response written so far as `(status, body)`, bodies framed by `Content-Length`
+    /// or chunked (no `HEAD` answers among them).
     fn responses(&self) -> Vec<(u16, Vec<u8>)> {
         let mut all = Vec::new();
         let mut rest = &self.out[..];
@@ -115,13 +117,35 @@ impl Drive {
             let httparse::Status::Complete(len) = resp.parse(rest).unwrap() else {
                 panic!("partial response");
             };
-            let length: usize = resp
-                .headers
-                .iter()
-                .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-                .map(|h| std::str::from_utf8(h.value).unwrap().parse().unwrap())
-                .unwrap_or(0);
-            all.push((resp.code.unwrap(), rest[len..len + length].to_vec()));
+            let header = |name: &str| {
+                resp.headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case(name))
+                    .map(|h| std::str::from_utf8(h.value).unwrap())
+            };
+            let code = resp.code.unwrap();
+            if header("transfer-encoding") == Some("chunked") {
+                rest = &rest[len..];
+                let mut body = Vec::new();
+                loop {
+                    let line_end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+                    let size = std::str::from_utf8(&rest[..line_end]).unwrap();
+                    let size = usize::from_str_radix(size, 16).unwrap();
+                    rest = &rest[line_end + 2..];
+                    if size == 0 {
+                        assert!(rest.starts_with(b"\r\n"), "no trailers are sent");
+                        rest = &rest[2..];
+                        break;
+                    }
+                    body.extend_from_slice(&rest[..size]);
+                    assert_eq!(&rest[size..size + 2], b"\r\n");
+                    rest = &rest[size + 2..];
+                }
+                all.push((code, body));
+                continue;
+            }
+            let length: usize = header("content-length").map_or(0, |v| v.parse().unwrap());
+            all.push((code, rest[len..len + length].to_vec()));
             rest = &rest[len + length..];
         }
         all
@@ -192,4 +216,36 @@ fn an_echo_that_can_never_fit_is_500() {
     let codes: Vec<u16> = drive.responses().iter().map(|(code, _)| *code).collect();
     assert_eq!(codes, [500]);
     assert!(drive.closed());
+}
+
+/// A body larger than the largest read buffer reaches the handler in parts and comes back as
+/// a chunked stream, byte for byte, whether it was sent with a length or chunked, and the
+/// connection goes on.
+#[test]
+fn a_body_beyond_the_read_buffer_is_echoed_in_parts() {
+    let body: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    let mut chunked =
+        b"PUT /big HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for piece in body.chunks(7_000) {
+        chunked.extend(format!("{:x}\r\n", piece.len()).into_bytes());
+        chunked.extend_from_slice(piece);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    for (raw, write_limit) in [(post(&body), usize::MAX), (chunked, 1000)] {
+        let mut drive = Drive::new(ROOMY);
+        let mut raw = raw;
+        raw.extend_from_slice(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        drive.exchange(&raw, write_limit);
+        let got = drive.responses();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].0, 200);
+        assert!(
+            got[0].1 == body,
+            "the echo differs ({} bytes back)",
+            got[0].1.len()
+        );
+        assert_eq!(got[1], (200, GREETING.to_vec()));
+        assert!(!drive.closed());
+    }
 }

@@ -209,6 +209,20 @@ impl Client {
         self.response()
     }
 
+    /// Sends `request` from a second thread while reading its response here, for bodies the
+    /// server answers while they still arrive (a streamed echo would otherwise fill both
+    /// directions' buffers and stall).
+    pub fn request_while_sending(&mut self, request: Vec<u8>) -> Response {
+        let mut writer = self.stream.try_clone().expect("clone the socket");
+        let sender = std::thread::spawn(move || writer.write_all(&request));
+        let response = self.response();
+        sender
+            .join()
+            .expect("the sender thread")
+            .expect("write the request");
+        response
+    }
+
     /// Reads the next response (not for `HEAD`); panics on EOF, timeout or a malformed one.
     pub fn response(&mut self) -> Response {
         self.read(false)
