@@ -426,7 +426,11 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         };
         let token = Token(handle.index());
         let registered = match self.slots.get_mut(handle) {
-            Ok(slot) => reactor.register(&mut slot.socket, token),
+            Ok(slot) => {
+                // The slot index names the connection to the handler (`Responder::id`) too.
+                slot.conn.set_id(handle.index());
+                reactor.register(&mut slot.socket, token)
+            }
             Err(_) => return,
         };
         if let Err(error) = registered {

@@ -1,0 +1,212 @@
+//! Sockets: [`TcpSocket`], one accepted connection, and [`Listener`], one worker's
+//! `SO_REUSEPORT` listening socket.
+//!
+//! Both are non-blocking and close-on-exec. Errors leave here as the core's
+//! [`SocketError`]; OS error numbers never reach the driver.
+
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::time::Duration;
+
+use aurora_core::server::io::{CloseKind, ErrorKind, Socket, SocketError};
+use rustix::io::Errno;
+use rustix::net::{
+    AddressFamily, RecvFlags, SendFlags, Shutdown, SocketFlags, SocketType, sockopt,
+};
+
+/// The listen backlog of every listener.
+pub const BACKLOG: i32 = 1024;
+
+/// One accepted TCP connection, non-blocking, with `TCP_NODELAY` set.
+#[derive(Debug)]
+pub struct TcpSocket {
+    fd: OwnedFd,
+}
+
+impl TcpSocket {
+    /// Wraps `fd`, a connected stream socket the caller has made non-blocking.
+    pub fn from_fd(fd: OwnedFd) -> Self {
+        TcpSocket { fd }
+    }
+
+    /// Ends the connection as `how` says and closes the descriptor, which also removes it from
+    /// every epoll instance.
+    ///
+    /// [`CloseKind::Graceful`] shuts the write side down (a FIN after everything written);
+    /// [`CloseKind::Abort`] sets a zero linger time first, so closing sends a reset.
+    pub fn close(self, how: CloseKind) {
+        let result = match how {
+            CloseKind::Graceful => rustix::net::shutdown(&self.fd, Shutdown::Write),
+            CloseKind::Abort => sockopt::set_socket_linger(&self.fd, Some(Duration::ZERO)),
+        };
+        if let Err(e) = result {
+            // The peer may already be gone; closing the descriptor is all that is left.
+            log::trace!("closing a connection ({how:?}): {e}");
+        }
+    }
+}
+
+impl Socket for TcpSocket {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, SocketError> {
+        loop {
+            return match rustix::net::recv(&self.fd, &mut *buf, RecvFlags::empty()) {
+                Ok((n, _)) => Ok(n),
+                Err(Errno::INTR) => continue,
+                Err(e) => Err(socket_error(e)),
+            };
+        }
+    }
+
+    fn write(&mut self, buf: &[u8]) -> Result<usize, SocketError> {
+        loop {
+            return match rustix::net::send(&self.fd, buf, SendFlags::NOSIGNAL) {
+                // A stream socket never accepts 0 bytes of a non-empty buffer without an
+                // error; should it, report it rather than let the driver spin.
+                Ok(0) if !buf.is_empty() => Err(SocketError::Io(ErrorKind::WriteZero)),
+                Ok(n) => Ok(n),
+                Err(Errno::INTR) => continue,
+                Err(e) => Err(socket_error(e)),
+            };
+        }
+    }
+}
+
+impl AsFd for TcpSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+/// A non-blocking TCP listener with `SO_REUSEADDR` and `SO_REUSEPORT`, so every worker can
+/// bind its own on the same address and the kernel spreads connections among them.
+#[derive(Debug)]
+pub struct Listener {
+    fd: OwnedFd,
+}
+
+impl Listener {
+    /// Binds and listens on `addr` with a backlog of [`BACKLOG`].
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `socket`, `setsockopt`, `bind` or `listen` (`AddrInUse` when another
+    /// process holds the port without `SO_REUSEPORT`).
+    pub fn bind(addr: SocketAddr) -> io::Result<Self> {
+        let family = match addr {
+            SocketAddr::V4(_) => AddressFamily::INET,
+            SocketAddr::V6(_) => AddressFamily::INET6,
+        };
+        let fd = rustix::net::socket_with(
+            family,
+            SocketType::STREAM,
+            SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
+            None,
+        )?;
+        sockopt::set_socket_reuseaddr(&fd, true)?;
+        sockopt::set_socket_reuseport(&fd, true)?;
+        rustix::net::bind(&fd, &addr)?;
+        rustix::net::listen(&fd, BACKLOG)?;
+        Ok(Listener { fd })
+    }
+
+    /// The address the listener is bound to, with the real port when it asked for port 0.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `getsockname`, or `Unsupported` for a non-IP address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        let addr = rustix::net::getsockname(&self.fd)?;
+        SocketAddr::try_from(addr).map_err(|_| io::Error::from(io::ErrorKind::Unsupported))
+    }
+
+    /// Takes one pending connection, non-blocking and close-on-exec with `TCP_NODELAY` set, or
+    /// `Ok(None)` when none waits. Connections that failed while waiting are skipped.
+    ///
+    /// # Errors
+    ///
+    /// [`SocketError::Io`] when the listener itself fails, e.g. `OutOfMemory` when the process
+    /// is out of descriptors.
+    pub fn accept(&self) -> Result<Option<TcpSocket>, SocketError> {
+        loop {
+            match rustix::net::accept_with(&self.fd, SocketFlags::NONBLOCK | SocketFlags::CLOEXEC) {
+                Ok(fd) => {
+                    if let Err(e) = sockopt::set_tcp_nodelay(&fd, true) {
+                        log::debug!("TCP_NODELAY on an accepted socket: {e}");
+                    }
+                    return Ok(Some(TcpSocket::from_fd(fd)));
+                }
+                Err(Errno::AGAIN) => return Ok(None),
+                // The connection, not the listener, failed (accept(2) asks to retry on these).
+                Err(Errno::INTR | Errno::CONNABORTED | Errno::PROTO) => continue,
+                Err(e) => return Err(socket_error(e)),
+            }
+        }
+    }
+}
+
+impl AsFd for Listener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+/// The core's view of an OS error: `EAGAIN` is [`SocketError::WouldBlock`], the rest an
+/// [`ErrorKind`].
+pub(crate) fn socket_error(errno: Errno) -> SocketError {
+    if errno == Errno::AGAIN || errno == Errno::WOULDBLOCK {
+        return SocketError::WouldBlock;
+    }
+    SocketError::Io(error_kind(errno))
+}
+
+/// The [`ErrorKind`] of an OS error number.
+pub(crate) fn error_kind(errno: Errno) -> ErrorKind {
+    match errno {
+        Errno::CONNRESET => ErrorKind::ConnectionReset,
+        Errno::PIPE => ErrorKind::BrokenPipe,
+        Errno::CONNABORTED => ErrorKind::ConnectionAborted,
+        Errno::CONNREFUSED => ErrorKind::ConnectionRefused,
+        Errno::NOTCONN => ErrorKind::NotConnected,
+        Errno::TIMEDOUT => ErrorKind::TimedOut,
+        Errno::INTR => ErrorKind::Interrupted,
+        Errno::INVAL | Errno::BADF | Errno::NOTSOCK => ErrorKind::InvalidInput,
+        Errno::ACCESS | Errno::PERM => ErrorKind::PermissionDenied,
+        Errno::ADDRINUSE => ErrorKind::AddrInUse,
+        Errno::ADDRNOTAVAIL => ErrorKind::AddrNotAvailable,
+        Errno::NOMEM | Errno::NOBUFS | Errno::MFILE | Errno::NFILE => ErrorKind::OutOfMemory,
+        Errno::OPNOTSUPP => ErrorKind::Unsupported,
+        _ => ErrorKind::Other,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_numbers() {
+        let rows = [
+            (Errno::AGAIN, SocketError::WouldBlock),
+            (
+                Errno::CONNRESET,
+                SocketError::Io(ErrorKind::ConnectionReset),
+            ),
+            (Errno::PIPE, SocketError::Io(ErrorKind::BrokenPipe)),
+            (
+                Errno::CONNABORTED,
+                SocketError::Io(ErrorKind::ConnectionAborted),
+            ),
+            (Errno::NOTCONN, SocketError::Io(ErrorKind::NotConnected)),
+            (Errno::TIMEDOUT, SocketError::Io(ErrorKind::TimedOut)),
+            (Errno::MFILE, SocketError::Io(ErrorKind::OutOfMemory)),
+            (Errno::NOBUFS, SocketError::Io(ErrorKind::OutOfMemory)),
+            (Errno::ACCESS, SocketError::Io(ErrorKind::PermissionDenied)),
+            (Errno::IO, SocketError::Io(ErrorKind::Other)),
+        ];
+        for (errno, want) in rows {
+            assert_eq!(socket_error(errno), want, "{errno}");
+        }
+    }
+}

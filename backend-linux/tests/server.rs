@@ -1,0 +1,145 @@
+//! The whole backend: `start` with a tiny handler on 127.0.0.1:0, real clients, stop and join.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use aurora_core::conn::{Handler, Responder};
+use aurora_core::http::Status;
+use aurora_core::http::request::Request;
+use aurora_linux::{Options, Running, WorkerContext, start};
+
+/// How long a client waits for the server.
+const PATIENCE: Duration = Duration::from_secs(5);
+
+fn options(workers: u16) -> Options {
+    let mut options = Options {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        pin_cpus: false,
+        ..Options::default()
+    };
+    options.config.workers = workers;
+    options
+}
+
+/// Answers every request with 200 and `hello from N`, N the worker's index.
+fn hello(cx: &WorkerContext) -> impl Handler + use<> {
+    let body = format!("hello from {}", cx.index).into_bytes();
+    move |_req: &Request<'_>, _body: &[u8], res: &mut Responder<'_>| {
+        let _ = res.send(Status::OK, &[("content-type", b"text/plain")], &body);
+    }
+}
+
+fn client(running: &Running) -> BufReader<TcpStream> {
+    let stream = TcpStream::connect(running.local_addr()).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    BufReader::new(stream)
+}
+
+/// Sends a GET and reads one response: its status line, headers (lower-cased names) and body.
+fn get(conn: &mut BufReader<TcpStream>, path: &str) -> (String, Vec<(String, String)>, Vec<u8>) {
+    write!(conn.get_mut(), "GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").unwrap();
+    let mut status = String::new();
+    conn.read_line(&mut status).unwrap();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        conn.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').unwrap();
+        headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map(|(_, v)| v.parse().unwrap())
+        .unwrap();
+    let mut body = vec![0u8; length];
+    conn.read_exact(&mut body).unwrap();
+    (status.trim_end().to_owned(), headers, body)
+}
+
+/// Joins `running` on another thread, failing the test if that takes longer than [`PATIENCE`].
+fn join_in_time(running: Running) -> io::Result<()> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(running.join()));
+    rx.recv_timeout(PATIENCE)
+        .expect("the workers finish in time")
+}
+
+#[test]
+fn two_requests_on_one_connection() {
+    let running = start(options(2), hello).unwrap();
+    assert_eq!(running.workers(), 2);
+    let mut conn = client(&running);
+    for _ in 0..2 {
+        let (status, headers, body) = get(&mut conn, "/");
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert!(headers.iter().any(|(n, _)| n == "date"), "{headers:?}");
+        assert!(
+            !headers
+                .iter()
+                .any(|(n, v)| n == "connection" && v == "close")
+        );
+        let body = String::from_utf8(body).unwrap();
+        assert!(body.starts_with("hello from "), "{body}");
+    }
+    let mut text = vec![0u8; 16 * 1024];
+    let n = running.metrics().render(&mut text).unwrap();
+    let text = std::str::from_utf8(&text[..n]).unwrap();
+    assert!(
+        text.contains("aurora_requests_total{class=\"2xx\"} 2\n"),
+        "{text}"
+    );
+    running.stop_handle().stop();
+    join_in_time(running).unwrap();
+}
+
+#[test]
+fn many_clients_reach_every_worker_and_stop_closes_idle_ones() {
+    let running = start(options(2), hello).unwrap();
+    let mut conns: Vec<_> = (0..16).map(|_| client(&running)).collect();
+    for conn in &mut conns {
+        assert_eq!(get(conn, "/x").0, "HTTP/1.1 200 OK");
+    }
+    let addr = running.local_addr();
+    running.stop_handle().stop();
+    join_in_time(running).unwrap();
+    // Idle keep-alive connections were closed, and nothing listens any more.
+    for conn in &mut conns {
+        let mut rest = Vec::new();
+        let n = conn.read_to_end(&mut rest).unwrap_or(0);
+        assert_eq!(n, 0);
+    }
+    assert!(TcpStream::connect(addr).is_err());
+}
+
+#[test]
+fn a_stalled_request_is_cut_at_the_shutdown_deadline() {
+    let mut options = options(1);
+    options.shutdown_deadline = Duration::from_millis(100);
+    let running = start(options, hello).unwrap();
+    let mut conn = client(&running);
+    // Half a head: the connection is in the middle of a request when the stop comes.
+    conn.get_mut().write_all(b"GET / HTTP/1.1\r\n").unwrap();
+    assert_eq!(get(&mut client(&running), "/").0, "HTTP/1.1 200 OK");
+    let begun = Instant::now();
+    running.stop_handle().stop();
+    join_in_time(running).unwrap();
+    assert!(begun.elapsed() >= Duration::from_millis(100));
+    let mut rest = Vec::new();
+    let _ = conn.read_to_end(&mut rest);
+}
+
+#[test]
+fn a_config_that_does_not_validate_is_refused() {
+    let mut options = options(1);
+    options.config.low_water_percent = 90;
+    let err = start(options, hello).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("low_water_percent"), "{err}");
+}
