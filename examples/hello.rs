@@ -11,18 +11,18 @@
 //! prints exactly one line, `aurora listening on http://ADDR`, and serves until SIGINT or
 //! SIGTERM, then shuts down gracefully and exits with 0.
 
-#[cfg(all(target_os = "linux", any()))] // enabled once aurora-linux lands
+#[cfg(target_os = "linux")]
 fn main() -> std::process::ExitCode {
     linux::main()
 }
 
-#[cfg(not(all(target_os = "linux", any())))] // enabled once aurora-linux lands
+#[cfg(not(target_os = "linux"))]
 fn main() {
     eprintln!("the hello example needs the Linux backend");
     std::process::exit(1);
 }
 
-#[cfg(all(target_os = "linux", any()))] // enabled once aurora-linux lands
+#[cfg(target_os = "linux")]
 mod linux {
     use std::io::Write;
     use std::path::PathBuf;

@@ -4,7 +4,6 @@
 //! A counting global allocator sees every allocation. The test's own client is built before
 //! the window and uses only preallocated buffers inside it. This file holds one test so that
 //! nothing else in the binary runs during the window.
-#![cfg(any())] // enabled once aurora-linux lands
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 

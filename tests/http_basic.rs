@@ -1,6 +1,5 @@
 //! The demo over real sockets: every route, keep-alive, HTTP/1.0, `Expect: 100-continue`,
 //! pipelining and the per-connection request limit.
-#![cfg(any())] // enabled once aurora-linux lands
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 

@@ -1,6 +1,5 @@
 //! The `hello` example as a process: it announces its address on stdout, serves, and exits
 //! with 0 after SIGTERM. `cargo test` builds the examples next to this test's directory.
-#![cfg(any())] // enabled once aurora-linux lands
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 

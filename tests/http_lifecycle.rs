@@ -1,6 +1,5 @@
 //! The server's life around its connections: the connection limit with its high- and
 //! low-water marks, and graceful shutdown.
-#![cfg(any())] // enabled once aurora-linux lands
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 

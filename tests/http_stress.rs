@@ -1,6 +1,5 @@
 //! 100,000 requests over keep-alive connections from a few client threads, bounded in time,
 //! every response checked.
-#![cfg(any())] // enabled once aurora-linux lands
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 

@@ -1,7 +1,6 @@
 //! Each connection deadline with short values: an unfinished head or body gets `408` and the
 //! close, an idle connection closes quietly, and a peer trickling bytes cannot stretch the
 //! header deadline.
-#![cfg(any())] // enabled once aurora-linux lands
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 

@@ -1,7 +1,6 @@
 //! Independent clients and parsers against the demo: `curl`, Python's `http.client`,
 //! `promtool check metrics` and Python's `prometheus_client` parser. None is skipped: a missing
 //! tool fails its test with the command that installs it.
-#![cfg(any())] // enabled once aurora-linux lands
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
