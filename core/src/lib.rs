@@ -27,6 +27,7 @@
 //!   backend passes `now` into every call.
 //! - [`metrics`]: counters, gauges and histograms on atomics, sharded per worker, rendered in the
 //!   Prometheus text format.
+//! - [`hello`]: the demo application every backend serves (greeting, echo, `/metrics`).
 //! - Logging: `trace!` to `error!` macros that route to `defmt` (feature `defmt`), to `log`
 //!   (feature `log`) or to nothing.
 //!
@@ -48,6 +49,7 @@ mod fmt;
 
 pub mod config;
 pub mod conn;
+pub mod hello;
 pub mod http;
 pub mod mem;
 pub mod metrics;

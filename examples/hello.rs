@@ -1,0 +1,113 @@
+//! The demo server: [`Hello`](aurora_core::hello::Hello) on the Linux backend.
+//!
+//! ```text
+//! cargo run --release --example hello
+//! AURORA_ADDR=127.0.0.1:0 AURORA_LOG=debug cargo run --example hello
+//! ```
+//!
+//! Configuration comes from the TOML file named by `AURORA_CONFIG` (if set), then the
+//! `AURORA_*` variables; a bad value prints the reason and exits with 2. `AURORA_LOG` sets the
+//! log level (`error` .. `trace`, default `info`; logs go to stderr). Once bound, the server
+//! prints exactly one line, `aurora listening on http://ADDR`, and serves until SIGINT or
+//! SIGTERM, then shuts down gracefully and exits with 0.
+
+#[cfg(target_os = "linux")]
+fn main() -> std::process::ExitCode {
+    linux::main()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn main() {
+    eprintln!("the hello example needs the Linux backend");
+    std::process::exit(1);
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::io::Write;
+    use std::path::PathBuf;
+    use std::process::ExitCode;
+
+    use aurora_core::hello::Hello;
+    use aurora_linux::Options;
+    use log::{LevelFilter, Log, Metadata, Record};
+
+    /// The variable naming the log level; the example's own, so it is not passed to
+    /// [`Options::load`].
+    const LOG_VAR: &str = "AURORA_LOG";
+
+    /// Writes each record as one line to stderr.
+    struct StderrLogger {
+        level: LevelFilter,
+    }
+
+    impl Log for StderrLogger {
+        fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+            metadata.level() <= self.level
+        }
+
+        fn log(&self, record: &Record<'_>) {
+            if self.enabled(record.metadata()) {
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(
+                    err,
+                    "{:<5} {}: {}",
+                    record.level(),
+                    record.target(),
+                    record.args()
+                );
+            }
+        }
+
+        fn flush(&self) {}
+    }
+
+    pub fn main() -> ExitCode {
+        let level = std::env::var(LOG_VAR)
+            .ok()
+            .and_then(|value| value.parse::<LevelFilter>().ok())
+            .unwrap_or(LevelFilter::Info);
+        if log::set_logger(Box::leak(Box::new(StderrLogger { level }))).is_ok() {
+            log::set_max_level(level);
+        }
+
+        let config = std::env::var_os("AURORA_CONFIG").map(PathBuf::from);
+        let vars = std::env::vars_os()
+            .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
+            .filter(|(key, _)| key != LOG_VAR);
+        let options = match Options::load(config.as_deref(), vars) {
+            Ok(options) => options,
+            Err(error) => {
+                eprintln!("aurora: {error}");
+                return ExitCode::from(2);
+            }
+        };
+
+        let running = match aurora_linux::start(options, |cx| {
+            let metrics = cx.metrics.clone();
+            Hello::new(move |buf: &mut [u8]| metrics.render(buf))
+        }) {
+            Ok(running) => running,
+            Err(error) => {
+                eprintln!("aurora: cannot start: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+
+        let mut out = std::io::stdout().lock();
+        let announced = writeln!(out, "aurora listening on http://{}", running.local_addr())
+            .and_then(|()| out.flush());
+        drop(out);
+        if let Err(error) = announced {
+            eprintln!("aurora: cannot write to stdout: {error}");
+        }
+
+        match running.run_until_signal() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("aurora: {error}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
