@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 COUNT=${1:-5000}
 HERE=benches/load
 cargo build --release --example hello
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"
 tmp=$(mktemp -d)
 mkdir -p "$tmp/tmp"
 cleanup() {

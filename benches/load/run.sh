@@ -16,7 +16,7 @@ AURORA_PORT=18080
 NGINX_PORT=18081
 
 cargo build --release --example hello
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"
 
 tmp=$(mktemp -d)
 mkdir -p "$tmp/tmp" "$tmp/logs"
