@@ -7,7 +7,8 @@
 //!
 //! 1. (In [`runtime`]) pinned to its CPU, listening.
 //! 2. Allocates its buffer pools (one `Vec<u8>` and one slot array per size class of
-//!    `config.pools.buffers`) and its header scratch. The pages are zeroed lazily by the kernel
+//!    `config.pools.buffers`), its handlers' arena (`config.pools.arena_bytes` plus a fallback
+//!    heap of `arena_fallback_bytes`) and its header scratch. The pages are zeroed lazily by the kernel
 //!    and first touched by this thread, on its own CPU, so they come from its NUMA node.
 //! 3. Builds its handler and a boxed [`Server`] with [`SLOTS`] connection slots.
 //! 4. Loops: wait until readiness or [`Server::poll_timeout`], read the clock, set the wall
@@ -25,6 +26,7 @@ use aurora_core::config::ServerConfig;
 use aurora_core::conn::Handler;
 use aurora_core::http::header::HeaderSpan;
 use aurora_core::mem::SIZE_CLASSES;
+use aurora_core::mem::arena::Arena;
 use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
 use aurora_core::server::Server;
 use aurora_core::time::Instant;
@@ -98,6 +100,9 @@ where
     let pool = memory.pool(u16::try_from(index).unwrap_or(u16::MAX));
     let mut spans =
         vec![HeaderSpan::EMPTY; config.limits.max_headers.max(config.limits.max_trailers)];
+    // The handlers' per-call arena and its fallback heap, first touched here (NUMA-local too).
+    let mut arena_bump = vec![0u8; config.pools.arena_bytes];
+    let mut arena_fallback = vec![0u8; config.pools.arena_fallback_bytes];
     let metrics = worker.context.metrics.clone();
     let handler = AccessLog::new(
         make_handler(&worker.context),
@@ -105,15 +110,18 @@ where
         index,
     );
     let clock = Clock::new();
-    let mut server: Box<Server<'_, TcpSocket, AccessLog<H>, SLOTS>> = Box::new(Server::new(
-        &config,
-        worker.workers,
-        pool,
-        &mut spans,
-        handler,
-        metrics.worker(index),
-        clock.now(),
-    ));
+    let mut server: Box<Server<'_, TcpSocket, AccessLog<H>, SLOTS>> = Box::new(
+        Server::new(
+            &config,
+            worker.workers,
+            pool,
+            &mut spans,
+            handler,
+            metrics.worker(index),
+            clock.now(),
+        )
+        .with_arena(Arena::with_fallback(&mut arena_bump, &mut arena_fallback)),
+    );
     let shutdown_deadline = duration(worker.options.shutdown_deadline);
     let reactor: &mut EpollReactor = &mut worker.reactor;
     let mut phase = Phase::Serving;

@@ -497,6 +497,7 @@ fn shutdown_closes_an_idle_connection_and_marks_the_next_response() {
             date: None,
             spans: &mut peer.spans,
             observer: &mut peer.events,
+            arena: None,
         };
         peer.conn.shutdown(peer.now, &mut env);
     }
@@ -547,6 +548,7 @@ fn date_and_server_headers_come_from_the_env_and_config() {
         date: Some(&date),
         spans: &mut spans,
         observer: &mut (),
+        arena: None,
     };
     conn.handle_read(GET.len(), now, &mut env);
     let out = conn.poll_transmit(env.pool).unwrap().to_vec();
@@ -569,4 +571,49 @@ fn a_connection_is_small_because_it_owns_no_buffers() {
     let size = core::mem::size_of::<aurora_core::conn::Connection>();
     println!("size_of::<Connection>() = {size}");
     assert!(size <= 512, "Connection grew to {size} bytes");
+}
+
+#[test]
+fn the_arena_is_offered_to_each_handler_call_and_reset_after_it() {
+    use aurora_core::conn::{Connection, Env, Responder};
+    use aurora_core::http::Status;
+    use aurora_core::http::header::HeaderSpan;
+    use aurora_core::http::request::Request;
+    use aurora_core::mem::arena::Arena;
+    use aurora_core::time::Instant;
+
+    let mut pool = conn_util::pool(2, 0, 0);
+    let mut spans = [HeaderSpan::EMPTY; 8];
+    let mut bump = [0u8; 256];
+    let mut arena = Arena::new(&mut bump);
+    let mut seen = Vec::new();
+    let mut handler = |req: &Request<'_>, _: &[u8], res: &mut Responder<'_>| {
+        let arena = res.arena().expect("the connection offers its arena");
+        seen.push(arena.stats().bytes_used);
+        // Build the body in the arena: the path, upper-cased.
+        let body = arena.alloc_copy(req.path().as_bytes()).unwrap();
+        body.make_ascii_uppercase();
+        res.send(Status::OK, &[], body).unwrap();
+    };
+    let now = Instant::ZERO;
+    let mut conn = Connection::new(&config(), now);
+    let two = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /bb HTTP/1.1\r\nHost: x\r\n\r\n";
+    let space = conn.read_buf(&mut pool).unwrap();
+    space[..two.len()].copy_from_slice(two);
+    let mut env = Env {
+        pool: &mut pool,
+        handler: &mut handler,
+        date: None,
+        spans: &mut spans,
+        observer: &mut (),
+        arena: Some(&mut arena),
+    };
+    conn.handle_read(two.len(), now, &mut env);
+    let out = conn.poll_transmit(env.pool).unwrap().to_vec();
+    let responses = conn_util::parse_responses(&out);
+    assert_eq!(responses[0].body, b"/A");
+    assert_eq!(responses[1].body, b"/BB");
+    assert_eq!(seen, [0, 0], "each call starts with an empty arena");
+    assert_eq!(arena.stats().resets, 2);
+    assert_eq!(arena.stats().bytes_used, 0);
 }

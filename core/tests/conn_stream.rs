@@ -288,6 +288,7 @@ fn run_raw<H: aurora_core::conn::Handler>(
             date: None,
             spans: &mut spans,
             observer: &mut *observer,
+            arena: None,
         };
         conn.handle_read(n, now, &mut env);
         while let Some(bytes) = conn.poll_transmit(env.pool) {

@@ -78,6 +78,7 @@ impl Drive {
                         date: None,
                         spans: &mut self.spans,
                         observer: &mut (),
+                        arena: None,
                     };
                     self.conn.handle_read(n, self.now, &mut env);
                     continue;
@@ -95,6 +96,7 @@ impl Drive {
                 date: None,
                 spans: &mut self.spans,
                 observer: &mut (),
+                arena: None,
             };
             self.conn.handle_written(n, self.now, &mut env);
         }

@@ -17,6 +17,7 @@ use crate::http::response::{
     self, BodyFraming, BodyKind, ChunkedEncoder, EncodeContext, EncodeError, Encoded, LAST_CHUNK,
     Persistence, ResponseHead,
 };
+use crate::mem::arena::Arena;
 
 /// Output space a body part leaves free for the response head, when no response has begun
 /// yet: a part is never longer than one [`Responder::write`] can carry after a head of at most
@@ -106,6 +107,7 @@ pub struct Responder<'r> {
     persistence: Persistence,
     first: bool,
     id: usize,
+    arena: Option<&'r Arena<'r>>,
     outcome: Outcome,
 }
 
@@ -182,6 +184,7 @@ impl<'r> Responder<'r> {
             persistence,
             first,
             id: 0,
+            arena: None,
             outcome: Outcome::Pending,
         }
     }
@@ -207,6 +210,20 @@ impl<'r> Responder<'r> {
     pub(crate) fn with_id(mut self, id: usize) -> Self {
         self.id = id;
         self
+    }
+
+    /// Offers the worker's arena to the handler for this call.
+    pub(crate) fn with_arena(mut self, arena: Option<&'r Arena<'r>>) -> Self {
+        self.arena = arena;
+        self
+    }
+
+    /// Scratch memory for this handler call, if the server has an arena: values and byte
+    /// slices allocated here live until the call returns, when the connection resets the
+    /// arena (so nothing of one request survives into the next, and nothing is freed one by
+    /// one). `None` when the backend gave the connection no arena.
+    pub fn arena(&self) -> Option<&'r Arena<'r>> {
+        self.arena
     }
 
     /// Writes a complete response: status line, `Date`, `Server`, `headers`, `Content-Length`

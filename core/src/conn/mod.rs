@@ -26,6 +26,7 @@ use crate::http::response::{
     self, CONTINUE_100, EncodeContext, LAST_CHUNK, Persistence, ResponseHead, ServerName,
 };
 use crate::mem::SIZE_CLASSES;
+use crate::mem::arena::Arena;
 use crate::mem::buffer_pool::{BufferHandle, BufferPool, SizeClass, Spill};
 use crate::time::Instant;
 
@@ -62,6 +63,16 @@ pub struct Env<'e, 'p, H> {
     pub spans: &'e mut [HeaderSpan],
     /// Receives responses and refusals, for metrics.
     pub observer: &'e mut dyn Observer,
+    /// Per-call scratch for handlers ([`Responder::arena`]), reset after every handler call;
+    /// `None` offers none.
+    pub arena: Option<&'e mut Arena<'p>>,
+}
+
+/// Resets the handler's arena after a call: nothing allocated for one request outlives it.
+fn reset_arena<H>(env: &mut Env<'_, '_, H>) {
+    if let Some(arena) = env.arena.as_deref_mut() {
+        arena.reset();
+    }
 }
 
 impl<H> core::fmt::Debug for Env<'_, '_, H> {
@@ -147,6 +158,7 @@ impl<H> core::fmt::Debug for Env<'_, '_, H> {
 ///     date: None,
 ///     spans: &mut spans,
 ///     observer: &mut (),
+///     arena: None,
 /// };
 /// conn.handle_read(request.len(), now, &mut env);
 ///
@@ -1040,9 +1052,13 @@ impl Connection {
             server: self.server,
         };
         let out = output.get_mut(self.tx_end..).unwrap_or_default();
-        let mut res = Responder::resumed(out, cx, persistence, answer, first).with_id(self.id);
+        let mut res = Responder::resumed(out, cx, persistence, answer, first)
+            .with_id(self.id)
+            .with_arena(env.arena.as_deref());
         env.handler.handle_part(&req, part, last, &mut res);
-        Some((res.outcome(), res.written()))
+        let done = (res.outcome(), res.written());
+        reset_arena(env);
+        Some(done)
     }
 
     /// Enters [`Phase::Stream`] for the open `stream` of a consumed request. With nothing
@@ -1079,9 +1095,12 @@ impl Connection {
         };
         let out = buf.get_mut(self.tx_end..).unwrap_or_default();
         let open = Outcome::Streaming(stream);
-        let mut res = Responder::resumed(out, cx, stream.persistence, open, true).with_id(self.id);
+        let mut res = Responder::resumed(out, cx, stream.persistence, open, true)
+            .with_id(self.id)
+            .with_arena(env.arena.as_deref());
         env.handler.resume(self.id, &mut res);
         let (outcome, written) = (res.outcome(), res.written());
+        reset_arena(env);
         self.advance_tx(written, now);
         match outcome {
             Outcome::Complete {
@@ -1197,9 +1216,13 @@ impl Connection {
             server: self.server,
         };
         let out = output.get_mut(self.tx_end..).unwrap_or_default();
-        let mut responder = Responder::new(out, cx, persistence, first).with_id(self.id);
+        let mut responder = Responder::new(out, cx, persistence, first)
+            .with_id(self.id)
+            .with_arena(env.arena.as_deref());
         env.handler.handle(&req, body, &mut responder);
-        (responder.outcome(), responder.written())
+        let done = (responder.outcome(), responder.written());
+        reset_arena(env);
+        done
     }
 
     /// Refuses the request being read: queues `status` with `Connection: close` (unless its

@@ -70,6 +70,7 @@ use crate::http::date::DateCache;
 use crate::http::header::HeaderSpan;
 use crate::http::request::RequestError;
 use crate::http::response::{self, EncodeContext, Persistence, ResponseHead, ServerName, Version};
+use crate::mem::arena::Arena;
 use crate::mem::buffer_pool::{BufferPool, SizeClass};
 use crate::mem::object_pool::{ObjectHandle, ObjectPool};
 use crate::metrics::{RuntimeMetrics, WorkerMetrics};
@@ -157,6 +158,10 @@ pub struct Server<'m, S: Socket, H: Handler, const SLOTS: usize> {
     spans: &'m mut [HeaderSpan],
     handler: H,
     metrics: &'m WorkerMetrics<PARSE_ERROR_KINDS>,
+    /// Handlers' per-call scratch ([`Responder::arena`](crate::conn::Responder::arena)).
+    arena: Option<Arena<'m>>,
+    /// Fallback-heap allocations already counted in the metrics.
+    arena_fallbacks: u64,
     date: Option<DateCache>,
     /// Where a connection without a read buffer reads first.
     scratch: [u8; SCRATCH],
@@ -266,12 +271,26 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             spans,
             handler,
             metrics,
+            arena: None,
+            arena_fallbacks: 0,
             date: None,
             scratch: [0; SCRATCH],
             limit: Limit::new(config, workers, SLOTS),
             admission: Admission::Open,
             wake: None,
         }
+    }
+
+    /// Gives handlers `arena` as per-call scratch ([`Responder::arena`]); the connection resets
+    /// it after every handler call, and allocations that spill into its fallback heap are
+    /// counted in `aurora_arena_fallbacks_total`.
+    ///
+    /// [`Responder::arena`]: crate::conn::Responder::arena
+    #[must_use]
+    pub fn with_arena(mut self, arena: Arena<'m>) -> Self {
+        self.arena_fallbacks = arena.stats().fallback_allocations;
+        self.arena = Some(arena);
+        self
     }
 
     /// Sets the wall clock, in seconds since the Unix epoch, for the `Date` header. The header
@@ -594,8 +613,15 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         self.wake = Some(self.wake.map_or(at, |w| w.min(at)));
     }
 
-    /// Publishes the pool's buffers in use per size class.
-    fn publish(&self) {
+    /// Publishes the pool's buffers in use per size class and the arena's new fallbacks.
+    fn publish(&mut self) {
+        if let Some(arena) = &self.arena {
+            let total = arena.stats().fallback_allocations;
+            for _ in self.arena_fallbacks..total {
+                self.metrics.arena_fallback();
+            }
+            self.arena_fallbacks = total;
+        }
         for class in SizeClass::ALL {
             let in_use = self.pool.stats(class).in_use;
             let in_use = u32::try_from(in_use).unwrap_or(u32::MAX);
@@ -626,6 +652,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             date: self.date.as_ref().map(DateCache::date),
             spans: &mut *self.spans,
             observer: &mut meter,
+            arena: self.arena.as_mut(),
         };
         Some(f(slot, &mut env, &mut self.scratch))
     }

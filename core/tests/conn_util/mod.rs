@@ -327,6 +327,7 @@ macro_rules! peer_env {
             date: None,
             spans: &mut $peer.spans,
             observer: &mut $peer.events,
+            arena: None,
         }
     };
 }
