@@ -185,11 +185,16 @@ pub async fn run<
             }
             wake_at[2] = Some(deadline);
         }
-        let wake_at = wake_at.into_iter().flatten().min();
+        let mut wake_at = wake_at.into_iter().flatten().min();
+        if reactor.before_wait() {
+            // A connection was just registered: give it its first event at once.
+            wake_at = Some(now);
+        }
         trace!(
-            "{} connections, {} listening",
+            "{} connections, {} listening, waking at {:?}",
             server.connections(),
-            reactor.listening()
+            reactor.listening(),
+            wake_at.map(|at| at.as_millis())
         );
         let wake = {
             let timer = async {
