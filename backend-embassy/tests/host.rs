@@ -9,6 +9,9 @@
 
 mod util;
 
+use aurora_core::hello::Hello;
+use aurora_embassy::{Memory, MemoryError, Options, Resources, RunError, run};
+use embassy_futures::join::join_array;
 use embassy_net::Stack;
 use embassy_time::{Duration, Instant, Timer, with_timeout};
 use util::{
@@ -29,6 +32,7 @@ macro_rules! scenario {
 /// shutdown last.
 static SCENARIOS: &[Scenario] = &[
     scenario!(as_many_connections_as_sockets_then_refused),
+    scenario!(a_burst_of_as_many_connections_as_sockets_is_served),
     scenario!(over_the_limit_is_503),
     scenario!(get_says_hello),
     scenario!(head_has_the_length_and_no_body),
@@ -44,12 +48,19 @@ static SCENARIOS: &[Scenario] = &[
     scenario!(size_limits),
     scenario!(nothing_after_a_refusal_is_answered),
     scenario!(http10_closes_by_default),
+    scenario!(http10_keep_alive_on_request),
     scenario!(metrics_endpoint),
     scenario!(unfinished_head_is_408),
     scenario!(silent_new_connection_closes_at_the_header_deadline),
+    scenario!(slowloris_is_cut_at_the_header_deadline),
     scenario!(unfinished_body_is_408),
+    scenario!(unfinished_chunked_body_is_408),
+    scenario!(body_progress_resets_the_body_deadline),
+    scenario!(activity_keeps_a_connection_alive),
     scenario!(idle_keep_alive_closes_quietly),
     scenario!(write_timeout_closes_a_peer_that_does_not_read),
+    scenario!(a_config_that_does_not_validate_is_refused),
+    scenario!(memory_too_small_for_the_pools_is_refused),
     scenario!(shutdown_closes_idle_connections_and_stops_listening),
 ];
 
@@ -738,5 +749,154 @@ async fn shutdown_closes_idle_connections_and_stops_listening(
     );
     let late = Conn::open_with(stack, SMALL_PORT, 4096, 4096).await;
     ensure!(late.is_err(), "a stopped server took a connection");
+    Ok(())
+}
+
+/// Every socket listens while free, so `SOCKETS` clients connecting at the same instant are all
+/// taken (smoltcp has no backlog: a SYN with no listening socket would be refused).
+async fn a_burst_of_as_many_connections_as_sockets_is_served(
+    stack: Stack<'static>,
+) -> Result<(), String> {
+    let opened = join_array(core::array::from_fn::<_, SOCKETS, _>(|_| Conn::open(stack))).await;
+    let mut conns = Vec::new();
+    for (i, conn) in opened.into_iter().enumerate() {
+        conns.push(conn.map_err(|e| format!("connection {i} of the burst: {e}"))?);
+    }
+    for (i, conn) in conns.iter_mut().enumerate() {
+        let resp = conn.request(&get("/")).await?;
+        ensure!(resp.code == 200, "connection {i}: {resp:?}");
+    }
+    for conn in conns {
+        conn.finish().await;
+    }
+    Ok(())
+}
+
+async fn http10_keep_alive_on_request(stack: Stack<'static>) -> Result<(), String> {
+    let mut conn = Conn::open(stack).await?;
+    for i in 0..2 {
+        let resp = conn
+            .request(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            .await?;
+        ensure!(resp.code == 200, "request {i}: {resp:?}");
+        ensure!(
+            resp.header("connection")
+                .is_some_and(|v| v.eq_ignore_ascii_case(b"keep-alive")),
+            "request {i}: {resp:?}"
+        );
+    }
+    conn.finish().await;
+    Ok(())
+}
+
+/// One byte every 50 ms keeps the socket busy but never finishes the head: the header deadline
+/// counts from the request's first byte, so the server still cuts it there.
+async fn slowloris_is_cut_at_the_header_deadline(stack: Stack<'static>) -> Result<(), String> {
+    let mut conn = Conn::open(stack).await?;
+    let head = b"GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ";
+    let start = Instant::now();
+    let mut sent = 0usize;
+    loop {
+        ensure!(elapsed_ms(start) < 5000, "the trickle was never cut");
+        let byte = head.get(sent).copied().unwrap_or(b'z');
+        if conn.send(&[byte]).await.is_err() {
+            break;
+        }
+        sent += 1;
+        if conn.poll_input(Duration::from_millis(50)).await?.is_some() {
+            break;
+        }
+    }
+    let resp = conn.response().await?;
+    about_short(elapsed_ms(start), "408")?;
+    ensure!(resp.code == 408 && resp.closes(), "{resp:?}");
+    conn.closed().await?;
+    conn.finish().await;
+    Ok(())
+}
+
+async fn unfinished_chunked_body_is_408(stack: Stack<'static>) -> Result<(), String> {
+    let mut conn = Conn::open(stack).await?;
+    conn.send(b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel")
+        .await?;
+    let start = Instant::now();
+    let resp = conn.response().await?;
+    about_short(elapsed_ms(start), "408")?;
+    ensure!(resp.code == 408, "{resp:?}");
+    conn.closed().await?;
+    conn.finish().await;
+    Ok(())
+}
+
+/// The body deadline is a progress timeout: bytes arriving more often than it keep the request
+/// alive past it.
+async fn body_progress_resets_the_body_deadline(stack: Stack<'static>) -> Result<(), String> {
+    let mut conn = Conn::open(stack).await?;
+    conn.send(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\n")
+        .await?;
+    for byte in b"abcdefgh" {
+        Timer::after(Duration::from_millis(100)).await;
+        conn.send(&[*byte]).await?;
+    }
+    let resp = conn.response().await?;
+    ensure!(resp.code == 200 && resp.body == b"abcdefgh", "{resp:?}");
+    conn.finish().await;
+    Ok(())
+}
+
+async fn activity_keeps_a_connection_alive(stack: Stack<'static>) -> Result<(), String> {
+    let mut conn = Conn::open(stack).await?;
+    for i in 0..4 {
+        ensure!(conn.request(&get("/")).await?.code == 200, "request {i}");
+        Timer::after(util::IDLE / 2).await;
+    }
+    ensure!(
+        conn.request(&get("/")).await?.code == 200,
+        "the last request"
+    );
+    conn.finish().await;
+    Ok(())
+}
+
+/// `run` with `options` on a spare port: what it returns at once.
+async fn run_spare(stack: Stack<'static>, options: Options) -> Result<(), RunError> {
+    let resources: &'static mut Resources<2, 1024, 1024> = Box::leak(Box::new(Resources::new()));
+    let memory: &'static mut Memory<{ 8 * 1024 }, 2, 4> = Box::leak(Box::new(Memory::new()));
+    let handler = Hello::new(|_: &mut [u8]| None);
+    let metrics = util::METRICS.worker(0);
+    run(
+        stack,
+        resources,
+        memory,
+        metrics,
+        &options,
+        handler,
+        async {},
+    )
+    .await
+}
+
+async fn a_config_that_does_not_validate_is_refused(stack: Stack<'static>) -> Result<(), String> {
+    let mut config = util::config();
+    config.limits.max_head_bytes = 10;
+    let got = run_spare(stack, Options::new(90, config)).await;
+    ensure!(matches!(got, Err(RunError::Config(_))), "{got:?}");
+    let got = run_spare(stack, Options::new(0, util::config())).await;
+    ensure!(got == Err(RunError::Port), "{got:?}");
+    Ok(())
+}
+
+async fn memory_too_small_for_the_pools_is_refused(stack: Stack<'static>) -> Result<(), String> {
+    let got = run_spare(stack, Options::new(90, util::config())).await;
+    ensure!(
+        matches!(got, Err(RunError::Memory(MemoryError::Bytes { .. }))),
+        "{got:?}"
+    );
+    let mut config = util::config();
+    config.pools.buffers = [0, 2, 0, 0, 0];
+    config.limits.max_head_bytes = 4096;
+    // Fits: serves until the stop future, which is ready at once.
+    let got = run_spare(stack, Options::new(90, config)).await;
+    ensure!(got == Ok(()), "{got:?}");
     Ok(())
 }

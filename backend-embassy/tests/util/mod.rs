@@ -419,6 +419,14 @@ impl Conn {
         }
     }
 
+    /// Waits up to `bound` for input: `None` when nothing came.
+    pub async fn poll_input(&mut self, bound: Duration) -> Result<Option<Read>, String> {
+        match with_timeout(bound, self.fill()).await {
+            Ok(read) => read.map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+
     /// Reads one response (`head`: to a `HEAD` request, so without a body), or `None` when
     /// the server closed first.
     pub async fn read(&mut self, head: bool) -> Result<Option<Response>, String> {
