@@ -47,7 +47,8 @@ const DISCARD_SCRATCH: usize = 256;
 /// Reads of unread input a closing socket gets per call.
 const DISCARD_READS: usize = 64;
 
-/// The sockets of one server and what each is doing.
+/// The sockets of one server and what each is doing: the core's [`Reactor`], built and driven
+/// by [`run`](crate::run) (public for its documentation and its [`EmbassySocket`] type).
 pub struct EmbassyReactor<'s, 'd, const N: usize> {
     sockets: &'s [RefCell<TcpSocket<'d>>; N],
     phases: [Phase; N],
