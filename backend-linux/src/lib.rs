@@ -23,35 +23,59 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The layers, top-down:
+//! Everything but the readiness API is shared with the BSD backend through `aurora-unix` and
+//! re-exported here: the worker loop ([`server`]), the threads ([`runtime`]), [`options`],
+//! [`access`], [`metrics`] and [`socket`]. This crate holds the Linux parts:
 //!
-//! - [`server`]: [`start`] and a worker's loop around the core's driver.
-//! - [`runtime`]: the worker threads, their CPUs, start-up order and stopping ([`Running`],
-//!   [`StopHandle`], [`WorkerContext`]).
-//! - [`options`]: [`Options`] and their loading from defaults, a TOML file and `AURORA_*`
-//!   variables.
-//! - [`access`]: [`AccessLog`](access::AccessLog), the access log around the application.
-//! - [`metrics`]: [`MetricsHandle`], the runtime metrics every worker records into.
+//! - [`Linux`]: the [`Platform`](aurora_unix::Platform) that [`start`] runs on.
 //! - [`reactor`]: [`EpollReactor`], the core's `Reactor` over one epoll instance per worker.
-//! - [`socket`]: [`TcpSocket`] (the core's `Socket`) and [`Listener`] (`SO_REUSEPORT`).
-//! - `sys`: the OS calls that are not socket I/O (epoll, eventfd, signals, CPU affinity,
-//!   NUMA); the only module with `unsafe`.
+//! - [`control`]: [`SignalControl`](control::SignalControl), which waits for SIGINT and SIGTERM
+//!   on a signalfd.
+//! - `sys`: the Linux calls (epoll, eventfd, signalfd, the NUMA topology from sysfs); the only
+//!   module with `unsafe`.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod access;
-pub mod metrics;
-pub mod options;
+pub mod control;
 pub mod reactor;
-pub mod runtime;
-pub mod server;
-pub mod socket;
 #[allow(unsafe_code)]
 mod sys;
 
-pub use metrics::MetricsHandle;
-pub use options::{LoadError, Options};
+pub use aurora_unix::{
+    Listener, LoadError, MetricsHandle, Options, Running, StopHandle, TcpSocket, WorkerContext,
+};
+pub use aurora_unix::{access, metrics, options, runtime, server, socket};
 pub use reactor::{EpollReactor, WakeHandle};
-pub use runtime::{Running, StopHandle, WorkerContext};
-pub use server::start;
-pub use socket::{Listener, TcpSocket};
+
+use std::io;
+
+use aurora_core::conn::Handler;
+
+/// Linux: epoll, signalfd, NUMA nodes from sysfs.
+#[derive(Clone, Copy, Debug)]
+pub struct Linux;
+
+impl aurora_unix::Platform for Linux {
+    type Poller = EpollReactor;
+    type Control = control::SignalControl;
+
+    fn numa_node(cpu: usize) -> Option<usize> {
+        sys::numa::numa_node(cpu)
+    }
+}
+
+/// Starts `options.config.workers` workers (0: one per available CPU) on epoll, each serving
+/// the handler `make_handler` builds for it on its own thread, and returns once every worker
+/// listens on `options.addr` (a client may connect at once). See [`aurora_unix::start`].
+///
+/// # Errors
+///
+/// `InvalidInput` if `options.config` does not validate; otherwise the first error of
+/// spawning a thread or of a worker's bind, in which case no worker is left running.
+pub fn start<H, F>(options: Options, make_handler: F) -> io::Result<Running>
+where
+    H: Handler + 'static,
+    F: Fn(&WorkerContext) -> H + Send + Sync + 'static,
+{
+    aurora_unix::start::<Linux, H, F>(options, make_handler)
+}

@@ -16,9 +16,9 @@ use aurora_core::server::io::{
 };
 use rustix::event::epoll::EventFlags;
 
-use crate::socket::{Listener, TcpSocket, error_kind};
 use crate::sys::poller::{Interest, Poller};
 use crate::sys::waker::Waker;
+use aurora_unix::socket::{Listener, TcpSocket, error_kind};
 
 /// The epoll data of the listener.
 const LISTENER_DATA: u64 = u64::MAX;
@@ -189,9 +189,39 @@ impl Reactor for EpollReactor {
     }
 }
 
+impl aurora_unix::Poller for EpollReactor {
+    type WakeHandle = WakeHandle;
+
+    fn with_listener(listener: Option<Listener>) -> io::Result<Self> {
+        EpollReactor::new(listener)
+    }
+
+    fn wait(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        EpollReactor::wait(self, timeout)
+    }
+
+    fn wake_handle(&self) -> WakeHandle {
+        EpollReactor::wake_handle(self)
+    }
+
+    fn take_wake(&mut self) -> bool {
+        EpollReactor::take_wake(self)
+    }
+
+    fn listener(&self) -> Option<&Listener> {
+        EpollReactor::listener(self)
+    }
+}
+
 impl WakeHandle {
     /// Ends the reactor's current or next [`wait`](EpollReactor::wait).
     pub fn wake(&self) {
+        self.waker.wake();
+    }
+}
+
+impl aurora_unix::Wake for WakeHandle {
+    fn wake(&self) {
         self.waker.wake();
     }
 }

@@ -1,0 +1,120 @@
+//! # aurora-bsd
+//!
+//! Aurora's backend for FreeBSD, DragonFly and macOS: the OS glue that drives the core's server
+//! on kqueue. The `aurora` facade re-exports it as `aurora::bsd` on those systems.
+//!
+//! [`start`] runs `config.workers` threads (one per CPU by default), each with its own
+//! listener, kqueue, buffer pools and [`aurora_core::server::Server`], and returns a
+//! [`Running`] server to stop or wait on: the same API as `aurora-linux`, because everything
+//! but the readiness API is shared through `aurora-unix` and re-exported here.
+//!
+//! ```no_run
+//! # #[cfg(not(target_os = "linux"))] {
+//! use aurora_core::conn::Responder;
+//! use aurora_core::http::Status;
+//! use aurora_core::http::request::Request;
+//! use aurora_bsd::{Options, start};
+//!
+//! let options = Options::load(None, std::env::vars())?;
+//! let running = start(options, |_worker| {
+//!     |_req: &Request<'_>, _body: &[u8], res: &mut Responder<'_>| {
+//!         let _ = res.send(Status::OK, &[("content-type", b"text/plain")], b"hi\n");
+//!     }
+//! })?;
+//! println!("listening on {}", running.local_addr());
+//! running.run_until_signal()?;
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! This crate holds the kqueue parts:
+//!
+//! - [`Bsd`]: the [`Platform`](aurora_unix::Platform) that [`start`] runs on.
+//! - [`reactor`]: [`KqueueReactor`], the core's `Reactor` over one kqueue per worker:
+//!   `EV_CLEAR` read and write filters, an `EVFILT_USER` wake-up, `kevent`'s timeout from the
+//!   driver's next deadline.
+//! - [`control`]: [`SignalControl`](control::SignalControl), which waits for SIGINT and SIGTERM
+//!   through `EVFILT_SIGNAL` after ignoring them.
+//! - `sys`: the one `kevent` call (rustix marks it `unsafe`), behind a small vocabulary of
+//!   changes and fired events; the only module with `unsafe`.
+//!
+//! # Per OS
+//!
+//! - FreeBSD: listeners use `SO_REUSEPORT_LB`, so the kernel spreads connections among the
+//!   workers; workers are pinned with `cpuset` (`sched_setaffinity`).
+//! - macOS: no CPU pinning (the OS has none: `WorkerContext::cpu` is `None`), and
+//!   `SO_REUSEPORT` does not balance, so one worker may take most connections. Sockets get
+//!   `FIONBIO`, `FD_CLOEXEC` and `SO_NOSIGPIPE`, as macOS has neither `SOCK_NONBLOCK` nor
+//!   `MSG_NOSIGNAL`.
+//! - NetBSD and OpenBSD lack `EVFILT_USER` and are not supported.
+//!
+//! # Running it on Linux
+//!
+//! There is no BSD machine in the project's CI. With the test feature `emulate-kqueue`, the
+//! crate builds on Linux over an emulation of the few kqueue operations it uses (epoll for the
+//! socket filters, eventfd for `EVFILT_USER`, signalfd for `EVFILT_SIGNAL`), and its tests run
+//! the shared backend suite, so the reactor's and control's logic runs for real:
+//! `cargo test -p aurora-bsd --features emulate-kqueue`. Debian's `libkqueue` (a userspace kqueue
+//! for Linux) would have exercised rustix's real `kevent` path instead, but neither Debian 12
+//! nor Debian 13 nor unstable ships it for amd64, and no crates.io package bundles it. The
+//! emulation does not check the kernel's own kqueue semantics; the cross-target clippy runs
+//! check that the real path compiles.
+//!
+//! Without that feature the crate is empty on Linux (but for its documentation).
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+/// Marks items that exist where a kqueue does: FreeBSD, DragonFly, macOS, or Linux under the
+/// emulation (and in Linux documentation builds, so these docs exist there).
+macro_rules! with_kqueue {
+    ($($item:item)*) => {
+        $(
+            #[cfg(any(
+                target_vendor = "apple",
+                target_os = "freebsd",
+                target_os = "dragonfly",
+                all(target_os = "linux", any(feature = "emulate-kqueue", doc)),
+            ))]
+            $item
+        )*
+    };
+}
+
+with_kqueue! {
+    pub mod control;
+    pub mod reactor;
+    #[allow(unsafe_code)]
+    mod sys;
+
+    pub use aurora_unix::{access, metrics, options, runtime, server, socket};
+    pub use aurora_unix::{
+        Listener, LoadError, MetricsHandle, Options, Running, StopHandle, TcpSocket, WorkerContext,
+    };
+    pub use reactor::{KqueueReactor, WakeHandle};
+
+    /// kqueue: `EV_CLEAR` filters, `EVFILT_USER`, `EVFILT_SIGNAL`.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Bsd;
+
+    impl aurora_unix::Platform for Bsd {
+        type Poller = KqueueReactor;
+        type Control = control::SignalControl;
+    }
+
+    /// Starts `options.config.workers` workers (0: one per available CPU) on kqueue, each
+    /// serving the handler `make_handler` builds for it on its own thread, and returns once
+    /// every worker listens on `options.addr` (a client may connect at once). See
+    /// [`aurora_unix::start`].
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if `options.config` does not validate; otherwise the first error of
+    /// spawning a thread or of a worker's bind, in which case no worker is left running.
+    pub fn start<H, F>(options: Options, make_handler: F) -> std::io::Result<Running>
+    where
+        H: aurora_core::conn::Handler + 'static,
+        F: Fn(&WorkerContext) -> H + Send + Sync + 'static,
+    {
+        aurora_unix::start::<Bsd, H, F>(options, make_handler)
+    }
+}

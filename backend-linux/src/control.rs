@@ -1,0 +1,111 @@
+//! [`SignalControl`]: the Linux [`Control`], which waits for SIGINT and SIGTERM on a signalfd
+//! and is woken through an eventfd.
+//!
+//! This module owns the waiting thread's side of a shutdown: blocking the signals for good in
+//! that thread and polling the signalfd beside the eventfd. It never stops a worker itself; the
+//! shared runtime does that once the wait returns.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use aurora_unix::sys::signal::BlockGuard;
+use aurora_unix::{Control, Wake};
+use rustix::event::{PollFd, PollFlags};
+
+use crate::sys::signal::SignalFd;
+use crate::sys::waker::Waker;
+
+/// Waits for a shutdown signal on a signalfd, or for a wake-up on its eventfd.
+#[derive(Debug)]
+pub struct SignalControl {
+    waker: Waker,
+}
+
+impl Wake for SignalControl {
+    fn wake(&self) {
+        self.waker.wake();
+    }
+}
+
+impl Control for SignalControl {
+    fn new() -> io::Result<Self> {
+        Ok(SignalControl {
+            waker: Waker::new()?,
+        })
+    }
+
+    fn wait_for_signal(&self, stopping: &AtomicBool) -> io::Result<()> {
+        BlockGuard::new()?.forever();
+        let signals = SignalFd::new()?;
+        loop {
+            if stopping.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            let mut fds = [
+                PollFd::new(&signals, PollFlags::IN),
+                PollFd::new(&self.waker, PollFlags::IN),
+            ];
+            match rustix::event::poll(&mut fds, None) {
+                Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+            }
+            if let Some(signal) = signals.take()? {
+                log::info!("aurora: signal {signal} received, stopping gracefully");
+                return Ok(());
+            }
+            if self.waker.reset() {
+                // A stop, or a worker that ended: either way the server stops.
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use aurora_unix::sys::signal::BlockGuard;
+    use aurora_unix::{MetricsHandle, Options};
+
+    use crate::Linux;
+
+    const PATIENCE: Duration = Duration::from_secs(5);
+
+    #[test]
+    fn sigterm_ends_run_until_signal() {
+        let (tx, rx) = mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            // Blocked before the signal is sent, so it waits for the signalfd even if it
+            // arrives before run_until_signal looks.
+            BlockGuard::new().unwrap().forever();
+            let mut options = Options {
+                addr: "127.0.0.1:0".parse().unwrap(),
+                ..Options::default()
+            };
+            options.config.workers = 1;
+            let running = aurora_unix::runtime::spawn::<Linux, _>(
+                options,
+                MetricsHandle::new(),
+                aurora_unix::testkit::runtime::echo,
+            )
+            .unwrap();
+            let addr = running.local_addr();
+            tx.send((rustix::thread::gettid(), addr)).unwrap();
+            running.run_until_signal()
+        });
+        let (tid, addr) = rx.recv_timeout(PATIENCE).unwrap();
+        let mut c = TcpStream::connect(addr).unwrap();
+        c.set_read_timeout(Some(PATIENCE)).unwrap();
+        c.write_all(b"before the signal").unwrap();
+        let mut got = [0u8; 17];
+        c.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"before the signal");
+        crate::sys::signal::send_to_thread(tid, libc::SIGTERM);
+        waiter.join().unwrap().unwrap();
+    }
+}
