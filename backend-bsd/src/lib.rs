@@ -30,9 +30,9 @@
 //! This crate holds the kqueue parts:
 //!
 //! - [`Bsd`]: the [`Platform`](aurora_unix::Platform) that [`start`] runs on.
-//! - [`reactor`]: [`KqueueReactor`], the core's `Reactor` over one kqueue per worker:
+//! - [`reactor`]: [`Kqueue`], the shared reactor's selector over one kqueue per worker:
 //!   `EV_CLEAR` read and write filters, an `EVFILT_USER` wake-up, `kevent`'s timeout from the
-//!   driver's next deadline.
+//!   driver's next deadline; [`KqueueReactor`] is the core's `Reactor` on it.
 //! - [`control`]: [`SignalControl`](control::SignalControl), which waits for SIGINT and SIGTERM
 //!   through `EVFILT_SIGNAL` after ignoring them.
 //! - `sys`: the one `kevent` call (rustix marks it `unsafe`), behind a small vocabulary of
@@ -86,35 +86,16 @@ with_kqueue! {
     #[allow(unsafe_code)]
     mod sys;
 
-    pub use aurora_unix::{access, metrics, options, runtime, server, socket};
-    pub use aurora_unix::{
-        Listener, LoadError, MetricsHandle, Options, Running, StopHandle, TcpSocket, WorkerContext,
-    };
-    pub use reactor::{KqueueReactor, WakeHandle};
+    aurora_unix::backend_api!(Bsd, "kqueue");
+    pub use reactor::{Kqueue, KqueueReactor, WakeHandle};
 
-    /// kqueue: `EV_CLEAR` filters, `EVFILT_USER`, `EVFILT_SIGNAL`.
+    /// FreeBSD, DragonFly and macOS: kqueue with `EV_CLEAR` filters, `EVFILT_USER` and
+    /// `EVFILT_SIGNAL`; no NUMA nodes.
     #[derive(Clone, Copy, Debug)]
     pub struct Bsd;
 
     impl aurora_unix::Platform for Bsd {
         type Poller = KqueueReactor;
         type Control = control::SignalControl;
-    }
-
-    /// Starts `options.config.workers` workers (0: one per available CPU) on kqueue, each
-    /// serving the handler `make_handler` builds for it on its own thread, and returns once
-    /// every worker listens on `options.addr` (a client may connect at once). See
-    /// [`aurora_unix::start`].
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` if `options.config` does not validate; otherwise the first error of
-    /// spawning a thread or of a worker's bind, in which case no worker is left running.
-    pub fn start<H, F>(options: Options, make_handler: F) -> std::io::Result<Running>
-    where
-        H: aurora_core::conn::Handler + 'static,
-        F: Fn(&WorkerContext) -> H + Send + Sync + 'static,
-    {
-        aurora_unix::start::<Bsd, H, F>(options, make_handler)
     }
 }

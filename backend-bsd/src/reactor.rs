@@ -1,237 +1,117 @@
-//! [`KqueueReactor`]: one worker's kqueue, its listener and its wake-up, behind the core's
-//! [`Reactor`] trait.
+//! [`KqueueReactor`]: the shared [`UnixReactor`] over [`Kqueue`], one kqueue per worker with an
+//! `EVFILT_USER` event to wake it.
 //!
 //! Every socket filter is added with `EV_CLEAR`, so it reports edges, as the contract asks. A
 //! connection has two filters, `EVFILT_READ` and `EVFILT_WRITE`, each carrying the
-//! connection's token; one wait may therefore report a token twice, which the driver takes as
-//! the hint it is. The wake-up is an `EVFILT_USER` event, consumed here and never handed to the
-//! driver; so are the listener's events while accepting is paused.
+//! connection's key; one wait may therefore report a token twice, which the driver takes as
+//! the hint it is. `kevent`'s timeout is the driver's next deadline, as the worker loop gives
+//! it to [`UnixReactor::wait`]. Pausing the listener deletes its read filter; adding it again
+//! evaluates it at once, so connections that queued meanwhile are reported.
 
 use std::io;
-use std::os::fd::AsFd;
+use std::os::fd::BorrowedFd;
 use std::time::Duration;
 
-use aurora_core::server::io::{
-    CloseKind, ErrorKind, Event, Reactor, Readiness, SocketError, Token,
-};
-use aurora_unix::socket::{Listener, TcpSocket, error_kind};
+use aurora_core::server::io::Readiness;
+use aurora_unix::reactor::{Selected, Selector, UnixReactor};
+use rustix::io::Errno;
 
-use crate::sys::{Change, Direction, Fired, Kqueue, Source, Trigger};
+use crate::sys::{self, Change, Direction, Fired, Source, Trigger};
+
+/// The core's `Reactor` on kqueue.
+pub type KqueueReactor = UnixReactor<Kqueue>;
 
 /// The udata of the listener's filter.
 const LISTENER_DATA: usize = usize::MAX;
-/// The udata of the wake-up; connection tokens stay below it.
+/// The udata of the wake-up; connection keys stay below it.
 const WAKER_DATA: usize = usize::MAX - 1;
 /// The identifier of the wake-up's user event.
 const WAKE_IDENT: usize = 0;
 
-/// One worker's readiness source: a kqueue, an optional [`Listener`] reported as
-/// [`Token::LISTENER`], and a user event other threads trigger to end a [`wait`](Self::wait).
+/// A kqueue with its wake-up: the BSD [`Selector`].
 #[derive(Debug)]
-pub struct KqueueReactor {
-    kqueue: Kqueue,
-    listener: Option<Listener>,
-    accepting: Accepting,
-    wake: Wake,
+pub struct Kqueue {
+    queue: sys::Kqueue,
 }
 
-/// Whether the listener is reported.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Accepting {
-    /// Its read filter is registered.
-    Yes,
-    /// Its read filter is deleted: connections wait in the backlog.
-    Paused,
-}
-
-/// Whether the wake-up fired since [`KqueueReactor::take_wake`] last looked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Wake {
-    /// No wake-up seen.
-    Quiet,
-    /// A wake-up was seen.
-    Woken,
-}
-
-/// Ends a [`KqueueReactor::wait`] from any thread. Clone it freely.
+/// Ends a [`KqueueReactor::wait`] from any thread (through [`aurora_unix::Wake`]): triggers
+/// the kqueue's user event. Clone it freely.
 #[derive(Clone, Debug)]
 pub struct WakeHandle {
     trigger: Trigger,
 }
 
-impl KqueueReactor {
-    /// The most events one [`wait`](Self::wait) collects; the rest wait for the next one.
-    pub const EVENTS_PER_WAIT: usize = 1024;
+impl Selector for Kqueue {
+    type Waker = WakeHandle;
 
-    /// A reactor over a new kqueue, reporting `listener` (if any) as [`Token::LISTENER`],
-    /// accepting.
-    ///
-    /// # Errors
-    ///
-    /// The OS error of `kqueue` or `kevent`.
-    pub fn new(listener: Option<Listener>) -> io::Result<Self> {
-        let kqueue = Kqueue::new(Self::EVENTS_PER_WAIT)?;
-        kqueue.apply(&[Change::AddUser {
+    fn new(capacity: usize, listener: Option<BorrowedFd<'_>>) -> io::Result<Self> {
+        let queue = sys::Kqueue::new(capacity)?;
+        queue.apply(&[Change::AddUser {
             ident: WAKE_IDENT,
             udata: WAKER_DATA,
         }])?;
-        if let Some(listener) = &listener {
-            kqueue.apply(&[listener_filter(listener)])?;
+        if let Some(listener) = listener {
+            queue.apply(&[listener_filter(listener)])?;
         }
-        Ok(KqueueReactor {
-            kqueue,
-            listener,
-            accepting: Accepting::Yes,
-            wake: Wake::Quiet,
-        })
+        Ok(Kqueue { queue })
     }
 
-    /// Blocks until a filter fires, `timeout` has passed (`None`: no limit), the reactor is
-    /// woken through a [`WakeHandle`], or a signal interrupts the wait. The events found
-    /// replace any not yet taken by [`Reactor::poll_event`].
-    ///
-    /// # Errors
-    ///
-    /// The OS error of `kevent` (never `EINTR`).
-    pub fn wait(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        self.kqueue.wait(timeout)
-    }
-
-    /// A handle that wakes this reactor's [`wait`](Self::wait) from another thread.
-    pub fn wake_handle(&self) -> WakeHandle {
-        WakeHandle {
-            trigger: self.kqueue.trigger(),
-        }
-    }
-
-    /// Whether a wake-up arrived among the events taken so far, clearing the flag.
-    pub fn take_wake(&mut self) -> bool {
-        let woken = self.wake == Wake::Woken;
-        self.wake = Wake::Quiet;
-        woken
-    }
-
-    /// The listener, if the reactor has one.
-    pub fn listener(&self) -> Option<&Listener> {
-        self.listener.as_ref()
-    }
-}
-
-impl Reactor for KqueueReactor {
-    type Socket = TcpSocket;
-
-    fn accept(&mut self) -> Result<Option<TcpSocket>, SocketError> {
-        self.listener.as_ref().map_or(Ok(None), Listener::accept)
-    }
-
-    fn register(&mut self, socket: &mut TcpSocket, token: Token) -> Result<(), SocketError> {
-        if token.0 >= WAKER_DATA {
-            return Err(SocketError::Io(ErrorKind::InvalidInput));
-        }
-        let fd = socket.as_fd();
-        self.kqueue
-            .apply(&[Direction::Read, Direction::Write].map(|direction| Change::Watch {
-                fd,
-                direction,
-                udata: token.0,
-            }))
-            .map_err(|e| SocketError::Io(error_kind(e)))
-    }
-
-    fn close(&mut self, socket: TcpSocket, how: CloseKind) {
-        // Closing the descriptor deletes both of its filters.
-        socket.close(how);
-    }
-
-    fn set_accepting(&mut self, accepting: bool) {
-        let want = if accepting {
-            Accepting::Yes
+    fn watch_listener(&mut self, listener: BorrowedFd<'_>, on: bool) -> Result<(), Errno> {
+        let change = if on {
+            listener_filter(listener)
         } else {
-            Accepting::Paused
-        };
-        let Some(listener) = &self.listener else {
-            return;
-        };
-        if want == self.accepting {
-            return;
-        }
-        // Adding the filter again evaluates it at once: connections that queued while paused
-        // are reported by the next wait.
-        let change = match want {
-            Accepting::Yes => listener_filter(listener),
-            Accepting::Paused => Change::Unwatch {
-                fd: listener.as_fd(),
+            Change::Unwatch {
+                fd: listener,
                 direction: Direction::Read,
-            },
+            }
         };
-        if let Err(e) = self.kqueue.apply(&[change]) {
-            log::warn!("changing the listener's registration: {e}");
-        }
-        self.accepting = want;
+        self.queue.apply(&[change])
     }
 
-    fn poll_event(&mut self) -> Option<Event> {
-        loop {
-            let fired = self.kqueue.next_event()?;
-            let token = match (fired.source, fired.udata) {
-                (Source::User, _) => {
-                    self.wake = Wake::Woken;
-                    continue;
-                }
-                (Source::Signal, _) => continue,
-                (_, LISTENER_DATA) if self.accepting == Accepting::Paused => continue,
-                (_, LISTENER_DATA) => Token::LISTENER,
-                (_, udata) => Token(udata),
-            };
-            return Some(Event {
-                token,
-                readiness: readiness(fired),
-            });
-        }
-    }
-}
-
-impl aurora_unix::Poller for KqueueReactor {
-    type WakeHandle = WakeHandle;
-
-    fn with_listener(listener: Option<Listener>) -> io::Result<Self> {
-        KqueueReactor::new(listener)
+    fn register(&mut self, fd: BorrowedFd<'_>, key: usize) -> Result<(), Errno> {
+        let watch = |direction| Change::Watch {
+            fd,
+            direction,
+            udata: key,
+        };
+        self.queue
+            .apply(&[watch(Direction::Read), watch(Direction::Write)])
     }
 
     fn wait(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        KqueueReactor::wait(self, timeout)
+        self.queue.wait(timeout)
     }
 
-    fn wake_handle(&self) -> WakeHandle {
-        KqueueReactor::wake_handle(self)
+    fn next_event(&mut self) -> Option<Selected> {
+        loop {
+            let fired = self.queue.next_event()?;
+            return Some(match (fired.source, fired.udata) {
+                // EV_CLEAR: taking the user event reset it.
+                (Source::User, _) => Selected::Wake,
+                (Source::Signal, _) => continue,
+                (_, LISTENER_DATA) => Selected::Listener,
+                (_, key) => Selected::Connection(key, readiness(fired)),
+            });
+        }
     }
 
-    fn take_wake(&mut self) -> bool {
-        KqueueReactor::take_wake(self)
-    }
-
-    fn listener(&self) -> Option<&Listener> {
-        KqueueReactor::listener(self)
-    }
-}
-
-impl WakeHandle {
-    /// Ends the reactor's current or next [`wait`](KqueueReactor::wait).
-    pub fn wake(&self) {
-        self.trigger.fire(WAKE_IDENT);
+    fn waker(&self) -> WakeHandle {
+        WakeHandle {
+            trigger: self.queue.trigger(),
+        }
     }
 }
 
 impl aurora_unix::Wake for WakeHandle {
     fn wake(&self) {
-        WakeHandle::wake(self);
+        self.trigger.fire(WAKE_IDENT);
     }
 }
 
-/// The read filter that reports `listener`.
-fn listener_filter(listener: &Listener) -> Change<'_> {
+/// The read filter that reports a listener.
+fn listener_filter(listener: BorrowedFd<'_>) -> Change<'_> {
     Change::Watch {
-        fd: listener.as_fd(),
+        fd: listener,
         direction: Direction::Read,
         udata: LISTENER_DATA,
     }

@@ -28,7 +28,8 @@
 //! [`access`], [`metrics`] and [`socket`]. This crate holds the Linux parts:
 //!
 //! - [`Linux`]: the [`Platform`](aurora_unix::Platform) that [`start`] runs on.
-//! - [`reactor`]: [`EpollReactor`], the core's `Reactor` over one epoll instance per worker.
+//! - [`reactor`]: [`Epoll`], the shared reactor's selector over one epoll instance and an
+//!   eventfd per worker; [`EpollReactor`] is the core's `Reactor` on it.
 //! - [`control`]: [`SignalControl`](control::SignalControl), which waits for SIGINT and SIGTERM
 //!   on a signalfd.
 //! - `sys`: the Linux calls (epoll, eventfd, signalfd, the NUMA topology from sysfs); the only
@@ -41,41 +42,19 @@ pub mod reactor;
 #[allow(unsafe_code)]
 mod sys;
 
-pub use aurora_unix::{
-    Listener, LoadError, MetricsHandle, Options, Running, StopHandle, TcpSocket, WorkerContext,
-};
-pub use aurora_unix::{access, metrics, options, runtime, server, socket};
-pub use reactor::{EpollReactor, WakeHandle};
-
-use std::io;
-
-use aurora_core::conn::Handler;
+pub use reactor::{Epoll, EpollReactor, WakeHandle};
 
 /// Linux: epoll, signalfd, NUMA nodes from sysfs.
 #[derive(Clone, Copy, Debug)]
 pub struct Linux;
 
 impl aurora_unix::Platform for Linux {
-    type Poller = EpollReactor;
-    type Control = control::SignalControl;
-
     fn numa_node(cpu: usize) -> Option<usize> {
         sys::numa::numa_node(cpu)
     }
+
+    type Poller = EpollReactor;
+    type Control = control::SignalControl;
 }
 
-/// Starts `options.config.workers` workers (0: one per available CPU) on epoll, each serving
-/// the handler `make_handler` builds for it on its own thread, and returns once every worker
-/// listens on `options.addr` (a client may connect at once). See [`aurora_unix::start`].
-///
-/// # Errors
-///
-/// `InvalidInput` if `options.config` does not validate; otherwise the first error of
-/// spawning a thread or of a worker's bind, in which case no worker is left running.
-pub fn start<H, F>(options: Options, make_handler: F) -> io::Result<Running>
-where
-    H: Handler + 'static,
-    F: Fn(&WorkerContext) -> H + Send + Sync + 'static,
-{
-    aurora_unix::start::<Linux, H, F>(options, make_handler)
-}
+aurora_unix::backend_api!(Linux, "epoll");
