@@ -52,13 +52,19 @@
 //!
 //! There is no BSD machine in the project's CI. With the test feature `emulate-kqueue`, the
 //! crate builds on Linux over an emulation of the few kqueue operations it uses (epoll for the
-//! socket filters, eventfd for `EVFILT_USER`, signalfd for `EVFILT_SIGNAL`), and its tests run
-//! the shared backend suite, so the reactor's and control's logic runs for real:
-//! `cargo test -p aurora-bsd --features emulate-kqueue`. Debian's `libkqueue` (a userspace kqueue
-//! for Linux) would have exercised rustix's real `kevent` path instead, but neither Debian 12
-//! nor Debian 13 nor unstable ships it for amd64, and no crates.io package bundles it. The
-//! emulation does not check the kernel's own kqueue semantics; the cross-target clippy runs
-//! check that the real path compiles.
+//! `EV_CLEAR` socket filters, an eventfd for `EVFILT_USER`, a signalfd for `EVFILT_SIGNAL`), and
+//! its tests run the same suite as `aurora-linux` (reactor, workers, server, access log) plus
+//! the SIGTERM path: `cargo test -p aurora-bsd --features emulate-kqueue`. So the kqueue
+//! backend's own logic (its changes, udata tokens, listener pausing, the user-event wake-up,
+//! `EV_EOF`, the signal control) runs for real; the kernel's kqueue does not.
+//!
+//! The first choice was `libkqueue`, a userspace kqueue for Linux, behind a minimal shim, so
+//! that rustix's real `kevent` path would run. It is not available: Debian packages it for no
+//! amd64 release (not in 12 "bookworm", 13 "trixie" or unstable; only an unofficial riscv64
+//! port), no crates.io crate bundles its sources, and rustix compiles its `kqueue` module only
+//! for BSD targets, so even a present `libkqueue` would need bindings of our own. The real path
+//! is checked by `cargo clippy --target x86_64-unknown-freebsd` and
+//! `--target aarch64-apple-darwin`, not run.
 //!
 //! Without that feature the crate is empty on Linux (but for its documentation).
 #![deny(unsafe_code)]

@@ -52,23 +52,6 @@ impl AsFd for SignalFd {
     }
 }
 
-/// Sends `signal` to thread `tid` of this process only, for tests of the signal path that must
-/// not disturb the test harness's other threads.
-#[cfg(test)]
-pub(crate) fn send_to_thread(tid: rustix::thread::Pid, signal: libc::c_int) {
-    // SAFETY: `tgkill` takes this process's id, one of its thread ids and a valid signal; it
-    // touches no memory of ours.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_tgkill,
-            libc::getpid(),
-            tid.as_raw_nonzero().get(),
-            signal,
-        )
-    };
-    assert_eq!(rc, 0, "tgkill: {}", io::Error::last_os_error());
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
@@ -81,7 +64,7 @@ mod tests {
             let fd = SignalFd::new().unwrap();
             assert_eq!(fd.take().unwrap(), None);
             // Send SIGTERM to this thread only: other test threads do not block it.
-            send_to_thread(rustix::thread::gettid(), libc::SIGTERM);
+            aurora_unix::sys::signal::send_to_thread(rustix::thread::gettid(), libc::SIGTERM);
             assert_eq!(fd.take().unwrap(), Some(libc::SIGTERM));
             assert_eq!(fd.take().unwrap(), None);
             drop(guard);

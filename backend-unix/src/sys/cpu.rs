@@ -103,7 +103,10 @@ mod tests {
         let cpu = cpus[0];
         std::thread::spawn(move || {
             pin_current_thread(cpu).unwrap();
-            assert_eq!(rustix::thread::sched_getcpu(), cpu);
+            // Only that CPU is left in the thread's own set.
+            let set = sched_getaffinity(None).unwrap();
+            let left: Vec<usize> = (0..CpuSet::MAX_CPU).filter(|&c| set.is_set(c)).collect();
+            assert_eq!(left, [cpu]);
         })
         .join()
         .unwrap();

@@ -72,3 +72,24 @@ pub fn shutdown_set() -> libc::sigset_t {
     }
     set
 }
+
+/// Sends `signal` to thread `tid` of this process only, for tests of the signal path that must
+/// not disturb the test harness's other threads.
+///
+/// # Panics
+///
+/// If `tgkill` fails.
+#[cfg(all(feature = "testkit", target_os = "linux"))]
+pub fn send_to_thread(tid: rustix::thread::Pid, signal: libc::c_int) {
+    // SAFETY: `tgkill` takes this process's id, one of its thread ids and a valid signal; it
+    // touches no memory of ours.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_tgkill,
+            libc::getpid(),
+            tid.as_raw_nonzero().get(),
+            signal,
+        )
+    };
+    assert_eq!(rc, 0, "tgkill: {}", io::Error::last_os_error());
+}

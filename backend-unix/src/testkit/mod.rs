@@ -47,6 +47,13 @@ macro_rules! backend_tests {
             a_stop_ends_run_until_signal,
             dropping_running_stops_the_workers,
         ]);
+        #[cfg(target_os = "linux")]
+        mod signal {
+            #[test]
+            fn sigterm_ends_run_until_signal() {
+                $crate::testkit::runtime::sigterm_ends_run_until_signal::<$platform>();
+            }
+        }
         $crate::backend_tests!(@each server, $platform, [
             two_requests_on_one_connection,
             many_clients_reach_every_worker_and_stop_closes_idle_ones,

@@ -182,3 +182,24 @@ pub fn dropping_running_stops_the_workers<P: Platform>() {
     drop(running);
     assert!(stop.is_stopping());
 }
+
+/// SIGTERM, sent to the thread in `run_until_signal` alone (so the harness's other threads
+/// never see it), ends the wait through the platform's signal source.
+#[cfg(target_os = "linux")]
+pub fn sigterm_ends_run_until_signal<P: Platform>() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        // Blocked before the signal is sent, so it stays pending for the signal source even
+        // if it arrives before run_until_signal looks.
+        crate::sys::signal::BlockGuard::new().unwrap().forever();
+        let running = spawn::<P, _>(options(1), MetricsHandle::new(), echo).unwrap();
+        tx.send((rustix::thread::gettid(), running.local_addr()))
+            .unwrap();
+        running.run_until_signal()
+    });
+    let (tid, addr) = rx.recv_timeout(PATIENCE).unwrap();
+    let mut c = client(addr);
+    round_trip(&mut c, b"before the signal");
+    crate::sys::signal::send_to_thread(tid, libc::SIGTERM);
+    waiter.join().unwrap().unwrap();
+}
