@@ -1,4 +1,5 @@
-//! The demo server: [`Hello`](aurora_core::hello::Hello) on the Linux backend.
+//! The demo server: [`Hello`](aurora_core::hello::Hello) on the platform's backend, as the
+//! `aurora` facade picks it: epoll on Linux, kqueue on FreeBSD, DragonFly and macOS.
 //!
 //! ```text
 //! cargo run --release --example hello
@@ -11,25 +12,44 @@
 //! prints exactly one line, `aurora listening on http://ADDR`, and serves until SIGINT or
 //! SIGTERM, then shuts down gracefully and exits with 0.
 
-#[cfg(target_os = "linux")]
+#[cfg(any(
+    target_os = "linux",
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "dragonfly"
+))]
 fn main() -> std::process::ExitCode {
-    linux::main()
+    serve::main()
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(
+    target_os = "linux",
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "dragonfly"
+)))]
 fn main() {
-    eprintln!("the hello example needs the Linux backend");
+    eprintln!("the hello example needs the Linux, BSD or macOS backend");
     std::process::exit(1);
 }
 
-#[cfg(target_os = "linux")]
-mod linux {
+#[cfg(any(
+    target_os = "linux",
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "dragonfly"
+))]
+mod serve {
     use std::io::Write;
     use std::path::PathBuf;
     use std::process::ExitCode;
 
+    #[cfg(not(target_os = "linux"))]
+    use aurora::bsd as backend;
+    #[cfg(target_os = "linux")]
+    use aurora::linux as backend;
     use aurora_core::hello::Hello;
-    use aurora_linux::Options;
+    use backend::Options;
     use log::{LevelFilter, Log, Metadata, Record};
 
     /// The variable naming the log level; the example's own, so it is not passed to
@@ -83,7 +103,7 @@ mod linux {
             }
         };
 
-        let running = match aurora_linux::start(options, |cx| {
+        let running = match backend::start(options, |cx| {
             let metrics = cx.metrics.clone();
             Hello::new(move |buf: &mut [u8]| metrics.render(buf))
         }) {

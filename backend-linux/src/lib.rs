@@ -23,35 +23,38 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The layers, top-down:
+//! Everything but the readiness API is shared with the BSD backend through `aurora-unix` and
+//! re-exported here: the worker loop ([`server`]), the threads ([`runtime`]), [`options`],
+//! [`access`], [`metrics`] and [`socket`]. This crate holds the Linux parts:
 //!
-//! - [`server`]: [`start`] and a worker's loop around the core's driver.
-//! - [`runtime`]: the worker threads, their CPUs, start-up order and stopping ([`Running`],
-//!   [`StopHandle`], [`WorkerContext`]).
-//! - [`options`]: [`Options`] and their loading from defaults, a TOML file and `AURORA_*`
-//!   variables.
-//! - [`access`]: [`AccessLog`](access::AccessLog), the access log around the application.
-//! - [`metrics`]: [`MetricsHandle`], the runtime metrics every worker records into.
-//! - [`reactor`]: [`EpollReactor`], the core's `Reactor` over one epoll instance per worker.
-//! - [`socket`]: [`TcpSocket`] (the core's `Socket`) and [`Listener`] (`SO_REUSEPORT`).
-//! - `sys`: the OS calls that are not socket I/O (epoll, eventfd, signals, CPU affinity,
-//!   NUMA); the only module with `unsafe`.
+//! - [`Linux`]: the [`Platform`](aurora_unix::Platform) that [`start`] runs on.
+//! - [`reactor`]: [`Epoll`], the shared reactor's selector over one epoll instance and an
+//!   eventfd per worker; [`EpollReactor`] is the core's `Reactor` on it.
+//! - [`control`]: [`SignalControl`](control::SignalControl), which waits for SIGINT and SIGTERM
+//!   on a signalfd.
+//! - `sys`: the Linux calls (epoll, eventfd, signalfd, the NUMA topology from sysfs); the only
+//!   module with `unsafe`.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod access;
-pub mod metrics;
-pub mod options;
+pub mod control;
 pub mod reactor;
-pub mod runtime;
-pub mod server;
-pub mod socket;
 #[allow(unsafe_code)]
 mod sys;
 
-pub use metrics::MetricsHandle;
-pub use options::{LoadError, Options};
-pub use reactor::{EpollReactor, WakeHandle};
-pub use runtime::{Running, StopHandle, WorkerContext};
-pub use server::start;
-pub use socket::{Listener, TcpSocket};
+pub use reactor::{Epoll, EpollReactor, WakeHandle};
+
+/// Linux: epoll, signalfd, NUMA nodes from sysfs.
+#[derive(Clone, Copy, Debug)]
+pub struct Linux;
+
+impl aurora_unix::Platform for Linux {
+    fn numa_node(cpu: usize) -> Option<usize> {
+        sys::numa::numa_node(cpu)
+    }
+
+    type Poller = EpollReactor;
+    type Control = control::SignalControl;
+}
+
+aurora_unix::backend_api!(Linux, "epoll");

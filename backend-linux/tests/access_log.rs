@@ -1,71 +1,8 @@
-//! The access log: one line per answered request when `access_log` is on, none when off.
-//! Its own test binary, because it installs the process's one logger.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::sync::Mutex;
-use std::time::Duration;
-
-use aurora_core::conn::Responder;
-use aurora_core::http::Status;
-use aurora_core::http::request::Request;
-use aurora_linux::{Options, start};
-
-static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-struct Collect;
-
-impl log::Log for Collect {
-    fn enabled(&self, meta: &log::Metadata<'_>) -> bool {
-        meta.target() == "aurora::access"
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        if self.enabled(record.metadata()) {
-            LINES.lock().unwrap().push(record.args().to_string());
-        }
-    }
-    fn flush(&self) {}
-}
-
-/// Serves one `Connection: close` GET of `path` on a server with the access log `on` or off.
-fn serve_one(on: bool, path: &str) {
-    let mut options = Options {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        pin_cpus: false,
-        access_log: on,
-        ..Options::default()
-    };
-    options.config.workers = 1;
-    let running = start(options, |_| {
-        |_req: &Request<'_>, _body: &[u8], res: &mut Responder<'_>| {
-            let _ = res.send(Status::NOT_FOUND, &[], b"nope");
-        }
-    })
-    .unwrap();
-    let mut stream = TcpStream::connect(running.local_addr()).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    assert!(response.starts_with(b"HTTP/1.1 404"));
-    running.stop_handle().stop();
-    running.join().unwrap();
-}
+//! The access log on epoll; its own test binary, because it installs the process's one logger.
 
 #[test]
 fn one_line_per_answer_when_on_and_none_when_off() {
-    log::set_logger(&Collect).unwrap();
-    log::set_max_level(log::LevelFilter::Info);
-    serve_one(false, "/quiet");
-    assert!(LINES.lock().unwrap().is_empty());
-    serve_one(true, "/loud?x=1");
-    let lines = LINES.lock().unwrap().clone();
-    assert_eq!(lines, ["worker 0 \"GET /loud?x=1 HTTP/1.1\" 404 body=0"]);
+    aurora_unix::testkit::access::one_line_per_answer_when_on_and_none_when_off::<
+        aurora_linux::Linux,
+    >();
 }

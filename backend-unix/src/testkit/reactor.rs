@@ -1,21 +1,23 @@
-//! The epoll reactor and its sockets on real loopback connections.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The reactor and its sockets on real loopback connections: accepting, edge-triggered
+//! readiness, the wake-up, pausing the listener, resets.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use aurora_core::server::io::{CloseKind, Event, Reactor, Socket, SocketError, Token};
-use aurora_linux::{EpollReactor, Listener, TcpSocket};
+use aurora_core::server::io::{CloseKind, Event, Socket, SocketError, Token};
+
+use crate::platform::{Poller, Wake};
+use crate::socket::{Listener, TcpSocket};
 
 const LOOPBACK: &str = "127.0.0.1:0";
 /// How long a test waits for an event that must come.
 const PATIENCE: Duration = Duration::from_secs(5);
 
-fn reactor() -> (EpollReactor, SocketAddr) {
+fn reactor<R: Poller>() -> (R, SocketAddr) {
     let listener = Listener::bind(LOOPBACK.parse().unwrap()).unwrap();
     let addr = listener.local_addr().unwrap();
-    (EpollReactor::new(Some(listener)).unwrap(), addr)
+    (R::with_listener(Some(listener)).unwrap(), addr)
 }
 
 fn client(addr: SocketAddr) -> TcpStream {
@@ -25,7 +27,7 @@ fn client(addr: SocketAddr) -> TcpStream {
 }
 
 /// Waits until an event for `token` satisfies `want`, failing after [`PATIENCE`].
-fn wait_for(reactor: &mut EpollReactor, token: Token, want: impl Fn(&Event) -> bool) -> Event {
+fn wait_for<R: Poller>(reactor: &mut R, token: Token, want: impl Fn(&Event) -> bool) -> Event {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -40,7 +42,7 @@ fn wait_for(reactor: &mut EpollReactor, token: Token, want: impl Fn(&Event) -> b
 }
 
 /// Accepts the one connection a client just opened.
-fn accept_one(reactor: &mut EpollReactor) -> TcpSocket {
+fn accept_one<R: Poller>(reactor: &mut R) -> TcpSocket {
     wait_for(reactor, Token::LISTENER, |e| e.readiness.readable);
     let socket = reactor.accept().unwrap().expect("a pending connection");
     assert!(reactor.accept().unwrap().is_none());
@@ -61,9 +63,8 @@ fn drain(socket: &mut TcpSocket) -> Result<Vec<u8>, SocketError> {
     }
 }
 
-#[test]
-fn accept_until_none_then_read_and_write() {
-    let (mut reactor, addr) = reactor();
+pub fn accept_until_none_then_read_and_write<R: Poller>() {
+    let (mut reactor, addr) = reactor::<R>();
     let mut peers: Vec<TcpStream> = (0..3).map(|_| client(addr)).collect();
     wait_for(&mut reactor, Token::LISTENER, |e| e.readiness.readable);
     let mut sockets = Vec::new();
@@ -105,9 +106,8 @@ fn accept_until_none_then_read_and_write() {
     assert!(rest.is_empty());
 }
 
-#[test]
-fn wait_honours_its_timeout() {
-    let (mut reactor, _) = reactor();
+pub fn wait_honours_its_timeout<R: Poller>() {
+    let (mut reactor, _) = reactor::<R>();
     let start = Instant::now();
     reactor.wait(Some(Duration::from_millis(30))).unwrap();
     let waited = start.elapsed();
@@ -119,9 +119,8 @@ fn wait_honours_its_timeout() {
     reactor.wait(Some(Duration::ZERO)).unwrap();
 }
 
-#[test]
-fn a_wake_handle_ends_a_blocked_wait() {
-    let (mut reactor, _) = reactor();
+pub fn a_wake_handle_ends_a_blocked_wait<R: Poller>() {
+    let (mut reactor, _) = reactor::<R>();
     let handle = reactor.wake_handle();
     let waker = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(20));
@@ -141,9 +140,8 @@ fn a_wake_handle_ends_a_blocked_wait() {
     assert!(!reactor.take_wake());
 }
 
-#[test]
-fn paused_accepting_hides_the_listener_until_resumed() {
-    let (mut reactor, addr) = reactor();
+pub fn paused_accepting_hides_the_listener_until_resumed<R: Poller>() {
+    let (mut reactor, addr) = reactor::<R>();
     reactor.set_accepting(false);
     let _peer = client(addr);
     reactor.wait(Some(Duration::from_millis(50))).unwrap();
@@ -155,9 +153,8 @@ fn paused_accepting_hides_the_listener_until_resumed() {
     let _socket = accept_one(&mut reactor);
 }
 
-#[test]
-fn abort_resets_the_peer() {
-    let (mut reactor, addr) = reactor();
+pub fn abort_resets_the_peer<R: Poller>() {
+    let (mut reactor, addr) = reactor::<R>();
     let mut peer = client(addr);
     let socket = accept_one(&mut reactor);
     reactor.close(socket, CloseKind::Abort);
@@ -166,9 +163,8 @@ fn abort_resets_the_peer() {
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset);
 }
 
-#[test]
-fn a_reset_peer_is_a_readable_event_and_an_error() {
-    let (mut reactor, addr) = reactor();
+pub fn a_reset_peer_is_a_readable_event_and_an_error<R: Poller>() {
+    let (mut reactor, addr) = reactor::<R>();
     let peer = client(addr);
     let mut socket = accept_one(&mut reactor);
     reactor.register(&mut socket, Token(1)).unwrap();
@@ -187,9 +183,8 @@ fn a_reset_peer_is_a_readable_event_and_an_error() {
     assert!(matches!(socket.write(b"x"), Err(SocketError::Io(_))));
 }
 
-#[test]
-fn the_listener_token_is_not_for_connections() {
-    let (mut reactor, addr) = reactor();
+pub fn the_listener_token_is_not_for_connections<R: Poller>() {
+    let (mut reactor, addr) = reactor::<R>();
     let _peer = client(addr);
     let mut socket = accept_one(&mut reactor);
     assert!(reactor.register(&mut socket, Token::LISTENER).is_err());
@@ -200,17 +195,15 @@ fn the_listener_token_is_not_for_connections() {
     );
 }
 
-#[test]
-fn listeners_share_a_port() {
+pub fn listeners_share_a_port<R: Poller>() {
     let first = Listener::bind(LOOPBACK.parse().unwrap()).unwrap();
     let addr = first.local_addr().unwrap();
     let second = Listener::bind(addr).unwrap();
     assert_eq!(second.local_addr().unwrap(), addr);
 }
 
-#[test]
-fn a_reactor_without_listener_accepts_nothing() {
-    let mut reactor = EpollReactor::new(None).unwrap();
+pub fn a_reactor_without_listener_accepts_nothing<R: Poller>() {
+    let mut reactor = R::with_listener(None).unwrap();
     assert!(reactor.accept().unwrap().is_none());
     reactor.set_accepting(false);
     reactor.wait(Some(Duration::ZERO)).unwrap();

@@ -1,7 +1,7 @@
 //! [`start`]: an HTTP server on the core's driver, one [`Server`] per worker thread.
 //!
 //! This module owns the worker's loop and the memory the driver borrows. It never touches a
-//! socket itself: the driver does, through the [`EpollReactor`] the worker was spawned with.
+//! socket itself: the driver does, through the [`Poller`] the worker was spawned with.
 //!
 //! # A worker's life
 //!
@@ -34,7 +34,7 @@ use aurora_core::time::Instant;
 use crate::access::AccessLog;
 use crate::metrics::MetricsHandle;
 use crate::options::Options;
-use crate::reactor::EpollReactor;
+use crate::platform::{Platform, Poller};
 use crate::runtime::{self, Running, Worker, WorkerContext};
 use crate::socket::TcpSocket;
 
@@ -43,16 +43,17 @@ use crate::socket::TcpSocket;
 /// worker starts; the buffer pools come on top (7.25 MB with the default `pools.buffers`).
 pub const SLOTS: usize = 16_384;
 
-/// Starts `options.config.workers` workers (0: one per available CPU), each serving the
-/// handler `make_handler` builds for it on its own thread, and returns once every worker
-/// listens on `options.addr` (a client may connect at once).
+/// Starts `options.config.workers` workers (0: one per available CPU) on platform `P`, each
+/// serving the handler `make_handler` builds for it on its own thread, and returns once every
+/// worker listens on `options.addr` (a client may connect at once).
 ///
 /// # Errors
 ///
 /// `InvalidInput` if `options.config` does not validate; otherwise the first error of
 /// spawning a thread or of a worker's bind, in which case no worker is left running.
-pub fn start<H, F>(options: Options, make_handler: F) -> io::Result<Running>
+pub fn start<P, H, F>(options: Options, make_handler: F) -> io::Result<Running>
 where
+    P: Platform,
     H: Handler + 'static,
     F: Fn(&WorkerContext) -> H + Send + Sync + 'static,
 {
@@ -60,7 +61,7 @@ where
         .config
         .validate()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-    runtime::spawn(options, MetricsHandle::new(), move |worker| {
+    runtime::spawn::<P, _>(options, MetricsHandle::new(), move |worker| {
         serve(worker, &make_handler)
     })
 }
@@ -89,8 +90,9 @@ struct Clock {
 }
 
 /// Runs one worker until it is stopped and drained.
-fn serve<H, F>(mut worker: Worker, make_handler: &F) -> io::Result<()>
+fn serve<R, H, F>(mut worker: Worker<R>, make_handler: &F) -> io::Result<()>
 where
+    R: Poller,
     H: Handler,
     F: Fn(&WorkerContext) -> H,
 {
@@ -123,7 +125,7 @@ where
         .with_arena(Arena::with_fallback(&mut arena_bump, &mut arena_fallback)),
     );
     let shutdown_deadline = duration(worker.options.shutdown_deadline);
-    let reactor: &mut EpollReactor = &mut worker.reactor;
+    let reactor: &mut R = &mut worker.reactor;
     let mut phase = Phase::Serving;
     loop {
         let now = clock.now();

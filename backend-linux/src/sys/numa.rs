@@ -1,38 +1,6 @@
-//! CPU affinity and NUMA topology.
+//! The NUMA topology, from sysfs.
 
-use std::io;
 use std::path::Path;
-
-use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
-
-/// The CPUs this process may run on, in increasing order (empty if the kernel would not say).
-pub(crate) fn allowed_cpus() -> Vec<usize> {
-    match sched_getaffinity(None) {
-        Ok(set) => (0..CpuSet::MAX_CPU)
-            .filter(|&cpu| set.is_set(cpu))
-            .collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
-/// Restricts the calling thread to CPU `cpu`.
-///
-/// # Errors
-///
-/// `InvalidInput` if `cpu` is beyond what a CPU set holds; the kernel's error if the CPU is
-/// not one this process may use.
-pub(crate) fn pin_current_thread(cpu: usize) -> io::Result<()> {
-    if cpu >= CpuSet::MAX_CPU {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "CPU number beyond the CPU set",
-        ));
-    }
-    let mut set = CpuSet::new();
-    set.set(cpu);
-    sched_setaffinity(None, &set)?;
-    Ok(())
-}
 
 /// The NUMA node CPU `cpu` belongs to, from the `nodeM` entry sysfs puts in the CPU's
 /// directory; `None` without NUMA support or sysfs.
@@ -88,19 +56,5 @@ mod tests {
         assert_eq!(numa_node_in(&root, 3), Some(1));
         assert_eq!(numa_node_in(&root, 4), None);
         std::fs::remove_dir_all(&root).unwrap();
-    }
-
-    #[test]
-    fn pinning_to_an_allowed_cpu() {
-        let cpus = allowed_cpus();
-        assert!(!cpus.is_empty());
-        let cpu = cpus[0];
-        std::thread::spawn(move || {
-            pin_current_thread(cpu).unwrap();
-            assert_eq!(rustix::thread::sched_getcpu(), cpu);
-        })
-        .join()
-        .unwrap();
-        assert!(pin_current_thread(CpuSet::MAX_CPU).is_err());
     }
 }

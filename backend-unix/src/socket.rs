@@ -1,8 +1,19 @@
 //! Sockets: [`TcpSocket`], one accepted connection, and [`Listener`], one worker's
 //! `SO_REUSEPORT` listening socket.
 //!
-//! Both are non-blocking and close-on-exec. Errors leave here as the core's
-//! [`SocketError`]; OS error numbers never reach the driver.
+//! Both are non-blocking and close-on-exec, and a write to a connection the peer closed is an
+//! error, never a `SIGPIPE`. Errors leave here as the core's [`SocketError`]; OS error numbers
+//! never reach the driver.
+//!
+//! # Per OS
+//!
+//! - Linux and FreeBSD: `SOCK_NONBLOCK | SOCK_CLOEXEC` at `socket` and `accept4`, and
+//!   `MSG_NOSIGNAL` on every send.
+//! - macOS has neither: a new socket is made non-blocking with `ioctl(FIONBIO)`, close-on-exec
+//!   with `fcntl(F_SETFD)`, and gets `SO_NOSIGPIPE`.
+//! - FreeBSD balances connections among listeners on one port only with `SO_REUSEPORT_LB`,
+//!   which listeners use there instead of `SO_REUSEPORT`. macOS has no balancing option: every
+//!   worker binds with `SO_REUSEPORT`, and the kernel picks the listener.
 
 use std::io;
 use std::net::SocketAddr;
@@ -18,6 +29,21 @@ use rustix::net::{
 /// The listen backlog of every listener.
 pub const BACKLOG: i32 = 1024;
 
+/// The flags new sockets get from `socket` and `accept`: non-blocking and close-on-exec where
+/// the OS takes them there ([`prepare`] sets them afterwards on macOS).
+#[cfg(not(target_vendor = "apple"))]
+const NEW_SOCKET_FLAGS: SocketFlags = SocketFlags::NONBLOCK.union(SocketFlags::CLOEXEC);
+/// macOS takes no flags at `socket` and `accept`: [`prepare`] sets them afterwards.
+#[cfg(target_vendor = "apple")]
+const NEW_SOCKET_FLAGS: SocketFlags = SocketFlags::empty();
+
+/// The flags of every send: no `SIGPIPE` where the OS has `MSG_NOSIGNAL`.
+#[cfg(not(target_vendor = "apple"))]
+const SEND_FLAGS: SendFlags = SendFlags::NOSIGNAL;
+/// macOS has no `MSG_NOSIGNAL`: [`prepare`] sets `SO_NOSIGPIPE` on each socket instead.
+#[cfg(target_vendor = "apple")]
+const SEND_FLAGS: SendFlags = SendFlags::empty();
+
 /// One accepted TCP connection, non-blocking, with `TCP_NODELAY` set.
 #[derive(Debug)]
 pub struct TcpSocket {
@@ -31,7 +57,7 @@ impl TcpSocket {
     }
 
     /// Ends the connection as `how` says and closes the descriptor, which also removes it from
-    /// every epoll instance.
+    /// every epoll or kqueue instance.
     ///
     /// [`CloseKind::Graceful`] shuts the write side down (a FIN after everything written);
     /// [`CloseKind::Abort`] sets a zero linger time first, so closing sends a reset.
@@ -60,7 +86,7 @@ impl Socket for TcpSocket {
 
     fn write(&mut self, buf: &[u8]) -> Result<usize, SocketError> {
         loop {
-            return match rustix::net::send(&self.fd, buf, SendFlags::NOSIGNAL) {
+            return match rustix::net::send(&self.fd, buf, SEND_FLAGS) {
                 // A stream socket never accepts 0 bytes of a non-empty buffer without an
                 // error; should it, report it rather than let the driver spin.
                 Ok(0) if !buf.is_empty() => Err(SocketError::Io(ErrorKind::WriteZero)),
@@ -78,8 +104,9 @@ impl AsFd for TcpSocket {
     }
 }
 
-/// A non-blocking TCP listener with `SO_REUSEADDR` and `SO_REUSEPORT`, so every worker can
-/// bind its own on the same address and the kernel spreads connections among them.
+/// A non-blocking TCP listener with `SO_REUSEADDR` and `SO_REUSEPORT` (`SO_REUSEPORT_LB` on
+/// FreeBSD), so every worker can bind its own on the same address and the kernel spreads
+/// connections among them.
 #[derive(Debug)]
 pub struct Listener {
     fd: OwnedFd,
@@ -97,14 +124,10 @@ impl Listener {
             SocketAddr::V4(_) => AddressFamily::INET,
             SocketAddr::V6(_) => AddressFamily::INET6,
         };
-        let fd = rustix::net::socket_with(
-            family,
-            SocketType::STREAM,
-            SocketFlags::NONBLOCK | SocketFlags::CLOEXEC,
-            None,
-        )?;
+        let fd = rustix::net::socket_with(family, SocketType::STREAM, NEW_SOCKET_FLAGS, None)?;
+        prepare(&fd)?;
         sockopt::set_socket_reuseaddr(&fd, true)?;
-        sockopt::set_socket_reuseport(&fd, true)?;
+        share_port(&fd)?;
         rustix::net::bind(&fd, &addr)?;
         rustix::net::listen(&fd, BACKLOG)?;
         Ok(Listener { fd })
@@ -129,8 +152,13 @@ impl Listener {
     /// is out of descriptors.
     pub fn accept(&self) -> Result<Option<TcpSocket>, SocketError> {
         loop {
-            match rustix::net::accept_with(&self.fd, SocketFlags::NONBLOCK | SocketFlags::CLOEXEC) {
+            match rustix::net::accept_with(&self.fd, NEW_SOCKET_FLAGS) {
                 Ok(fd) => {
+                    if let Err(e) = prepare(&fd) {
+                        // Unusable without non-blocking mode: drop it, take the next one.
+                        log::debug!("preparing an accepted socket: {e}");
+                        continue;
+                    }
                     if let Err(e) = sockopt::set_tcp_nodelay(&fd, true) {
                         log::debug!("TCP_NODELAY on an accepted socket: {e}");
                     }
@@ -151,9 +179,43 @@ impl AsFd for Listener {
     }
 }
 
+/// Sets what [`NEW_SOCKET_FLAGS`] could not on this OS: nothing, except on macOS, where it
+/// makes `fd` non-blocking and close-on-exec and sets `SO_NOSIGPIPE`.
+#[cfg(not(target_vendor = "apple"))]
+fn prepare(fd: &OwnedFd) -> io::Result<()> {
+    let _ = fd;
+    Ok(())
+}
+
+/// Makes `fd` non-blocking and close-on-exec, and sets `SO_NOSIGPIPE`: what macOS cannot set
+/// at `socket`, `accept` or `send`.
+#[cfg(target_vendor = "apple")]
+fn prepare(fd: &OwnedFd) -> io::Result<()> {
+    rustix::io::ioctl_fionbio(fd, true)?;
+    rustix::io::fcntl_setfd(fd, rustix::io::FdFlags::CLOEXEC)?;
+    sockopt::set_socket_nosigpipe(fd, true)?;
+    Ok(())
+}
+
+/// Lets every worker's listener bind the same address, with the kernel spreading connections
+/// among them: `SO_REUSEPORT_LB` on FreeBSD (plain `SO_REUSEPORT` there hands every connection
+/// to one listener).
+#[cfg(target_os = "freebsd")]
+fn share_port(fd: &OwnedFd) -> io::Result<()> {
+    sockopt::set_socket_reuseport_lb(fd, true)?;
+    Ok(())
+}
+
+/// Lets every worker's listener bind the same address: `SO_REUSEPORT`.
+#[cfg(not(target_os = "freebsd"))]
+fn share_port(fd: &OwnedFd) -> io::Result<()> {
+    sockopt::set_socket_reuseport(fd, true)?;
+    Ok(())
+}
+
 /// The core's view of an OS error: `EAGAIN` is [`SocketError::WouldBlock`], the rest an
 /// [`ErrorKind`].
-pub(crate) fn socket_error(errno: Errno) -> SocketError {
+pub fn socket_error(errno: Errno) -> SocketError {
     if errno == Errno::AGAIN || errno == Errno::WOULDBLOCK {
         return SocketError::WouldBlock;
     }
@@ -161,7 +223,7 @@ pub(crate) fn socket_error(errno: Errno) -> SocketError {
 }
 
 /// The [`ErrorKind`] of an OS error number.
-pub(crate) fn error_kind(errno: Errno) -> ErrorKind {
+pub fn error_kind(errno: Errno) -> ErrorKind {
     match errno {
         Errno::CONNRESET => ErrorKind::ConnectionReset,
         Errno::PIPE => ErrorKind::BrokenPipe,

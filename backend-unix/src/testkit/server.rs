@@ -1,5 +1,4 @@
-//! The whole backend: `start` with a tiny handler on 127.0.0.1:0, real clients, stop and join.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The whole server: [`start`] with a tiny handler on 127.0.0.1:0, real clients, stop and join.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -8,7 +7,11 @@ use std::time::{Duration, Instant};
 use aurora_core::conn::{Handler, Responder};
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
-use aurora_linux::{Options, Running, WorkerContext, start};
+
+use crate::options::Options;
+use crate::platform::Platform;
+use crate::runtime::{Running, WorkerContext};
+use crate::server::start;
 
 /// How long a client waits for the server.
 const PATIENCE: Duration = Duration::from_secs(5);
@@ -24,7 +27,7 @@ fn options(workers: u16) -> Options {
 }
 
 /// Answers every request with 200 and `hello from N`, N the worker's index.
-fn hello(cx: &WorkerContext) -> impl Handler + use<> {
+pub fn hello(cx: &WorkerContext) -> impl Handler + use<> {
     let body = format!("hello from {}", cx.index).into_bytes();
     move |_req: &Request<'_>, _body: &[u8], res: &mut Responder<'_>| {
         let _ = res.send(Status::OK, &[("content-type", b"text/plain")], &body);
@@ -71,9 +74,8 @@ fn join_in_time(running: Running) -> io::Result<()> {
         .expect("the workers finish in time")
 }
 
-#[test]
-fn two_requests_on_one_connection() {
-    let running = start(options(2), hello).unwrap();
+pub fn two_requests_on_one_connection<P: Platform>() {
+    let running = start::<P, _, _>(options(2), hello).unwrap();
     assert_eq!(running.workers(), 2);
     let mut conn = client(&running);
     for _ in 0..2 {
@@ -99,9 +101,8 @@ fn two_requests_on_one_connection() {
     join_in_time(running).unwrap();
 }
 
-#[test]
-fn many_clients_reach_every_worker_and_stop_closes_idle_ones() {
-    let running = start(options(2), hello).unwrap();
+pub fn many_clients_reach_every_worker_and_stop_closes_idle_ones<P: Platform>() {
+    let running = start::<P, _, _>(options(2), hello).unwrap();
     let mut conns: Vec<_> = (0..16).map(|_| client(&running)).collect();
     for conn in &mut conns {
         assert_eq!(get(conn, "/x").0, "HTTP/1.1 200 OK");
@@ -118,11 +119,10 @@ fn many_clients_reach_every_worker_and_stop_closes_idle_ones() {
     assert!(TcpStream::connect(addr).is_err());
 }
 
-#[test]
-fn a_stalled_request_is_cut_at_the_shutdown_deadline() {
+pub fn a_stalled_request_is_cut_at_the_shutdown_deadline<P: Platform>() {
     let mut options = options(1);
     options.shutdown_deadline = Duration::from_millis(100);
-    let running = start(options, hello).unwrap();
+    let running = start::<P, _, _>(options, hello).unwrap();
     let mut conn = client(&running);
     // Half a head: the connection is in the middle of a request when the stop comes.
     conn.get_mut().write_all(b"GET / HTTP/1.1\r\n").unwrap();
@@ -135,11 +135,10 @@ fn a_stalled_request_is_cut_at_the_shutdown_deadline() {
     let _ = conn.read_to_end(&mut rest);
 }
 
-#[test]
-fn a_config_that_does_not_validate_is_refused() {
+pub fn a_config_that_does_not_validate_is_refused<P: Platform>() {
     let mut options = options(1);
     options.config.low_water_percent = 90;
-    let err = start(options, hello).unwrap_err();
+    let err = start::<P, _, _>(options, hello).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
     assert!(err.to_string().contains("low_water_percent"), "{err}");
 }
