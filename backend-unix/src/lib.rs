@@ -46,7 +46,7 @@ pub use options::{LoadError, Options};
 pub use platform::{Control, Platform, Poller, Wake};
 pub use reactor::{Selected, Selector, UnixReactor};
 pub use runtime::{Running, StopHandle, WorkerContext};
-pub use server::start;
+pub use server::{EventLoop, Step, start};
 pub use socket::{Listener, TcpSocket};
 
 /// Defines a backend crate's public surface on `$platform`, whose readiness API is named
@@ -61,8 +61,8 @@ macro_rules! backend_api {
     ($platform:ty, $api:literal) => {
         pub use $crate::{access, metrics, options, runtime, server, socket};
         pub use $crate::{
-            Listener, LoadError, MetricsHandle, Options, Poller, Running, StopHandle, TcpSocket,
-            Wake, WorkerContext,
+            EventLoop, Listener, LoadError, MetricsHandle, Options, Poller, Running, Step,
+            StopHandle, TcpSocket, Wake, WorkerContext,
         };
 
         #[doc = concat!(

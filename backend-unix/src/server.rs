@@ -11,8 +11,8 @@
 //!    heap of `arena_fallback_bytes`) and its header scratch. The pages are zeroed lazily by the kernel
 //!    and first touched by this thread, on its own CPU, so they come from its NUMA node.
 //! 3. Builds its handler and a boxed [`Server`] with [`SLOTS`] connection slots.
-//! 4. Loops: wait until readiness or [`Server::poll_timeout`], read the clock, set the wall
-//!    clock for `Date`, [`Server::turn`].
+//! 4. Loops ([`EventLoop::run`], one [`EventLoop::run_once`] per turn): wait until readiness or
+//!    [`Server::poll_timeout`], read the clock, set the wall clock for `Date`, [`Server::turn`].
 //! 5. On a stop: [`Server::shutdown`], then turns until [`Server::is_drained`] or
 //!    `shutdown_deadline`; connections left then are closed when the server is dropped.
 //!
@@ -35,7 +35,7 @@ use crate::access::AccessLog;
 use crate::metrics::MetricsHandle;
 use crate::options::Options;
 use crate::platform::{Platform, Poller};
-use crate::runtime::{self, Running, Worker, WorkerContext};
+use crate::runtime::{self, Running, StopHandle, Worker, WorkerContext};
 use crate::socket::TcpSocket;
 
 /// Connection slots per worker; a worker's share of `max_connections` is capped at this. The
@@ -85,6 +85,7 @@ struct PoolMemory {
 }
 
 /// The core's clock for one worker: microseconds since the worker started.
+#[derive(Debug)]
 struct Clock {
     origin: std::time::Instant,
 }
@@ -124,36 +125,118 @@ where
         )
         .with_arena(Arena::with_fallback(&mut arena_bump, &mut arena_fallback)),
     );
-    let shutdown_deadline = duration(worker.options.shutdown_deadline);
-    let reactor: &mut R = &mut worker.reactor;
-    let mut phase = Phase::Serving;
-    loop {
-        let now = clock.now();
-        if phase == Phase::Serving && worker.stop.is_stopping() {
+    let mut event_loop = EventLoop {
+        server: &mut server,
+        reactor: &mut worker.reactor,
+        clock,
+        phase: Phase::Serving,
+        shutdown_deadline: duration(worker.options.shutdown_deadline),
+        external: Some(worker.stop.clone()),
+        stop_requested: false,
+        index,
+    };
+    event_loop.run()
+}
+
+/// One worker's event loop: its [`Server`] and its poller, turned by [`run`](Self::run) or one
+/// step at a time by [`run_once`](Self::run_once), and stopped gracefully by
+/// [`stop`](Self::stop) (or the server-wide [`StopHandle`]).
+///
+/// [`start`] builds one per worker thread and calls `run`; this type is public so its steps
+/// are named and documented where the backends share them.
+pub struct EventLoop<'a, 'm, R: Poller, H: Handler> {
+    server: &'a mut Server<'m, TcpSocket, H, SLOTS>,
+    reactor: &'a mut R,
+    clock: Clock,
+    phase: Phase,
+    shutdown_deadline: aurora_core::time::Duration,
+    /// The server-wide stop, checked before every step.
+    external: Option<StopHandle>,
+    /// [`stop`](Self::stop) was called on this loop.
+    stop_requested: bool,
+    index: usize,
+}
+
+/// What [`EventLoop::run_once`] left behind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Serving: call [`run_once`](EventLoop::run_once) again.
+    Serving,
+    /// Stopping: connections are finishing; call `run_once` again.
+    Draining,
+    /// Stopped: every connection is closed or the shutdown deadline passed.
+    Finished,
+}
+
+impl<'a, 'm, R: Poller, H: Handler> EventLoop<'a, 'm, R, H> {
+    /// A loop turning `server` on `reactor`'s readiness, which drains for at most
+    /// `shutdown_deadline` once stopped. Its clock reads `Instant::ZERO` now: build `server`
+    /// with that `now`.
+    pub fn new(
+        server: &'a mut Server<'m, TcpSocket, H, SLOTS>,
+        reactor: &'a mut R,
+        shutdown_deadline: std::time::Duration,
+    ) -> Self {
+        EventLoop {
+            server,
+            reactor,
+            clock: Clock::new(),
+            phase: Phase::Serving,
+            shutdown_deadline: duration(shutdown_deadline),
+            external: None,
+            stop_requested: false,
+            index: 0,
+        }
+    }
+
+    /// Runs until stopped and drained (or the shutdown deadline passed).
+    ///
+    /// # Errors
+    ///
+    /// The poller's wait failing.
+    pub fn run(&mut self) -> io::Result<()> {
+        while self.run_once(None)? != Step::Finished {}
+        Ok(())
+    }
+
+    /// One step: begins the graceful stop if one was asked for, waits for readiness until the
+    /// driver's next deadline (at most `max_wait`, when given), then reads the clock and turns
+    /// the driver once.
+    ///
+    /// # Errors
+    ///
+    /// The poller's wait failing.
+    pub fn run_once(&mut self, max_wait: Option<std::time::Duration>) -> io::Result<Step> {
+        let now = self.clock.now();
+        let asked =
+            self.stop_requested || self.external.as_ref().is_some_and(StopHandle::is_stopping);
+        if self.phase == Phase::Serving && asked {
             log::debug!(
-                "worker {index}: shutting down, {} connections open",
-                server.connections()
+                "worker {}: shutting down, {} connections open",
+                self.index,
+                self.server.connections()
             );
-            server.shutdown(reactor, now);
-            phase = Phase::Draining {
-                deadline: now + shutdown_deadline,
+            self.server.shutdown(self.reactor, now);
+            self.phase = Phase::Draining {
+                deadline: now + self.shutdown_deadline,
             };
         }
-        let wake_at = match phase {
-            Phase::Serving => server.poll_timeout(),
+        let wake_at = match self.phase {
+            Phase::Serving => self.server.poll_timeout(),
             Phase::Draining { deadline } => {
-                if server.is_drained() {
-                    break;
+                if self.server.is_drained() {
+                    return Ok(Step::Finished);
                 }
                 if now >= deadline {
                     log::warn!(
-                        "worker {index}: shutdown deadline passed, closing {} connections",
-                        server.connections()
+                        "worker {}: shutdown deadline passed, closing {} connections",
+                        self.index,
+                        self.server.connections()
                     );
-                    break;
+                    return Ok(Step::Finished);
                 }
                 Some(
-                    server
+                    self.server
                         .poll_timeout()
                         .map_or(deadline, |at| at.min(deadline)),
                 )
@@ -162,11 +245,35 @@ where
         let timeout = wake_at.map(|at| {
             std::time::Duration::from_micros(at.saturating_duration_since(now).as_micros())
         });
-        reactor.wait(timeout)?;
-        server.set_wall_clock(unix_secs());
-        server.turn(reactor, clock.now());
+        let timeout = match (timeout, max_wait) {
+            (Some(t), Some(m)) => Some(t.min(m)),
+            (t, m) => t.or(m),
+        };
+        self.reactor.wait(timeout)?;
+        self.server.set_wall_clock(unix_secs());
+        self.server.turn(self.reactor, self.clock.now());
+        Ok(match self.phase {
+            Phase::Serving => Step::Serving,
+            Phase::Draining { .. } => Step::Draining,
+        })
     }
-    Ok(())
+
+    /// Begins a graceful stop of this loop at its next step: no new connections, requests in
+    /// flight finish with `Connection: close`, idle connections close. (To stop every worker
+    /// from another thread, use the [`StopHandle`].)
+    pub fn stop(&mut self) {
+        self.stop_requested = true;
+    }
+}
+
+impl<R: Poller, H: Handler> std::fmt::Debug for EventLoop<'_, '_, R, H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("worker", &self.index)
+            .field("phase", &self.phase)
+            .field("connections", &self.server.connections())
+            .finish_non_exhaustive()
+    }
 }
 
 impl PoolMemory {

@@ -59,6 +59,7 @@ macro_rules! backend_tests {
             many_clients_reach_every_worker_and_stop_closes_idle_ones,
             a_stalled_request_is_cut_at_the_shutdown_deadline,
             a_config_that_does_not_validate_is_refused,
+            an_event_loop_runs_once_at_a_time_and_stops,
         ]);
     };
     (@each $module:ident, $ty:ty, [$($name:ident),* $(,)?]) => {

@@ -142,3 +142,97 @@ pub fn a_config_that_does_not_validate_is_refused<P: Platform>() {
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
     assert!(err.to_string().contains("low_water_percent"), "{err}");
 }
+
+/// An [`EventLoop`](crate::EventLoop) built by hand: `run_once` serves a client step by step,
+/// `stop` closes its idle keep-alive connection, and the loop reports `Finished`.
+pub fn an_event_loop_runs_once_at_a_time_and_stops<P: Platform>() {
+    // The driver's SLOTS slots are built by value: give it the stack a worker gets.
+    std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(event_loop_by_hand::<P>)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn event_loop_by_hand<P: Platform>() {
+    use aurora_core::config::ServerConfig;
+    use aurora_core::http::header::HeaderSpan;
+    use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
+    use aurora_core::server::{Server, ServerMetrics};
+
+    use crate::platform::Poller;
+    use crate::server::{EventLoop, SLOTS, Step};
+    use crate::socket::Listener;
+
+    let listener = Listener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut reactor = P::Poller::with_listener(Some(listener)).unwrap();
+    let mut bytes = vec![0u8; 4 * 4096];
+    let mut slots = vec![Slot::EMPTY; 4];
+    let pool = BufferPool::new(
+        0,
+        [
+            ClassRegion::empty(),
+            ClassRegion::new(&mut bytes, &mut slots),
+            ClassRegion::empty(),
+            ClassRegion::empty(),
+            ClassRegion::empty(),
+        ],
+    );
+    let mut spans = vec![HeaderSpan::EMPTY; 16];
+    let metrics: ServerMetrics<1> = ServerMetrics::new();
+    let config = ServerConfig::DEFAULT;
+    let answered = std::cell::Cell::new(0u32);
+    let handler = |_: &Request<'_>, _: &[u8], res: &mut Responder<'_>| {
+        if res.send(Status::OK, &[], b"one step").is_ok() {
+            answered.set(answered.get() + 1);
+        }
+    };
+    let mut server: Box<Server<'_, _, _, SLOTS>> = Box::new(Server::new(
+        &config,
+        1,
+        pool,
+        &mut spans,
+        handler,
+        metrics.worker(0),
+        aurora_core::time::Instant::ZERO,
+    ));
+    let mut event_loop = EventLoop::new(&mut server, &mut reactor, Duration::from_secs(5));
+
+    let client = std::thread::spawn(move || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            .unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 512];
+        while !seen.ends_with(b"one step") {
+            let n = stream.read(&mut buf).unwrap();
+            assert!(n > 0, "closed before the answer");
+            seen.extend_from_slice(&buf[..n]);
+        }
+        // Then wait for the server's stop to close the idle connection.
+        assert_eq!(stream.read(&mut buf).unwrap_or(0), 0);
+        seen
+    });
+    let began = Instant::now();
+    while answered.get() == 0 {
+        assert!(began.elapsed() < PATIENCE, "no response in time");
+        let step = event_loop
+            .run_once(Some(Duration::from_millis(50)))
+            .unwrap();
+        assert_eq!(step, Step::Serving);
+    }
+    event_loop.stop();
+    let mut last = Step::Serving;
+    while last != Step::Finished {
+        assert!(began.elapsed() < PATIENCE, "no drain in time");
+        last = event_loop
+            .run_once(Some(Duration::from_millis(50)))
+            .unwrap();
+    }
+    let seen = client.join().unwrap();
+    assert!(seen.starts_with(b"HTTP/1.1 200 OK\r\n"));
+}
