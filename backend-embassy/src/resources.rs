@@ -1,0 +1,180 @@
+//! The static memory a server runs in: [`Resources`] (one receive and one transmit buffer per
+//! TCP socket) and [`Memory`] (the core's buffer pool and header scratch).
+//!
+//! This module only holds bytes and carves them up; it never touches a socket. Capacities are
+//! const generics, so a firmware puts both in `static` cells and the run loop borrows them for
+//! as long as it runs.
+
+use core::fmt;
+
+use aurora_core::config::Pools;
+use aurora_core::http::header::HeaderSpan;
+use aurora_core::mem::SIZE_CLASSES;
+use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
+
+/// The socket buffers of a server with `SOCKETS` TCP sockets, each with an `RX`-byte receive
+/// and a `TX`-byte transmit buffer (smoltcp's windows: `RX` bounds what a peer may send ahead).
+///
+/// `SOCKETS` is also the number of connection slots of the server: see the crate docs for
+/// how many connections that holds. The stack's `StackResources` must have room for these
+/// sockets on top of any others the firmware uses.
+pub struct Resources<const SOCKETS: usize, const RX: usize, const TX: usize> {
+    pub(crate) buffers: [([u8; RX], [u8; TX]); SOCKETS],
+}
+
+/// The core's memory for one server: `BYTES` bytes carved into the buffer pool's size classes
+/// (as `ServerConfig::pools.buffers` asks), `BUFFERS` slots of pool bookkeeping (one per
+/// buffer) and `SPANS` header spans (a head with more fields than `SPANS` is refused with
+/// `431`; `ServerConfig::limits.max_headers` is a good size).
+pub struct Memory<const BYTES: usize, const BUFFERS: usize, const SPANS: usize> {
+    bytes: [u8; BYTES],
+    slots: [Slot; BUFFERS],
+    spans: [HeaderSpan; SPANS],
+}
+
+/// Why [`Memory`] cannot hold the pools a configuration asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum MemoryError {
+    /// The buffers of every class together need more bytes than `BYTES`.
+    Bytes {
+        /// Bytes the configured pools need.
+        needed: usize,
+    },
+    /// More buffers are configured than `BUFFERS` slots.
+    Slots {
+        /// Buffers the configured pools hold.
+        needed: usize,
+    },
+}
+
+impl<const SOCKETS: usize, const RX: usize, const TX: usize> Resources<SOCKETS, RX, TX> {
+    /// Zeroed buffers, for a `static`.
+    pub const fn new() -> Self {
+        Self {
+            buffers: [([0; RX], [0; TX]); SOCKETS],
+        }
+    }
+}
+
+impl<const SOCKETS: usize, const RX: usize, const TX: usize> Default
+    for Resources<SOCKETS, RX, TX>
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const SOCKETS: usize, const RX: usize, const TX: usize> fmt::Debug
+    for Resources<SOCKETS, RX, TX>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resources")
+            .field("sockets", &SOCKETS)
+            .field("rx", &RX)
+            .field("tx", &TX)
+            .finish()
+    }
+}
+
+impl<const BYTES: usize, const BUFFERS: usize, const SPANS: usize> Memory<BYTES, BUFFERS, SPANS> {
+    /// Zeroed memory, for a `static`.
+    pub const fn new() -> Self {
+        Self {
+            bytes: [0; BYTES],
+            slots: [Slot::EMPTY; BUFFERS],
+            spans: [HeaderSpan::EMPTY; SPANS],
+        }
+    }
+
+    /// Bytes and buffers the pools of `pools` need: `(bytes, buffers)`, saturating.
+    pub fn needs(pools: &Pools) -> (usize, usize) {
+        pools.buffers.iter().zip(SIZE_CLASSES).fold(
+            (0usize, 0usize),
+            |(bytes, count), (&n, size)| {
+                let n = usize::from(n);
+                (
+                    bytes.saturating_add(n.saturating_mul(size)),
+                    count.saturating_add(n),
+                )
+            },
+        )
+    }
+
+    /// The buffer pool `pools` describes, carved out of this memory, and the header scratch.
+    ///
+    /// # Errors
+    ///
+    /// [`MemoryError`] when the pools need more bytes or slots than this memory has.
+    pub(crate) fn split(
+        &mut self,
+        pools: &Pools,
+    ) -> Result<(BufferPool<'_>, &mut [HeaderSpan]), MemoryError> {
+        let (bytes_needed, slots_needed) = Self::needs(pools);
+        if bytes_needed > BYTES {
+            return Err(MemoryError::Bytes {
+                needed: bytes_needed,
+            });
+        }
+        if slots_needed > BUFFERS {
+            return Err(MemoryError::Slots {
+                needed: slots_needed,
+            });
+        }
+        let mut bytes: &mut [u8] = &mut self.bytes;
+        let mut slots: &mut [Slot] = &mut self.slots;
+        let regions = core::array::from_fn(|class| {
+            let count = pools.buffers.get(class).copied().map_or(0, usize::from);
+            let size = SIZE_CLASSES.get(class).copied().unwrap_or(0);
+            let here_bytes = count.saturating_mul(size);
+            let (b, rest_b) = core::mem::take(&mut bytes)
+                .split_at_mut_checked(here_bytes)
+                .unwrap_or_default();
+            let (s, rest_s) = core::mem::take(&mut slots)
+                .split_at_mut_checked(count)
+                .unwrap_or_default();
+            bytes = rest_b;
+            slots = rest_s;
+            ClassRegion::new(b, s)
+        });
+        Ok((BufferPool::new(0, regions), &mut self.spans))
+    }
+}
+
+impl<const BYTES: usize, const BUFFERS: usize, const SPANS: usize> Default
+    for Memory<BYTES, BUFFERS, SPANS>
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const BYTES: usize, const BUFFERS: usize, const SPANS: usize> fmt::Debug
+    for Memory<BYTES, BUFFERS, SPANS>
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Memory")
+            .field("bytes", &BYTES)
+            .field("buffers", &BUFFERS)
+            .field("spans", &SPANS)
+            .finish()
+    }
+}
+
+impl fmt::Display for MemoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MemoryError::Bytes { needed } => {
+                write!(f, "the configured pools need {needed} bytes of memory")
+            }
+            MemoryError::Slots { needed } => {
+                write!(
+                    f,
+                    "the configured pools hold {needed} buffers, more than the slots"
+                )
+            }
+        }
+    }
+}
+
+impl core::error::Error for MemoryError {}

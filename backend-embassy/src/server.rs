@@ -1,0 +1,244 @@
+//! [`run`]: one HTTP server on an embassy-net stack, the core's driver in an async loop.
+//!
+//! This module owns the loop and the memory the driver borrows. It never reads or writes a
+//! socket itself (the driver does, through the [`EmbassyReactor`]) and never holds HTTP
+//! logic: that is the core's [`Server`], the same one the Linux backend drives.
+//!
+//! # The loop
+//!
+//! 1. Read the clock ([`embassy_time::Instant::now`]), set the wall clock if there is one.
+//! 2. Move sockets along (closing, resetting, back to listening), then [`Server::turn`].
+//! 3. Wait until a socket wakes the task, the driver's next deadline
+//!    ([`Server::poll_timeout`]) or a socket's linger bound passes ([`Timer::at`]), or the
+//!    stop future resolves.
+//! 4. On a stop: [`Server::shutdown`], then go on until [`Server::is_drained`] and every
+//!    socket has finished closing, or [`Options::shutdown_deadline`]; then return.
+
+use core::cell::RefCell;
+use core::fmt;
+use core::future::Future;
+use core::pin::pin;
+
+use aurora_core::config::{ConfigError, ServerConfig};
+use aurora_core::conn::Handler;
+use aurora_core::metrics::WorkerMetrics;
+use aurora_core::server::{PARSE_ERROR_KINDS, Server};
+use aurora_core::time::Instant as CoreInstant;
+use embassy_futures::select::{Either3, select3};
+use embassy_net::Stack;
+use embassy_net::tcp::TcpSocket;
+use embassy_time::{Duration, Instant, Timer};
+
+use crate::reactor::EmbassyReactor;
+use crate::resources::{Memory, MemoryError, Resources};
+
+/// How a server runs, besides the core's configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// The TCP port every socket listens on (not 0).
+    pub port: u16,
+    /// The core's configuration, validated by [`run`].
+    pub config: ServerConfig,
+    /// How long a gracefully closed socket waits for the peer's FIN (discarding what the peer
+    /// still sends) before it is reset and listens again. A socket is not available for new
+    /// connections meanwhile.
+    pub close_linger: Duration,
+    /// After the stop future resolved, how long open connections may take to finish.
+    pub shutdown_deadline: Duration,
+    /// Seconds since the Unix epoch, for the `Date` header, or `None` for responses without
+    /// `Date` (a board without a real-time clock).
+    pub wall_clock: Option<fn() -> u64>,
+}
+
+/// Why [`run`] did not start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RunError {
+    /// The configuration does not validate.
+    Config(ConfigError),
+    /// [`Memory`] cannot hold the configured pools.
+    Memory(MemoryError),
+    /// [`Options::port`] is 0.
+    Port,
+}
+
+/// Where the loop stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Accepting and serving.
+    Serving,
+    /// Shutting down: finishing open connections until the deadline.
+    Draining {
+        /// When what is left is dropped.
+        deadline: Instant,
+    },
+}
+
+/// What ended one wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wake {
+    /// A socket, a deadline or nothing in particular: take a turn.
+    Turn,
+    /// The stop future resolved.
+    Stop,
+}
+
+impl Options {
+    /// Serving `port` with `config`, a 2 s close linger, a 10 s shutdown deadline and no wall
+    /// clock.
+    pub const fn new(port: u16, config: ServerConfig) -> Self {
+        Self {
+            port,
+            config,
+            close_linger: Duration::from_secs(2),
+            shutdown_deadline: Duration::from_secs(10),
+            wall_clock: None,
+        }
+    }
+}
+
+/// Serves `handler` on `stack`, port [`Options::port`], until `stop` resolves and the
+/// connections open then have finished (or [`Options::shutdown_deadline`] passed).
+///
+/// `resources` gives the `SOCKETS` TCP sockets and their buffers, `memory` the core's
+/// buffer pool (carved as `options.config.pools.buffers` asks) and header scratch, and
+/// `metrics` the shard the driver records into (worker 0 of a `ServerMetrics<1>`, for
+/// instance, which the handler may render). See the crate docs for how many connections a
+/// configuration holds. Pass [`core::future::pending`] as `stop` to serve forever.
+///
+/// The stack's runner must run in another task, and the stack's `StackResources` must have
+/// room for `SOCKETS` more sockets.
+///
+/// # Errors
+///
+/// [`RunError`] before serving anything, when the options do not validate or `memory` is
+/// too small for the pools.
+pub async fn run<
+    'd,
+    H: Handler,
+    const SOCKETS: usize,
+    const RX: usize,
+    const TX: usize,
+    const BYTES: usize,
+    const BUFFERS: usize,
+    const SPANS: usize,
+>(
+    stack: Stack<'d>,
+    resources: &'d mut Resources<SOCKETS, RX, TX>,
+    memory: &'d mut Memory<BYTES, BUFFERS, SPANS>,
+    metrics: &'d WorkerMetrics<PARSE_ERROR_KINDS>,
+    options: &Options,
+    handler: H,
+    stop: impl Future<Output = ()>,
+) -> Result<(), RunError> {
+    options.config.validate().map_err(RunError::Config)?;
+    if options.port == 0 {
+        return Err(RunError::Port);
+    }
+    let (pool, spans) = memory
+        .split(&options.config.pools)
+        .map_err(RunError::Memory)?;
+    let sockets: [RefCell<TcpSocket<'d>>; SOCKETS] =
+        resources.buffers.each_mut().map(|(rx, tx)| {
+            let mut socket = TcpSocket::new(stack, rx, tx);
+            // Responses go out whole; Nagle would hold their tail for the peer's delayed ACK.
+            socket.set_nagle_enabled(false);
+            RefCell::new(socket)
+        });
+    let mut reactor = EmbassyReactor::new(&sockets, options.port, options.close_linger);
+    let mut server: Server<'_, _, H, SOCKETS> = Server::new(
+        &options.config,
+        1,
+        pool,
+        spans,
+        handler,
+        metrics,
+        core_now(Instant::now()),
+    );
+    let mut stop = pin!(stop);
+    let mut phase = Phase::Serving;
+    info!("serving port {} with {} sockets", options.port, SOCKETS);
+    loop {
+        let now = Instant::now();
+        if let Some(clock) = options.wall_clock {
+            server.set_wall_clock(clock());
+        }
+        reactor.maintain(now);
+        server.turn(&mut reactor, core_now(now));
+        reactor.maintain(now);
+        let mut wake_at = [
+            server.poll_timeout().map(embassy_instant),
+            reactor.next_deadline(),
+            None,
+        ];
+        if let Phase::Draining { deadline } = phase {
+            if server.is_drained() && reactor.is_quiet() {
+                info!("drained");
+                return Ok(());
+            }
+            if now >= deadline {
+                warn!(
+                    "shutdown deadline passed with {} connections open",
+                    server.connections()
+                );
+                return Ok(());
+            }
+            wake_at[2] = Some(deadline);
+        }
+        let wake_at = wake_at.into_iter().flatten().min();
+        trace!(
+            "{} connections, {} listening",
+            server.connections(),
+            reactor.listening()
+        );
+        let wake = {
+            let timer = async {
+                match wake_at {
+                    Some(at) => Timer::at(at).await,
+                    None => core::future::pending().await,
+                }
+            };
+            let stopping = async {
+                match phase {
+                    Phase::Serving => stop.as_mut().await,
+                    Phase::Draining { .. } => core::future::pending().await,
+                }
+            };
+            match select3(reactor.ready(), timer, stopping).await {
+                Either3::First(()) | Either3::Second(()) => Wake::Turn,
+                Either3::Third(()) => Wake::Stop,
+            }
+        };
+        reactor.arm_events();
+        if wake == Wake::Stop {
+            let now = Instant::now();
+            info!("stopping with {} connections open", server.connections());
+            server.shutdown(&mut reactor, core_now(now));
+            phase = Phase::Draining {
+                deadline: now + options.shutdown_deadline,
+            };
+        }
+    }
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Config(e) => write!(f, "invalid configuration: {e}"),
+            RunError::Memory(e) => write!(f, "memory too small: {e}"),
+            RunError::Port => f.write_str("port 0 cannot be listened on"),
+        }
+    }
+}
+
+impl core::error::Error for RunError {}
+
+/// `at` as the core counts time: microseconds of the same clock.
+fn core_now(at: Instant) -> CoreInstant {
+    CoreInstant::from_micros(at.as_micros())
+}
+
+/// The core's `at` on embassy's clock.
+fn embassy_instant(at: CoreInstant) -> Instant {
+    Instant::from_micros(at.as_micros())
+}
