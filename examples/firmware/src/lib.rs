@@ -13,11 +13,12 @@
 //!   the client sends requests to Aurora and checks the answers, prints over semihosting and
 //!   exits QEMU with the outcome.
 //!
-//! Modules: [`clock`] (the embassy-time driver on SysTick), [`link`] (the channel device and
-//! what drives it), [`net`] (stack configuration).
+//! Modules: [`app`] (the HTTP server and its memory), [`clock`] (the embassy-time driver on
+//! SysTick), [`link`] (the channel device and what drives it), [`net`] (stack configuration).
 #![no_std]
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod clock;
 pub mod link;
 pub mod net;

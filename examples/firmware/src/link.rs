@@ -1,4 +1,4 @@
-//! The network device of the firmware: embassy-net-driver-channel, IP frames without Ethernet.
+//! The network device of the firmware: embassy-net-driver-channel carrying Ethernet frames.
 //!
 //! The channel driver is the seam where a board's MAC driver would sit: the stack sees a
 //! [`Device`], and whatever moves frames drives its [`Runner`]. Here two things can: [`cable`]
@@ -12,8 +12,8 @@ use embassy_futures::join::join;
 use embassy_net_driver_channel::driver::{HardwareAddress, LinkState};
 use embassy_net_driver_channel::{RxRunner, TxRunner};
 
-/// The largest IP frame the link carries.
-pub const MTU: usize = 1500;
+/// The largest Ethernet frame the link carries (1500 bytes of IP and the 14-byte header).
+pub const MTU: usize = 1514;
 
 /// Frames buffered in each direction of one device.
 pub const QUEUE: usize = 4;
@@ -27,9 +27,10 @@ pub type Device = embassy_net_driver_channel::Device<'static, MTU>;
 /// What a link (a MAC driver, the cable, the sink) drives.
 pub type Runner = embassy_net_driver_channel::Runner<'static, MTU>;
 
-/// A device on `state`, its link up.
-pub fn device(state: &'static mut State) -> (Runner, Device) {
-    let (mut runner, device) = embassy_net_driver_channel::new(state, HardwareAddress::Ip);
+/// A device on `state` with the MAC address `mac`, its link up.
+pub fn device(state: &'static mut State, mac: [u8; 6]) -> (Runner, Device) {
+    let (mut runner, device) =
+        embassy_net_driver_channel::new(state, HardwareAddress::Ethernet(mac));
     runner.set_link_state(LinkState::Up);
     (runner, device)
 }

@@ -10,6 +10,12 @@ pub const SERVER: Ipv4Address = Ipv4Address::new(192, 0, 2, 1);
 /// The test client's address.
 pub const CLIENT: Ipv4Address = Ipv4Address::new(192, 0, 2, 2);
 
+/// The server's MAC address (locally administered).
+pub const SERVER_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
+
+/// The test client's MAC address (locally administered).
+pub const CLIENT_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
+
 /// The port the server listens on.
 pub const PORT: u16 = 80;
 

@@ -10,7 +10,7 @@ use aurora_firmware::{clock, link, net};
 use embassy_executor::Spawner;
 use embassy_net::tcp::TcpSocket;
 use embassy_net::{Stack, StackResources};
-use static_cell::StaticCell;
+use static_cell::ConstStaticCell;
 
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
@@ -19,15 +19,12 @@ async fn main(spawner: Spawner) {
     };
     clock::start(peripherals.SYST);
 
-    static LINK: StaticCell<link::State> = StaticCell::new();
-    let (runner, device) = link::device(LINK.init(link::State::new()));
-    static RESOURCES: StaticCell<StackResources<{ net::CONNECTIONS }>> = StaticCell::new();
-    let (stack, stack_runner) = embassy_net::new(
-        device,
-        net::config(net::SERVER),
-        RESOURCES.init(StackResources::new()),
-        0x5eed,
-    );
+    static LINK: ConstStaticCell<link::State> = ConstStaticCell::new(link::State::new());
+    let (runner, device) = link::device(LINK.take(), net::SERVER_MAC);
+    static RESOURCES: ConstStaticCell<StackResources<{ net::CONNECTIONS }>> =
+        ConstStaticCell::new(StackResources::new());
+    let (stack, stack_runner) =
+        embassy_net::new(device, net::config(net::SERVER), RESOURCES.take(), 0x5eed);
     spawner.spawn(sink(runner).expect("spawned once"));
     spawner.spawn(run_stack(stack_runner).expect("spawned once"));
     for _ in 0..net::CONNECTIONS {

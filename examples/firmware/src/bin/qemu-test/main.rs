@@ -11,13 +11,13 @@
 
 mod client;
 
-use aurora_firmware::{clock, link, net};
+use aurora_firmware::{app, clock, link, net};
 use cortex_m_semihosting::{debug, hprintln};
 use embassy_executor::Spawner;
 use embassy_net::tcp::TcpSocket;
 use embassy_net::{Stack, StackResources};
 use embassy_time::{Duration, Timer, with_timeout};
-use static_cell::StaticCell;
+use static_cell::ConstStaticCell;
 
 use client::{Answer, Client, Fail};
 
@@ -34,30 +34,32 @@ async fn main(spawner: Spawner) {
     };
     clock::start(peripherals.SYST);
 
-    static SERVER_LINK: StaticCell<link::State> = StaticCell::new();
-    static CLIENT_LINK: StaticCell<link::State> = StaticCell::new();
-    let (server_runner, server_device) = link::device(SERVER_LINK.init(link::State::new()));
-    let (client_runner, client_device) = link::device(CLIENT_LINK.init(link::State::new()));
+    static SERVER_LINK: ConstStaticCell<link::State> = ConstStaticCell::new(link::State::new());
+    static CLIENT_LINK: ConstStaticCell<link::State> = ConstStaticCell::new(link::State::new());
+    let (server_runner, server_device) = link::device(SERVER_LINK.take(), net::SERVER_MAC);
+    let (client_runner, client_device) = link::device(CLIENT_LINK.take(), net::CLIENT_MAC);
     spawner.spawn(cable(server_runner, client_runner).expect("spawned once"));
 
-    static SERVER_RESOURCES: StaticCell<StackResources<{ net::CONNECTIONS }>> = StaticCell::new();
+    static SERVER_RESOURCES: ConstStaticCell<StackResources<{ net::CONNECTIONS }>> =
+        ConstStaticCell::new(StackResources::new());
     let (server, server_stack) = embassy_net::new(
         server_device,
         net::config(net::SERVER),
-        SERVER_RESOURCES.init(StackResources::new()),
+        SERVER_RESOURCES.take(),
         0x5eed,
     );
     spawner.spawn(run_stack(server_stack).expect("one per stack"));
-    static CLIENT_RESOURCES: StaticCell<StackResources<2>> = StaticCell::new();
+    static CLIENT_RESOURCES: ConstStaticCell<StackResources<2>> =
+        ConstStaticCell::new(StackResources::new());
     let (client, client_stack) = embassy_net::new(
         client_device,
         net::config(net::CLIENT),
-        CLIENT_RESOURCES.init(StackResources::new()),
+        CLIENT_RESOURCES.take(),
         0xc11e,
     );
     spawner.spawn(run_stack(client_stack).expect("one per stack"));
 
-    serve(spawner, server);
+    spawner.spawn(http(server).expect("spawned once"));
     client.wait_config_up().await;
 
     let mut rx = [0u8; 2048];
@@ -99,9 +101,6 @@ async fn main(spawner: Spawner) {
         debug::EXIT_FAILURE
     });
 }
-
-/// Starts the server on `stack`.
-fn serve(_spawner: Spawner, _stack: Stack<'static>) {}
 
 /// A connection to the server with the client's socket buffers.
 async fn connect<'s>(
@@ -188,6 +187,15 @@ async fn malformed(stack: Stack<'_>, rx: &mut [u8], tx: &mut [u8]) -> Result<(),
     }
     c.close().await;
     Ok(())
+}
+
+/// The server; if it cannot start, the test fails at once.
+#[embassy_executor::task]
+async fn http(stack: Stack<'static>) {
+    if let Err(error) = app::serve(stack).await {
+        hprintln!("FAIL the server did not start: {}", error);
+        debug::exit(debug::EXIT_FAILURE);
+    }
 }
 
 #[embassy_executor::task]
