@@ -15,6 +15,10 @@ rustup component add llvm-tools
 SYSROOT="$(rustc --print sysroot)"
 HOST="$(rustc -vV | sed -n 's/^host: //p')"
 LLVM_SIZE="$SYSROOT/lib/rustlib/$HOST/bin/llvm-size"
+if [ ! -x "$LLVM_SIZE" ]; then
+    echo "llvm-size is not in the toolchain's llvm-tools at $LLVM_SIZE" >&2
+    exit 1
+fi
 if ! command -v qemu-system-arm >/dev/null; then
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO=sudo
