@@ -16,9 +16,12 @@
 //!
 //! # Readiness
 //!
-//! embassy-net reports no events, only wakes a task. After every wake-up the reactor reports
-//! every registered connection readable and writable, and the listener readable: spurious
-//! events, which the core's contract allows. Before the loop sleeps, the reactor
+//! embassy-net reports no events, only wakes a task. Before the loop sleeps the reactor notes
+//! each connection's state and queue lengths; after a wake-up it reports readable and
+//! writable every connection where one of them changed (and every connection just
+//! registered), and the listener readable. Events for both directions are hints, which the
+//! core's contract allows; reporting unchanged sockets too would be allowed, but would keep
+//! re-arming their timers and cost a read per connection per wake-up. Before the loop sleeps, the reactor
 //! registers the loop's waker for both directions of every socket (embassy-net registers a
 //! direction only while it is not ready: a direction that is ready is one the driver left
 //! alone on purpose, waiting for the other direction or for its timer).
@@ -44,7 +47,8 @@ const DISCARD_SCRATCH: usize = 256;
 /// Reads of unread input a closing socket gets per call.
 const DISCARD_READS: usize = 64;
 
-/// The sockets of one server and what each is doing.
+/// The sockets of one server and what each is doing: the core's [`Reactor`], built and driven
+/// by [`run`](crate::run) (public for its documentation and its [`EmbassySocket`] type).
 pub struct EmbassyReactor<'s, 'd, const N: usize> {
     sockets: &'s [RefCell<TcpSocket<'d>>; N],
     phases: [Phase; N],
@@ -54,6 +58,16 @@ pub struct EmbassyReactor<'s, 'd, const N: usize> {
     /// The next socket index [`Reactor::poll_event`] looks at; `N` is the listener, beyond it
     /// nothing is left.
     cursor: usize,
+}
+
+/// What can change on a connected socket between two looks: its state (a FIN, a reset), the
+/// bytes waiting to be read and the bytes not yet acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+struct Seen {
+    state: State,
+    recv_queue: usize,
+    send_queue: usize,
 }
 
 /// What one socket is doing.
@@ -68,6 +82,10 @@ enum Phase {
     Connected {
         /// The driver's token for it.
         token: Option<Token>,
+        /// What the socket looked like when the loop last went to sleep; `None` until the
+        /// first event after registering (which is due at once, as epoll reports a socket's
+        /// current readiness when it is added).
+        seen: Option<Seen>,
     },
     /// FIN queued after the last response: discarding input until the peer closes too, or
     /// until `until`, when it is reset.
@@ -142,8 +160,27 @@ impl<'s, 'd, const N: usize> EmbassyReactor<'s, 'd, N> {
         }
     }
 
-    /// Reports every registered connection and the listener on the next
-    /// [`poll_event`](Reactor::poll_event)s: the loop woke up, and anything may have changed.
+    /// Notes what every connection looks like as the loop goes to sleep, and returns whether
+    /// one was just registered and waits for its first event (then the loop must not sleep).
+    pub(crate) fn before_wait(&mut self) -> bool {
+        let mut fresh = false;
+        for (phase, cell) in self.phases.iter_mut().zip(self.sockets) {
+            if let Phase::Connected { seen, .. } = phase {
+                match seen {
+                    None => fresh = true,
+                    Some(seen) => {
+                        if let Ok(socket) = cell.try_borrow() {
+                            *seen = look(&socket);
+                        }
+                    }
+                }
+            }
+        }
+        fresh
+    }
+
+    /// Reports, on the next [`poll_event`](Reactor::poll_event)s, the connections that changed
+    /// since [`before_wait`](Self::before_wait) and the listener: the loop woke up.
     pub(crate) fn arm_events(&mut self) {
         self.cursor = 0;
     }
@@ -209,7 +246,10 @@ impl<'s, 'd, const N: usize> Reactor for EmbassyReactor<'s, 'd, N> {
             match socket.state() {
                 State::Listen | State::SynReceived => {}
                 State::Established | State::CloseWait => {
-                    *phase = Phase::Connected { token: None };
+                    *phase = Phase::Connected {
+                        token: None,
+                        seen: None,
+                    };
                     trace!("accepted on socket {}", index);
                     return Ok(Some(EmbassySocket {
                         index,
@@ -234,7 +274,10 @@ impl<'s, 'd, const N: usize> Reactor for EmbassyReactor<'s, 'd, N> {
     fn register(&mut self, socket: &mut Self::Socket, token: Token) -> Result<(), SocketError> {
         match self.phases.get_mut(socket.index) {
             Some(phase @ Phase::Connected { .. }) => {
-                *phase = Phase::Connected { token: Some(token) };
+                *phase = Phase::Connected {
+                    token: Some(token),
+                    seen: None,
+                };
                 Ok(())
             }
             _ => Err(SocketError::Io(
@@ -284,11 +327,23 @@ impl<'s, 'd, const N: usize> Reactor for EmbassyReactor<'s, 'd, N> {
     }
 
     fn poll_event(&mut self) -> Option<Event> {
-        while let Some(phase) = self.phases.get(self.cursor) {
+        while let (Some(phase), Some(cell)) = (
+            self.phases.get_mut(self.cursor),
+            self.sockets.get(self.cursor),
+        ) {
             self.cursor = self.cursor.saturating_add(1);
-            if let Phase::Connected { token: Some(token) } = *phase {
+            let Phase::Connected {
+                token: Some(token),
+                seen,
+            } = phase
+            else {
+                continue;
+            };
+            let now = cell.try_borrow().ok().map(|socket| look(&socket));
+            if now.is_none() || *seen != now {
+                *seen = now;
                 return Some(Event {
-                    token,
+                    token: *token,
                     readiness: Readiness::ALL,
                 });
             }
@@ -329,6 +384,15 @@ fn listen(socket: &mut TcpSocket<'_>, port: u16) -> Phase {
             warn!("listening failed: {:?}", e);
             Phase::Idle
         }
+    }
+}
+
+/// What can change on `socket` while the loop sleeps.
+fn look(socket: &TcpSocket<'_>) -> Seen {
+    Seen {
+        state: socket.state(),
+        recv_queue: socket.recv_queue(),
+        send_queue: socket.send_queue(),
     }
 }
 

@@ -178,3 +178,56 @@ impl fmt::Display for MemoryError {
 }
 
 impl core::error::Error for MemoryError {}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use aurora_core::config::ServerConfig;
+    use aurora_core::mem::buffer_pool::SizeClass;
+
+    /// `(buffers per class, BYTES, BUFFERS)`, then the carved capacities or the error.
+    type Row = ([u16; 5], Result<[usize; 5], MemoryError>);
+
+    fn carve<const BYTES: usize, const BUFFERS: usize>(
+        buffers: [u16; 5],
+    ) -> Result<[usize; 5], MemoryError> {
+        let mut memory: Memory<BYTES, BUFFERS, 4> = Memory::new();
+        let mut pools = ServerConfig::DEFAULT.pools;
+        pools.buffers = buffers;
+        let (pool, spans) = memory.split(&pools)?;
+        assert_eq!(spans.len(), 4);
+        Ok(SizeClass::ALL.map(|class| pool.capacity(class)))
+    }
+
+    #[test]
+    fn pools_are_carved_as_configured() {
+        let rows: &[Row] = &[
+            ([0, 2, 0, 0, 0], Ok([0, 2, 0, 0, 0])),
+            ([1, 2, 1, 0, 0], Ok([1, 2, 1, 0, 0])),
+            ([2, 1, 1, 0, 0], Ok([2, 1, 1, 0, 0])),
+            (
+                [0, 3, 1, 0, 0],
+                Err(MemoryError::Bytes { needed: 28 * 1024 }),
+            ),
+            ([8, 0, 0, 0, 0], Err(MemoryError::Slots { needed: 8 })),
+        ];
+        for (buffers, expected) in rows {
+            assert_eq!(
+                carve::<{ 26 * 1024 }, 4>(*buffers),
+                *expected,
+                "{buffers:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn needs_add_up_and_saturate() {
+        let mut pools = ServerConfig::DEFAULT.pools;
+        pools.buffers = [1, 1, 1, 1, 1];
+        assert_eq!(Memory::<0, 0, 0>::needs(&pools), (341 * 1024, 5));
+        pools.buffers = [u16::MAX; 5];
+        let (bytes, count) = Memory::<0, 0, 0>::needs(&pools);
+        assert!(bytes > 0 && count == 5 * usize::from(u16::MAX));
+    }
+}

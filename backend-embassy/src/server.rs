@@ -107,7 +107,9 @@ impl Options {
 /// configuration holds. Pass [`core::future::pending`] as `stop` to serve forever.
 ///
 /// The stack's runner must run in another task, and the stack's `StackResources` must have
-/// room for `SOCKETS` more sockets.
+/// room for `SOCKETS` more sockets. The returned future holds the driver inline (about 500
+/// bytes per socket, a 1 KiB scratch, the handler) and the `SOCKETS` socket handles: size the
+/// task's arena for it.
 ///
 /// # Errors
 ///
@@ -185,11 +187,16 @@ pub async fn run<
             }
             wake_at[2] = Some(deadline);
         }
-        let wake_at = wake_at.into_iter().flatten().min();
+        let mut wake_at = wake_at.into_iter().flatten().min();
+        if reactor.before_wait() {
+            // A connection was just registered: give it its first event at once.
+            wake_at = Some(now);
+        }
         trace!(
-            "{} connections, {} listening",
+            "{} connections, {} listening, waking at {:?}",
             server.connections(),
-            reactor.listening()
+            reactor.listening(),
+            wake_at.map(|at| at.as_millis())
         );
         let wake = {
             let timer = async {

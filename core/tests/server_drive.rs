@@ -211,6 +211,31 @@ fn header_timeout_sends_408() {
     );
 }
 
+/// An event for the connection on every turn (a trickle of bytes, or a backend that reports
+/// every socket after each wake-up) does not push its overdue deadline away: the head still
+/// gets its 408 at the header deadline.
+#[test]
+fn events_every_turn_do_not_starve_a_deadline() {
+    let mut rig = Rig::new();
+    let c = rig.connect();
+    let start = rig.now;
+    rig.net.send(c, b"GET / HTTP/1.1\r\n");
+    rig.settle();
+    let limit = ServerConfig::DEFAULT.timeouts.header_read;
+    while rig.net.closed(c).is_none() && rig.now - start <= limit + Duration::from_millis(100) {
+        rig.net.inject(Event {
+            token: Token(c),
+            readiness: Readiness::ALL,
+        });
+        rig.advance(Duration::from_millis(5));
+    }
+    let resp = parse_responses(&rig.net.recv_all(c));
+    assert_eq!(resp.len(), 1, "no 408 by {:?}", rig.now - start);
+    assert_eq!(resp[0].code, 408);
+    let waited = rig.now - start;
+    assert!(waited <= limit + Duration::from_millis(20), "{waited:?}");
+}
+
 #[test]
 fn idle_timeout_closes_quietly() {
     let mut rig = Rig::new();

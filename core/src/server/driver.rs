@@ -569,12 +569,17 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         let Ok(slot) = self.slots.get_mut(handle) else {
             return;
         };
-        // Never at or before `now`: an overdue deadline fires at the next tick, so the expiry
-        // loop of one turn cannot spin on a connection that keeps a deadline in the past.
-        let deadline = slot
-            .conn
-            .poll_timeout()
-            .map(|at| at.max(now + Duration::from_micros(1)));
+        let deadline = slot.conn.poll_timeout();
+        // An overdue deadline whose timer is still armed keeps that timer: it is due by the
+        // next tick already, and moving it on every event would starve it (a connection with
+        // an event on every turn, or a trickle faster than a tick, would never time out).
+        if slot.timer.is_some() && deadline.is_some_and(|at| at <= now) {
+            return;
+        }
+        // Otherwise never at or before `now`: an overdue deadline fires at the next tick, so
+        // the expiry loop of one turn cannot spin on a connection that keeps a deadline in the
+        // past.
+        let deadline = deadline.map(|at| at.max(now + Duration::from_micros(1)));
         slot.timer = match (slot.timer, deadline) {
             (Some(id), Some(at)) => match self.timers.reschedule(id, at) {
                 Ok(()) => Some(id),
