@@ -153,6 +153,17 @@ async fn pipelined(stack: Stack<'_>, rx: &mut [u8], tx: &mut [u8]) -> Result<(),
     if !metrics.body().starts_with(b"# ") {
         return Err("/metrics does not start with a comment line");
     }
+    // The scenario before this one and the greeting just above were answered 200.
+    let sample = b"\naurora_requests_total{class=\"2xx\"} ";
+    let count = metrics
+        .body()
+        .windows(sample.len())
+        .position(|w| w == sample)
+        .and_then(|at| metrics.body().get(at + sample.len()))
+        .ok_or("/metrics has no 2xx response count")?;
+    if !(b'1'..=b'9').contains(count) {
+        return Err("/metrics counts no 2xx response");
+    }
     c.close().await;
     Ok(())
 }
