@@ -1,0 +1,112 @@
+//! The HTTP server of the `hello` and `qemu-test` images: Aurora's demo application on
+//! aurora-embassy, with the memory it runs in.
+//!
+//! Memory, all static: 4 TCP sockets with 1 KiB receive and 1 KiB transmit buffers
+//! ([`Sockets`]), and the core's buffer pool ([`Pool`]): eight 4 KiB buffers, so that all 4
+//! connections can hold a read buffer and an output queue at once (a connection starts both in
+//! the 4 KiB class and returns them between requests), and one 16 KiB buffer, the class the
+//! `/metrics` answer (about 4.7 KB of text) grows its output queue into.
+
+use aurora_core::config::ServerConfig;
+use aurora_core::conn::{Handler, Responder};
+use aurora_core::hello::Hello;
+use aurora_core::http::request::Request;
+use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};
+use aurora_embassy::{Memory, Options, Resources, RunError, run};
+use embassy_net::Stack;
+use static_cell::{ConstStaticCell, StaticCell};
+
+use crate::net;
+
+/// The TCP sockets and their buffers.
+pub type Sockets = Resources<{ net::CONNECTIONS }, { net::TCP_BUFFER }, { net::TCP_BUFFER }>;
+
+/// Buffers in each of the pool's size classes (1, 4, 16, 64, 256 KiB).
+pub const POOL_BUFFERS: [u16; 5] = [0, 8, 1, 0, 0];
+
+/// Bytes of the pool: the buffers of [`POOL_BUFFERS`].
+pub const POOL_BYTES: usize = 8 * 4 * 1024 + 16 * 1024;
+
+/// Header fields a request head (or a chunked body's trailer) may carry.
+pub const MAX_HEADERS: usize = 16;
+
+/// The core's buffer pool and header scratch.
+pub type Pool = Memory<POOL_BYTES, 9, MAX_HEADERS>;
+
+/// The server's metrics, rendered at `/metrics`.
+pub static METRICS: ServerMetrics<1> = ServerMetrics::new();
+
+/// The application: the demo with [`METRICS`] at `/metrics`.
+pub type App = Hello<fn(&mut [u8]) -> Option<usize>>;
+
+/// A handler that lives in a `static` and is lent to the server.
+///
+/// `aurora_embassy::run` takes its handler by value, and an async function's future keeps its
+/// arguments apart from its locals, so a handler passed by value is stored twice in the
+/// server's task: once as the argument, once inside the core's `Server`. [`Hello`] carries its
+/// 16 KiB `/metrics` scratch inline, so that would be 16 KiB of RAM for nothing; lending a
+/// reference keeps one copy, in its own `static`.
+pub struct Lent<H: 'static>(pub &'static mut H);
+
+/// The core's configuration for this board: the defaults with limits that fit the pool.
+pub fn config() -> ServerConfig {
+    let mut config = ServerConfig::DEFAULT;
+    config.limits.max_head_bytes = 4 * 1024;
+    config.limits.max_target_bytes = 1024;
+    config.limits.max_headers = MAX_HEADERS;
+    config.limits.max_trailers = MAX_HEADERS;
+    config.limits.max_body_bytes = 64 * 1024;
+    config.pools.buffers = POOL_BUFFERS;
+    // The smallest arena the schema accepts; aurora-embassy gives requests no arena.
+    config.pools.arena_bytes = 1024;
+    config.pools.arena_fallback_bytes = 0;
+    config.max_connections = net::CONNECTIONS as u32;
+    config.high_water_percent = 100;
+    config
+}
+
+/// Serves the hello application on `stack`, port [`net::PORT`], for ever. Call once.
+///
+/// # Errors
+///
+/// [`RunError`] when the configuration does not validate or the pool does not fit it.
+///
+/// # Panics
+///
+/// When called a second time (the static memory is taken).
+pub async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
+    static SOCKETS: ConstStaticCell<Sockets> = ConstStaticCell::new(Resources::new());
+    static POOL: ConstStaticCell<Pool> = ConstStaticCell::new(Memory::new());
+    static APP: StaticCell<App> = StaticCell::new();
+    let handler = Lent(APP.init(Hello::new(render_metrics)));
+    let options = Options::new(net::PORT, config());
+    run(
+        stack,
+        SOCKETS.take(),
+        POOL.take(),
+        METRICS.worker(0),
+        &options,
+        handler,
+        core::future::pending(),
+    )
+    .await
+}
+
+/// Renders [`METRICS`] into `buf`; `None` when they do not fit.
+fn render_metrics(buf: &mut [u8]) -> Option<usize> {
+    METRICS.render(buf, &PARSE_ERROR_LABELS).ok()
+}
+
+impl<H: Handler> Handler for Lent<H> {
+    fn handle(&mut self, req: &Request<'_>, body: &[u8], res: &mut Responder<'_>) {
+        self.0.handle(req, body, res);
+    }
+
+    fn resume(&mut self, id: usize, res: &mut Responder<'_>) {
+        self.0.resume(id, res);
+    }
+
+    fn handle_part(&mut self, req: &Request<'_>, part: &[u8], last: bool, res: &mut Responder<'_>) {
+        self.0.handle_part(req, part, last, res);
+    }
+}

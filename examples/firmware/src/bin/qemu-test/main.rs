@@ -1,0 +1,228 @@
+//! The on-target test: Aurora's hello server and an HTTP client in one Cortex-M4 image.
+//!
+//! Two embassy-net stacks, the server's and the client's, are joined by an in-memory link
+//! ([`link::cable`]). The client runs each scenario on a fresh connection (a normal request
+//! and a keep-alive follow-up, a pipelined pair, a chunked upload sent in parts, a malformed
+//! request), prints one line per scenario over semihosting, and ends QEMU with exit code 0
+//! when every scenario passed and 1 otherwise. Run it with `cargo run --release --bin
+//! qemu-test` (the runner in `.cargo/config.toml` starts QEMU's mps2-an386 board).
+#![no_std]
+#![no_main]
+
+mod client;
+
+use aurora_firmware::{app, clock, link, net};
+use cortex_m_semihosting::{debug, hprintln};
+use embassy_executor::Spawner;
+use embassy_net::tcp::TcpSocket;
+use embassy_net::{Stack, StackResources};
+use embassy_time::{Duration, Timer, with_timeout};
+use static_cell::ConstStaticCell;
+
+use client::{Answer, Client, Fail};
+
+/// How long one scenario may take.
+const SCENARIO_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The greeting the hello application answers a `GET` with.
+const GREETING: &[u8] = b"Hello, World!";
+
+#[embassy_executor::main]
+async fn main(spawner: Spawner) {
+    let Some(peripherals) = cortex_m::Peripherals::take() else {
+        return;
+    };
+    clock::start(peripherals.SYST);
+
+    static SERVER_LINK: ConstStaticCell<link::State> = ConstStaticCell::new(link::State::new());
+    static CLIENT_LINK: ConstStaticCell<link::State> = ConstStaticCell::new(link::State::new());
+    let (server_runner, server_device) = link::device(SERVER_LINK.take(), net::SERVER_MAC);
+    let (client_runner, client_device) = link::device(CLIENT_LINK.take(), net::CLIENT_MAC);
+    spawner.spawn(cable(server_runner, client_runner).expect("spawned once"));
+
+    static SERVER_RESOURCES: ConstStaticCell<StackResources<{ net::CONNECTIONS }>> =
+        ConstStaticCell::new(StackResources::new());
+    let (server, server_stack) = embassy_net::new(
+        server_device,
+        net::config(net::SERVER),
+        SERVER_RESOURCES.take(),
+        0x5eed,
+    );
+    spawner.spawn(run_stack(server_stack).expect("one per stack"));
+    static CLIENT_RESOURCES: ConstStaticCell<StackResources<2>> =
+        ConstStaticCell::new(StackResources::new());
+    let (client, client_stack) = embassy_net::new(
+        client_device,
+        net::config(net::CLIENT),
+        CLIENT_RESOURCES.take(),
+        0xc11e,
+    );
+    spawner.spawn(run_stack(client_stack).expect("one per stack"));
+
+    spawner.spawn(http(server).expect("spawned once"));
+    client.wait_config_up().await;
+
+    let mut rx = [0u8; 2048];
+    let mut tx = [0u8; 2048];
+    let mut passed = 0u32;
+    let mut failed = 0u32;
+    macro_rules! scenario {
+        ($name:literal, $run:ident) => {
+            let outcome = with_timeout(SCENARIO_TIMEOUT, $run(client, &mut rx, &mut tx)).await;
+            match outcome {
+                Ok(Ok(())) => {
+                    passed += 1;
+                    hprintln!("ok   {}", $name);
+                }
+                Ok(Err(why)) => {
+                    failed += 1;
+                    hprintln!("FAIL {}: {}", $name, why);
+                }
+                Err(_) => {
+                    failed += 1;
+                    hprintln!(
+                        "FAIL {}: no answer within {} ms",
+                        $name,
+                        SCENARIO_TIMEOUT.as_millis()
+                    );
+                }
+            }
+        };
+    }
+    scenario!("a request, then another on the same connection", normal);
+    scenario!("a pipelined pair: greeting and /metrics", pipelined);
+    scenario!("a chunked upload in three parts, echoed", chunked_upload);
+    scenario!("a malformed request: 400, then close", malformed);
+    scenario!("a request after all that", normal);
+    hprintln!("qemu-test: {} passed, {} failed", passed, failed);
+    debug::exit(if failed == 0 {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+}
+
+/// A connection to the server with the client's socket buffers.
+async fn connect<'s>(
+    stack: Stack<'s>,
+    rx: &'s mut [u8],
+    tx: &'s mut [u8],
+) -> Result<Client<'s>, Fail> {
+    let mut socket = TcpSocket::new(stack, rx, tx);
+    socket.set_timeout(Some(SCENARIO_TIMEOUT));
+    socket
+        .connect((net::SERVER, net::PORT))
+        .await
+        .map_err(|_| "connect failed")?;
+    Ok(Client::new(socket))
+}
+
+/// Checks that `answer` is a `200` with `body`.
+fn expect_ok(answer: &Answer, body: &[u8]) -> Result<(), Fail> {
+    if answer.status != 200 {
+        return Err("status is not 200");
+    }
+    if answer.body() != body || answer.len() != body.len() {
+        return Err("unexpected body");
+    }
+    Ok(())
+}
+
+/// `GET /`, then `HEAD /` on the same connection.
+async fn normal(stack: Stack<'_>, rx: &mut [u8], tx: &mut [u8]) -> Result<(), Fail> {
+    let mut c = connect(stack, rx, tx).await?;
+    c.send(b"GET / HTTP/1.1\r\nHost: aurora\r\n\r\n").await?;
+    expect_ok(&c.answer().await?, GREETING)?;
+    c.send(b"GET /again?x=1 HTTP/1.1\r\nHost: aurora\r\n\r\n")
+        .await?;
+    expect_ok(&c.answer().await?, GREETING)?;
+    c.close().await;
+    Ok(())
+}
+
+/// Two requests in one write; the answers come in order.
+async fn pipelined(stack: Stack<'_>, rx: &mut [u8], tx: &mut [u8]) -> Result<(), Fail> {
+    let mut c = connect(stack, rx, tx).await?;
+    c.send(b"GET / HTTP/1.1\r\nHost: aurora\r\n\r\nGET /metrics HTTP/1.1\r\nHost: aurora\r\n\r\n")
+        .await?;
+    expect_ok(&c.answer().await?, GREETING)?;
+    let metrics = c.answer().await?;
+    if metrics.status != 200 || !metrics.prometheus {
+        return Err("/metrics is not a 200 in the Prometheus text format");
+    }
+    if !metrics.body().starts_with(b"# ") {
+        return Err("/metrics does not start with a comment line");
+    }
+    // The scenario before this one and the greeting just above were answered 200.
+    let sample = b"\naurora_requests_total{class=\"2xx\"} ";
+    let count = metrics
+        .body()
+        .windows(sample.len())
+        .position(|w| w == sample)
+        .and_then(|at| metrics.body().get(at + sample.len()))
+        .ok_or("/metrics has no 2xx response count")?;
+    if !(b'1'..=b'9').contains(count) {
+        return Err("/metrics counts no 2xx response");
+    }
+    c.close().await;
+    Ok(())
+}
+
+/// A chunked `POST` whose parts arrive apart; the echo is the body, and the connection stays
+/// usable.
+async fn chunked_upload(stack: Stack<'_>, rx: &mut [u8], tx: &mut [u8]) -> Result<(), Fail> {
+    let mut c = connect(stack, rx, tx).await?;
+    c.send(b"POST /echo HTTP/1.1\r\nHost: aurora\r\nTransfer-Encoding: chunked\r\n\r\n")
+        .await?;
+    Timer::after_millis(20).await;
+    c.send(b"5\r\nhello\r\n").await?;
+    Timer::after_millis(20).await;
+    c.send(b"6\r\n world\r\n0\r\n\r\n").await?;
+    expect_ok(&c.answer().await?, b"hello world")?;
+    c.send(b"GET / HTTP/1.1\r\nHost: aurora\r\n\r\n").await?;
+    expect_ok(&c.answer().await?, GREETING)?;
+    c.close().await;
+    Ok(())
+}
+
+/// A header line without a colon: `400`, and the server closes.
+async fn malformed(stack: Stack<'_>, rx: &mut [u8], tx: &mut [u8]) -> Result<(), Fail> {
+    let mut c = connect(stack, rx, tx).await?;
+    c.send(b"GET / HTTP/1.1\r\nHost: aurora\r\nno colon here\r\n\r\n")
+        .await?;
+    if c.answer().await?.status != 400 {
+        return Err("status is not 400");
+    }
+    if !c.closed().await {
+        return Err("the server kept the connection open");
+    }
+    c.close().await;
+    Ok(())
+}
+
+/// The server; if it cannot start, the test fails at once.
+#[embassy_executor::task]
+async fn http(stack: Stack<'static>) {
+    if let Err(error) = app::serve(stack).await {
+        hprintln!("FAIL the server did not start: {}", error);
+        debug::exit(debug::EXIT_FAILURE);
+    }
+}
+
+#[embassy_executor::task]
+async fn cable(server: link::Runner, client: link::Runner) -> ! {
+    link::cable(server, client).await
+}
+
+#[embassy_executor::task(pool_size = 2)]
+async fn run_stack(mut runner: embassy_net::Runner<'static, link::Device>) -> ! {
+    runner.run().await
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    hprintln!("panic: {}", info);
+    debug::exit(debug::EXIT_FAILURE);
+    // Only reached without a semihosting host.
+    cortex_m::asm::udf()
+}
