@@ -128,5 +128,6 @@ fn readiness(fired: Fired) -> Readiness {
     Readiness {
         readable: broken || direction == Some(Direction::Read),
         writable: broken || direction == Some(Direction::Write),
+        closed: broken || fired.eof,
     }
 }

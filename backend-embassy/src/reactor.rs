@@ -356,6 +356,7 @@ impl<'s, 'd, const N: usize> Reactor for EmbassyReactor<'s, 'd, N> {
                     readiness: Readiness {
                         readable: true,
                         writable: false,
+                        closed: false,
                     },
                 });
             }

@@ -104,5 +104,6 @@ fn readiness(flags: EventFlags) -> Readiness {
     Readiness {
         readable: broken || flags.intersects(EventFlags::IN | EventFlags::PRI | EventFlags::RDHUP),
         writable: broken || flags.contains(EventFlags::OUT),
+        closed: broken || flags.contains(EventFlags::RDHUP),
     }
 }

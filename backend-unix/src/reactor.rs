@@ -27,6 +27,7 @@ pub const MAX_CONNECTION_KEY: usize = usize::MAX - 2;
 const LISTENER_READY: Readiness = Readiness {
     readable: true,
     writable: false,
+    closed: false,
 };
 
 /// One OS readiness API, as a [`UnixReactor`] drives it.

@@ -160,6 +160,7 @@ fn apply(rig: &mut Rig, op: &Op) {
             readiness: Readiness {
                 readable: *readable,
                 writable: *writable,
+                closed: false,
             },
         }),
         Op::WallClock(secs) => rig.server.set_wall_clock(*secs),

@@ -726,7 +726,11 @@ fn drive<S: Socket, H: Handler>(
         slot.input = Input::Pending;
     }
     if matches!(slot.input, Input::Pending | Input::Starved) {
-        read(slot, env, scratch, now)?;
+        // A short read ends reading only when an event vouched that nothing else (an end of
+        // stream) waits behind the data: a read after a retry or a spurious wake-up, or after
+        // an event that says the peer may have closed, goes on until the socket would block.
+        let stop_short = readiness.readable && !readiness.closed;
+        read(slot, env, scratch, stop_short, now)?;
     }
     let flushed = flush(slot, env, now)?;
     if slot.input == Input::Paused && matches!(flushed, Flush::Drained { .. }) {
@@ -735,17 +739,19 @@ fn drive<S: Socket, H: Handler>(
     Ok(())
 }
 
-/// Reads until the socket would block, the read budget runs out or the connection stops
-/// taking bytes, handing each read to the connection.
+/// Reads until the socket would block (or, with `stop_short`, returns fewer bytes than asked
+/// for), the read budget runs out or the connection stops taking bytes, handing each read to
+/// the connection.
 fn read<S: Socket, H: Handler>(
     slot: &mut Slot<S>,
     env: &mut Env<'_, '_, H>,
     scratch: &mut [u8; SCRATCH],
+    stop_short: bool,
     now: Instant,
 ) -> Result<(), Broken> {
     for _ in 0..READ_BUDGET {
         if slot.conn.read_buffer().is_none() {
-            match read_first(slot, env, scratch, now)? {
+            match read_first(slot, env, scratch, stop_short, now)? {
                 First::Read => continue,
                 First::Stop => return Ok(()),
             }
@@ -773,13 +779,21 @@ fn read<S: Socket, H: Handler>(
                 return Ok(());
             }
         };
+        let asked = buf.len();
         match slot.socket.read(buf) {
             Ok(0) => {
                 slot.conn.handle_eof(now, env);
                 slot.input = Input::Done;
                 return Ok(());
             }
-            Ok(n) => slot.conn.handle_read(n, now, env),
+            Ok(n) => {
+                slot.conn.handle_read(n, now, env);
+                if stop_short && n < asked {
+                    // The socket had no more: the backend reports the next bytes.
+                    slot.input = Input::Waiting;
+                    return Ok(());
+                }
+            }
             Err(SocketError::WouldBlock) => {
                 slot.input = Input::Waiting;
                 return Ok(());
@@ -802,6 +816,7 @@ fn read_first<S: Socket, H: Handler>(
     slot: &mut Slot<S>,
     env: &mut Env<'_, '_, H>,
     scratch: &mut [u8; SCRATCH],
+    stop_short: bool,
     now: Instant,
 ) -> Result<First, Broken> {
     let available = SizeClass::ALL
@@ -852,6 +867,11 @@ fn read_first<S: Socket, H: Handler>(
         }
     };
     slot.conn.handle_read(n, now, env);
+    if stop_short && n < SCRATCH {
+        // The socket had no more: the backend reports the next bytes.
+        slot.input = Input::Waiting;
+        return Ok(First::Stop);
+    }
     Ok(First::Read)
 }
 

@@ -10,7 +10,9 @@
 //!
 //! - **Readiness, edge-triggered.** An [`Event`] says a source *may* have become readable or
 //!   writable since the last event for it. The driver reads until [`SocketError::WouldBlock`]
-//!   and writes until `WouldBlock` (or nothing is left); only then may it rely on a later event.
+//!   or a short read (fewer bytes than it asked for, when the event did not say
+//!   [`closed`](Readiness::closed)) and writes until `WouldBlock` (or nothing is left); only
+//!   then may it rely on a later event, so a backend must report bytes that arrive after that.
 //!   A backend may report readiness on every turn (embassy-net does), so events are hints.
 //! - **Spurious events are allowed**, and so are events for a token whose connection has since
 //!   closed: the driver treats a read or write that would block as "not ready after all", and
@@ -58,13 +60,21 @@ pub struct Readiness {
     pub readable: bool,
     /// Space may have opened to write into.
     pub writable: bool,
+    /// The peer may have ended its side (end of stream, reset or an error) as well as sent
+    /// data. The driver then reads until the socket would block; otherwise it stops after a
+    /// read that returned less than it asked for, sparing a read that could only block, and
+    /// relies on the backend's next event for later bytes (edge-triggered backends give one).
+    /// A backend that cannot tell sets it.
+    pub closed: bool,
 }
 
 impl Readiness {
-    /// Both directions, as a backend reports when it cannot tell them apart.
+    /// Both directions and a possible close, as a backend reports when it cannot tell them
+    /// apart.
     pub const ALL: Readiness = Readiness {
         readable: true,
         writable: true,
+        closed: true,
     };
 }
 

@@ -131,6 +131,7 @@ impl Net {
             Readiness {
                 readable: true,
                 writable: false,
+                closed: false,
             },
         );
     }
@@ -148,6 +149,7 @@ impl Net {
                 Readiness {
                     readable: false,
                     writable: true,
+                    closed: false,
                 },
             );
         }
@@ -173,6 +175,7 @@ impl Net {
             Readiness {
                 readable: true,
                 writable: false,
+                closed: true,
             },
         );
     }
