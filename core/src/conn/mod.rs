@@ -561,6 +561,15 @@ impl Connection {
         }
     }
 
+    /// Gives back a read buffer that holds nothing while no request is under way: one that
+    /// [`read_buf`](Self::read_buf) took for a read that then would block. An idle connection
+    /// so holds no buffer. A no-op in every other case.
+    pub fn release_empty_buffer(&mut self, pool: &mut BufferPool<'_>) {
+        if self.filled == 0 && matches!(self.phase, Phase::New { .. } | Phase::Idle { .. }) {
+            self.release(pool);
+        }
+    }
+
     /// Gives every buffer back and closes, whatever the state: for a backend that drops the
     /// connection on its own (a socket error). A later [`poll_close`](Self::poll_close)
     /// reports `reason` unless one was already reported.

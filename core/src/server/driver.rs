@@ -24,11 +24,11 @@
 //!
 //! # Buffers
 //!
-//! A connection that holds no read buffer (just accepted, or idle between requests) is read
-//! through a 1 KiB scratch of the worker's first, and only takes a buffer from the pool once
-//! bytes have arrived: a read that would block costs no buffer, so idle connections hold
-//! none. Bytes are read that way only while the pool can serve them. When it cannot, the
-//! connection leaves its bytes in the socket and tries again on every turn and at least every
+//! A connection that holds no read buffer (just accepted, or idle between requests) takes one
+//! from the pool for its read and gives it back at once if the read would block
+//! ([`Connection::release_empty_buffer`]), so idle connections hold none and bytes are read
+//! straight into the buffer that keeps them. When the pool has no buffer, the connection
+//! leaves its bytes in the socket and tries again on every turn and at least every
 //! 10 ms ([`poll_timeout`](Server::poll_timeout) says when); its end of stream or reset is
 //! noticed then too.
 //!
@@ -61,8 +61,7 @@ use core::fmt;
 
 use crate::config::{OverloadPolicy, ServerConfig};
 use crate::conn::{
-    CloseReason, ConnEvent, Connection, Env, Handler, Observer, ReadError, RejectCause,
-    START_CLASS, Timer,
+    CloseReason, ConnEvent, Connection, Env, Handler, Observer, ReadError, RejectCause, Timer,
 };
 use crate::http::Status;
 use crate::http::chunked::ChunkedError;
@@ -99,10 +98,6 @@ const STARVED_RETRY: Duration = Duration::from_millis(10);
 /// Reads on one connection before the driver moves on to others (it comes back to this one
 /// in the same turn, after every other event).
 const READ_BUDGET: usize = 16;
-
-/// Bytes of the scratch a connection without a read buffer reads into first (no more than
-/// the smallest buffer a connection starts with).
-const SCRATCH: usize = 1024;
 
 /// Slots of the timer wheel: with a 10 ms tick, one rotation is 2.56 s.
 const WHEEL_SLOTS: usize = 256;
@@ -163,8 +158,6 @@ pub struct Server<'m, S: Socket, H: Handler, const SLOTS: usize> {
     /// Fallback-heap allocations already counted in the metrics.
     arena_fallbacks: u64,
     date: Option<DateCache>,
-    /// Where a connection without a read buffer reads first.
-    scratch: [u8; SCRATCH],
     limit: Limit,
     admission: Admission,
     /// Some connection needs service without an event: at once, or after a pool retry delay.
@@ -225,15 +218,6 @@ enum Flush {
     Blocked,
 }
 
-/// What [`read_first`] did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum First {
-    /// Bytes went to the connection: read on.
-    Read,
-    /// Reading is over for now; `Slot::input` says why.
-    Stop,
-}
-
 /// A socket call failed: the connection is aborted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Broken;
@@ -274,7 +258,6 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             arena: None,
             arena_fallbacks: 0,
             date: None,
-            scratch: [0; SCRATCH],
             limit: Limit::new(config, workers, SLOTS),
             admission: Admission::Open,
             wake: None,
@@ -339,7 +322,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             let Some(handle) = self.handle(index) else {
                 continue;
             };
-            let flushed = self.with_slot(handle, now, |slot, env, _| {
+            let flushed = self.with_slot(handle, now, |slot, env| {
                 slot.conn.shutdown(now, env);
                 flush(slot, env, now).map(|_| ())
             });
@@ -392,9 +375,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         readiness: Readiness,
         now: Instant,
     ) {
-        let done = self.with_slot(handle, now, |slot, env, scratch| {
-            drive(slot, env, scratch, readiness, now)
-        });
+        let done = self.with_slot(handle, now, |slot, env| drive(slot, env, readiness, now));
         if let Some(done) = done {
             self.settle(reactor, handle, done, now);
         }
@@ -529,10 +510,10 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
     /// Fires every timer due at `now`.
     fn expire<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
         while let Some((_, handle)) = self.timers.poll_expired(now) {
-            let done = self.with_slot(handle, now, |slot, env, scratch| {
+            let done = self.with_slot(handle, now, |slot, env| {
                 slot.timer = None;
                 slot.conn.handle_timeout(now, env);
-                drive(slot, env, scratch, Readiness::default(), now)
+                drive(slot, env, Readiness::default(), now)
             });
             if let Some(done) = done {
                 self.settle(reactor, handle, done, now);
@@ -644,7 +625,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         &mut self,
         handle: ObjectHandle,
         now: Instant,
-        f: impl FnOnce(&mut Slot<S>, &mut Env<'_, '_, H>, &mut [u8; SCRATCH]) -> T,
+        f: impl FnOnce(&mut Slot<S>, &mut Env<'_, '_, H>) -> T,
     ) -> Option<T> {
         let slot = self.slots.get_mut(handle).ok()?;
         let mut meter = Meter {
@@ -659,7 +640,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             observer: &mut meter,
             arena: self.arena.as_mut(),
         };
-        Some(f(slot, &mut env, &mut self.scratch))
+        Some(f(slot, &mut env))
     }
 }
 
@@ -714,7 +695,6 @@ impl Observer for Meter<'_> {
 fn drive<S: Socket, H: Handler>(
     slot: &mut Slot<S>,
     env: &mut Env<'_, '_, H>,
-    scratch: &mut [u8; SCRATCH],
     readiness: Readiness,
     now: Instant,
 ) -> Result<(), Broken> {
@@ -730,7 +710,7 @@ fn drive<S: Socket, H: Handler>(
         // stream) waits behind the data: a read after a retry or a spurious wake-up, or after
         // an event that says the peer may have closed, goes on until the socket would block.
         let stop_short = readiness.readable && !readiness.closed;
-        read(slot, env, scratch, stop_short, now)?;
+        read(slot, env, stop_short, now)?;
     }
     let flushed = flush(slot, env, now)?;
     if slot.input == Input::Paused && matches!(flushed, Flush::Drained { .. }) {
@@ -745,17 +725,10 @@ fn drive<S: Socket, H: Handler>(
 fn read<S: Socket, H: Handler>(
     slot: &mut Slot<S>,
     env: &mut Env<'_, '_, H>,
-    scratch: &mut [u8; SCRATCH],
     stop_short: bool,
     now: Instant,
 ) -> Result<(), Broken> {
     for _ in 0..READ_BUDGET {
-        if slot.conn.read_buffer().is_none() {
-            match read_first(slot, env, scratch, stop_short, now)? {
-                First::Read => continue,
-                First::Stop => return Ok(()),
-            }
-        }
         let buf = match slot.conn.read_buf(env.pool) {
             Ok(buf) => buf,
             Err(ReadError::Closed) => {
@@ -795,6 +768,8 @@ fn read<S: Socket, H: Handler>(
                 }
             }
             Err(SocketError::WouldBlock) => {
+                // A buffer taken for this read goes back: an idle connection holds none.
+                slot.conn.release_empty_buffer(env.pool);
                 slot.input = Input::Waiting;
                 return Ok(());
             }
@@ -806,73 +781,6 @@ fn read<S: Socket, H: Handler>(
     }
     slot.input = Input::Pending;
     Ok(())
-}
-
-/// Reads a connection that holds no read buffer (idle, or just accepted) through the worker's
-/// scratch, so that a read that would block takes no buffer from the pool: the connection gets
-/// one only once bytes have arrived. Bytes are read only when the pool can serve the
-/// connection's first buffer, so they always have a place to go.
-fn read_first<S: Socket, H: Handler>(
-    slot: &mut Slot<S>,
-    env: &mut Env<'_, '_, H>,
-    scratch: &mut [u8; SCRATCH],
-    stop_short: bool,
-    now: Instant,
-) -> Result<First, Broken> {
-    let available = SizeClass::ALL
-        .iter()
-        .filter(|class| class.index() >= START_CLASS.index())
-        .any(|&class| {
-            let stats = env.pool.stats(class);
-            stats.in_use < stats.capacity
-        });
-    if !available {
-        slot.input = Input::Starved;
-        return Ok(First::Stop);
-    }
-    let n = match slot.socket.read(scratch) {
-        Ok(0) => {
-            slot.conn.handle_eof(now, env);
-            slot.input = Input::Done;
-            return Ok(First::Stop);
-        }
-        Ok(n) => n.min(SCRATCH),
-        Err(SocketError::WouldBlock) => {
-            slot.input = Input::Waiting;
-            return Ok(First::Stop);
-        }
-        Err(SocketError::Io(kind)) => {
-            debug!("read failed: {:?}", kind);
-            return Err(Broken);
-        }
-    };
-    let bytes = scratch.get(..n).unwrap_or_default();
-    let n = match slot.conn.read_buf(env.pool) {
-        Ok(buf) => {
-            // A fresh buffer holds at least 4 KiB, more than the scratch: nothing is cut off.
-            buf.iter_mut().zip(bytes).for_each(|(dst, src)| *dst = *src);
-            n.min(buf.len())
-        }
-        Err(ReadError::Closed) => {
-            // Input after the decision to close is dropped, never parsed.
-            slot.input = Input::Done;
-            return Ok(First::Stop);
-        }
-        Err(ReadError::Paused | ReadError::Pool(_)) => {
-            // Ruled out above (no request waits without a read buffer, and the pool had
-            // room); the bytes are lost, and the connection's deadline ends it.
-            warn!("read bytes had no buffer to go to");
-            slot.input = Input::Waiting;
-            return Ok(First::Stop);
-        }
-    };
-    slot.conn.handle_read(n, now, env);
-    if stop_short && n < SCRATCH {
-        // The socket had no more: the backend reports the next bytes.
-        slot.input = Input::Waiting;
-        return Ok(First::Stop);
-    }
-    Ok(First::Read)
 }
 
 /// Writes what the connection has queued until it is drained or the socket would block.
