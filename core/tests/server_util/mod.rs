@@ -519,61 +519,12 @@ impl Rig {
     }
 }
 
-/// One response as httparse read it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Resp {
-    pub code: u16,
-    pub headers: Vec<(String, Vec<u8>)>,
-    pub body: Vec<u8>,
-}
+/// Responses are read back with the connection tests' strict parser (httparse for the head;
+/// Content-Length, chunked and close-delimited bodies).
+#[path = "../conn_util/mod.rs"]
+mod conn_util;
 
-impl Resp {
-    pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_slice())
-    }
-
-    pub fn closes(&self) -> bool {
-        self.header("connection") == Some(b"close")
-    }
-}
-
-/// Parses back-to-back complete responses (none to a `HEAD`).
-pub fn parse_responses(mut out: &[u8]) -> Vec<Resp> {
-    let mut all = Vec::new();
-    while !out.is_empty() {
-        let mut headers = [httparse::EMPTY_HEADER; 32];
-        let mut resp = httparse::Response::new(&mut headers);
-        let len = match resp.parse(out).expect("httparse accepts the response") {
-            httparse::Status::Complete(len) => len,
-            httparse::Status::Partial => {
-                panic!("partial response: {:?}", String::from_utf8_lossy(out))
-            }
-        };
-        let code = resp.code.unwrap();
-        let headers: Vec<(String, Vec<u8>)> = resp
-            .headers
-            .iter()
-            .map(|h| (h.name.to_string(), h.value.to_vec()))
-            .collect();
-        let body_len: usize = headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-            .map(|(_, v)| std::str::from_utf8(v).unwrap().parse().unwrap())
-            .unwrap_or(0);
-        assert!(out.len() >= len + body_len, "truncated body");
-        let body = out[len..len + body_len].to_vec();
-        out = &out[len + body_len..];
-        all.push(Resp {
-            code,
-            headers,
-            body,
-        });
-    }
-    all
-}
+pub use conn_util::{Resp, parse_responses};
 
 /// A `GET` of `path` with `Host`.
 pub fn get(path: &str) -> Vec<u8> {
