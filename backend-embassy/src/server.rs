@@ -46,7 +46,8 @@ pub struct Options {
     /// After the stop future resolved, how long open connections may take to finish.
     pub shutdown_deadline: Duration,
     /// Seconds since the Unix epoch, for the `Date` header, or `None` for responses without
-    /// `Date` (a board without a real-time clock).
+    /// `Date` (a board without a real-time clock). Only with the feature `wall-clock`.
+    #[cfg(feature = "wall-clock")]
     pub wall_clock: Option<fn() -> u64>,
 }
 
@@ -92,6 +93,7 @@ impl Options {
             config,
             close_linger: Duration::from_secs(2),
             shutdown_deadline: Duration::from_secs(10),
+            #[cfg(feature = "wall-clock")]
             wall_clock: None,
         }
     }
@@ -162,6 +164,7 @@ pub async fn run<
     info!("serving port {} with {} sockets", options.port, SOCKETS);
     loop {
         let now = Instant::now();
+        #[cfg(feature = "wall-clock")]
         if let Some(clock) = options.wall_clock {
             server.set_wall_clock(clock());
         }

@@ -65,6 +65,8 @@ use crate::conn::{
 };
 use crate::http::Status;
 use crate::http::chunked::ChunkedError;
+use crate::http::date::Date;
+#[cfg(feature = "wall-clock")]
 use crate::http::date::DateCache;
 use crate::http::header::HeaderSpan;
 use crate::http::request::RequestError;
@@ -157,7 +159,8 @@ pub struct Server<'m, S: Socket, H: Handler, const SLOTS: usize> {
     arena: Option<Arena<'m>>,
     /// Fallback-heap allocations already counted in the metrics.
     arena_fallbacks: u64,
-    date: Option<DateCache>,
+    /// The `Date` header's value, if the wall clock was set (feature `wall-clock`).
+    date: WallDate,
     limit: Limit,
     admission: Admission,
     /// Some connection needs service without an event: at once, or after a pool retry delay.
@@ -222,6 +225,27 @@ enum Flush {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Broken;
 
+/// The cached `Date` header value, set by [`Server::set_wall_clock`].
+#[cfg(feature = "wall-clock")]
+type WallDate = Option<DateCache>;
+
+/// No wall clock: without the feature `wall-clock` the date formatting is not even linked in.
+#[cfg(not(feature = "wall-clock"))]
+#[derive(Clone, Copy, Debug, Default)]
+struct WallDate;
+
+/// The `Date` header's value: the wall clock's current second, if one was set.
+#[cfg(feature = "wall-clock")]
+fn current_date(date: &WallDate) -> Option<&Date> {
+    date.as_ref().map(DateCache::date)
+}
+
+/// The `Date` header's value: none, without a wall clock.
+#[cfg(not(feature = "wall-clock"))]
+fn current_date(_: &WallDate) -> Option<&Date> {
+    None
+}
+
 /// Records a connection's events into the worker's metrics.
 struct Meter<'a> {
     metrics: &'a WorkerMetrics<PARSE_ERROR_KINDS>,
@@ -235,8 +259,8 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
     /// `ceil(max_connections / workers)` (0 counts as 1), capped at `SLOTS`. `pool` gives every
     /// read buffer and output queue; `spans` is the header scratch shared by all connections
     /// (a head with more fields than `spans.len()` is refused). `metrics` is this worker's
-    /// shard of a [`ServerMetrics`]. Without [`set_wall_clock`](Self::set_wall_clock),
-    /// responses carry no `Date`.
+    /// shard of a [`ServerMetrics`]. Without `set_wall_clock` (feature `wall-clock`), responses
+    /// carry no `Date`.
     pub fn new(
         config: &ServerConfig,
         workers: usize,
@@ -257,7 +281,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             metrics,
             arena: None,
             arena_fallbacks: 0,
-            date: None,
+            date: WallDate::default(),
             limit: Limit::new(config, workers, SLOTS),
             admission: Admission::Open,
             wake: None,
@@ -278,7 +302,9 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
 
     /// Sets the wall clock, in seconds since the Unix epoch, for the `Date` header. The header
     /// value is reformatted only when the second changes; call it before every
-    /// [`turn`](Self::turn).
+    /// [`turn`](Self::turn). Only with the feature `wall-clock`: without it, responses carry no
+    /// `Date`.
+    #[cfg(feature = "wall-clock")]
     pub fn set_wall_clock(&mut self, unix_secs: u64) {
         match &mut self.date {
             Some(cache) => {
@@ -479,7 +505,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         let cx = EncodeContext {
             version: Version::Http11,
             head_request: false,
-            date: self.date.as_ref().map(DateCache::date),
+            date: current_date(&self.date),
             server: self
                 .config
                 .server_header
@@ -635,7 +661,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         let mut env = Env {
             pool: &mut self.pool,
             handler: &mut self.handler,
-            date: self.date.as_ref().map(DateCache::date),
+            date: current_date(&self.date),
             spans: &mut *self.spans,
             observer: &mut meter,
             arena: self.arena.as_mut(),
