@@ -281,6 +281,8 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             metrics,
             arena: None,
             arena_fallbacks: 0,
+            // One expression for both forms of `WallDate` (an `Option`, or a unit struct).
+            #[allow(clippy::default_constructed_unit_structs)]
             date: WallDate::default(),
             limit: Limit::new(config, workers, SLOTS),
             admission: Admission::Open,
