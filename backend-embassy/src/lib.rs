@@ -72,10 +72,11 @@
 //!     config.limits.max_headers = 32;
 //!     config.pools.buffers = [0, 8, 0, 0, 0];
 //!     config.max_connections = 4;
-//!     let handler = Hello::new(|buf: &mut [u8]| METRICS.render(buf, &PARSE_ERROR_LABELS).ok());
+//!     let mut handler = Hello::new(|buf: &mut [u8]| METRICS.render(buf, &PARSE_ERROR_LABELS).ok());
 //!     let options = Options::new(80, config);
 //!     let stop = core::future::pending();
-//!     if let Err(e) = run(stack, resources, memory, METRICS.worker(0), &options, handler, stop).await {
+//!     let metrics = METRICS.worker(0);
+//!     if let Err(e) = run(stack, resources, memory, metrics, &options, &mut handler, stop).await {
 //!         // An invalid configuration, or memory too small for its pools.
 //!         let _ = e;
 //!     }

@@ -20,7 +20,8 @@ use core::future::Future;
 use core::pin::pin;
 
 use aurora_core::config::{ConfigError, ServerConfig};
-use aurora_core::conn::Handler;
+use aurora_core::conn::{Handler, Responder};
+use aurora_core::http::request::Request;
 use aurora_core::metrics::WorkerMetrics;
 use aurora_core::server::{PARSE_ERROR_KINDS, Server};
 use aurora_core::time::Instant as CoreInstant;
@@ -74,6 +75,14 @@ enum Phase {
         deadline: Instant,
     },
 }
+
+/// The caller's handler, lent to the driver for as long as [`run`] runs.
+///
+/// Borrowing rather than taking the handler keeps one copy of it: an async function's future
+/// holds its arguments apart from its locals, so a handler passed by value would sit in the
+/// server's task twice (as the argument and inside the driver), which for a handler with
+/// inline buffers is RAM for nothing.
+struct Lent<'h, H>(&'h mut H);
 
 /// What ended one wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,7 +141,7 @@ pub async fn run<
     memory: &'d mut Memory<BYTES, BUFFERS, SPANS>,
     metrics: &'d WorkerMetrics<PARSE_ERROR_KINDS>,
     options: &Options,
-    handler: H,
+    handler: &'d mut H,
     stop: impl Future<Output = ()>,
 ) -> Result<(), RunError> {
     options.config.validate().map_err(RunError::Config)?;
@@ -150,12 +159,12 @@ pub async fn run<
             RefCell::new(socket)
         });
     let mut reactor = EmbassyReactor::new(&sockets, options.port, options.close_linger);
-    let mut server: Server<'_, _, H, SOCKETS> = Server::new(
+    let mut server: Server<'_, _, Lent<'_, H>, SOCKETS> = Server::new(
         &options.config,
         1,
         pool,
         spans,
-        handler,
+        Lent(handler),
         metrics,
         core_now(Instant::now()),
     );
@@ -228,6 +237,20 @@ pub async fn run<
                 deadline: now + options.shutdown_deadline,
             };
         }
+    }
+}
+
+impl<H: Handler> Handler for Lent<'_, H> {
+    fn handle(&mut self, req: &Request<'_>, body: &[u8], res: &mut Responder<'_>) {
+        self.0.handle(req, body, res);
+    }
+
+    fn handle_part(&mut self, req: &Request<'_>, part: &[u8], last: bool, res: &mut Responder<'_>) {
+        self.0.handle_part(req, part, last, res);
+    }
+
+    fn resume(&mut self, id: usize, res: &mut Responder<'_>) {
+        self.0.resume(id, res);
     }
 }
 

@@ -243,14 +243,14 @@ async fn main_server(stack: Stack<'static>, options: Options) {
         Box::leak(Box::new(Resources::new()));
     let memory: &'static mut Memory<POOL_BYTES, POOL_BUFFERS, 16> =
         Box::leak(Box::new(Memory::new()));
-    let handler = Hello::new(render as fn(&mut [u8]) -> Option<usize>);
+    let mut handler = Hello::new(render as fn(&mut [u8]) -> Option<usize>);
     let result = run(
         stack,
         resources,
         memory,
         METRICS.worker(0),
         &options,
-        handler,
+        &mut handler,
         core::future::pending(),
     )
     .await;
@@ -264,14 +264,14 @@ async fn small_server(stack: Stack<'static>, options: Options) {
         Box::leak(Box::new(Resources::new()));
     let memory: &'static mut Memory<POOL_BYTES, POOL_BUFFERS, 16> =
         Box::leak(Box::new(Memory::new()));
-    let handler = Hello::new(render as fn(&mut [u8]) -> Option<usize>);
+    let mut handler = Hello::new(render as fn(&mut [u8]) -> Option<usize>);
     let result = run(
         stack,
         resources,
         memory,
         METRICS.worker(1),
         &options,
-        handler,
+        &mut handler,
         STOP_SMALL.wait(),
     )
     .await;
