@@ -38,7 +38,7 @@ pub static METRICS: ServerMetrics<1> = ServerMetrics::new();
 pub type App = Hello<fn(&mut [u8]) -> Option<usize>>;
 
 /// The core's configuration for this board: the defaults with limits that fit the pool.
-pub fn config() -> ServerConfig {
+pub const fn config() -> ServerConfig {
     let mut config = ServerConfig::DEFAULT;
     config.limits.max_head_bytes = 4 * 1024;
     config.limits.max_target_bytes = 1024;
@@ -68,13 +68,15 @@ pub async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
     static POOL: ConstStaticCell<Pool> = ConstStaticCell::new(Memory::new());
     static APP: StaticCell<App> = StaticCell::new();
     let handler = APP.init(Hello::new(render_metrics));
-    let options = Options::new(net::PORT, config());
+    // In flash, not on the task's stack: `run` validates it, and with every value known at
+    // build time that check folds away.
+    static OPTIONS: Options = Options::new(net::PORT, config());
     run(
         stack,
         SOCKETS.take(),
         POOL.take(),
         METRICS.worker(0),
-        &options,
+        &OPTIONS,
         handler,
         core::future::pending(),
     )
