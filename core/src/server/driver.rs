@@ -113,15 +113,15 @@ const OVERLOAD_RESPONSE_MAX: usize = 320;
 /// beyond the largest read buffer counts as [`RequestError::HeadTooLarge`] and a body beyond it
 /// as [`RequestError::ContentTooLarge`].
 pub fn parse_error_kind(cause: RejectCause) -> Option<usize> {
-    let request = |error: RequestError| RequestError::ALL.iter().position(|e| *e == error);
+    // Both error enums are fieldless and list their variants in `ALL` in declaration order, so
+    // a variant's discriminant is its position there (a test checks it), which spares a search.
     match cause {
-        RejectCause::Request(error) => request(error),
-        RejectCause::HeadTooLarge => request(RequestError::HeadTooLarge),
-        RejectCause::BodyTooLarge => request(RequestError::ContentTooLarge),
-        RejectCause::Chunked(error) => ChunkedError::ALL
-            .iter()
-            .position(|e| *e == error)
-            .map(|i| i.saturating_add(RequestError::ALL.len())),
+        RejectCause::Request(error) => Some(error as usize),
+        RejectCause::HeadTooLarge => Some(RequestError::HeadTooLarge as usize),
+        RejectCause::BodyTooLarge => Some(RequestError::ContentTooLarge as usize),
+        RejectCause::Chunked(error) => {
+            Some((error as usize).saturating_add(RequestError::ALL.len()))
+        }
         RejectCause::TimedOut(_) | RejectCause::NoBuffer | RejectCause::Handler => None,
     }
 }
