@@ -3,7 +3,7 @@
 //! Aurora on a microcontroller: the core's server driver
 //! ([`aurora_core::server::Server`], the same one the Linux backend drives) over embassy-net
 //! TCP sockets, in one async task. `no_std`, no allocator: every byte is in the caller's
-//! static [`Resources`] (socket buffers) and [`Memory`] (the core's buffer pool and header
+//! static [`Resources`] (socket buffers) and [`Memory`] (the core's buffer pool, arena and header
 //! scratch), sized by const generics.
 //!
 //! ## A tour, top-down
@@ -64,13 +64,15 @@
 //! async fn serve(
 //!     stack: embassy_net::Stack<'static>,
 //!     resources: &'static mut Resources<4, 2048, 2048>,
-//!     memory: &'static mut Memory<{ 8 * 4096 }, 8, 32>,
+//!     memory: &'static mut Memory<{ 8 * 4096 + 1024 }, 8, 32>,
 //! ) {
 //!     let mut config = ServerConfig::DEFAULT;
 //!     config.limits.max_head_bytes = 4096;
 //!     config.limits.max_target_bytes = 1024;
 //!     config.limits.max_headers = 32;
 //!     config.pools.buffers = [0, 8, 0, 0, 0];
+//!     config.pools.arena_bytes = 1024;
+//!     config.pools.arena_fallback_bytes = 0;
 //!     config.max_connections = 4;
 //!     let mut handler = Hello::new(|buf: &mut [u8]| METRICS.render(buf, &PARSE_ERROR_LABELS).ok());
 //!     let options = Options::new(80, config);

@@ -1,5 +1,6 @@
 //! The static memory a server runs in: [`Resources`] (one receive and one transmit buffer per
-//! TCP socket) and [`Memory`] (the core's buffer pool and header scratch).
+//! TCP socket) and [`Memory`] (the core's buffer pool, the handlers' arena and the header
+//! scratch).
 //!
 //! This module only holds bytes and carves them up; it never touches a socket. Capacities are
 //! const generics, so a firmware puts both in `static` cells and the run loop borrows them for
@@ -10,6 +11,7 @@ use core::fmt;
 use aurora_core::config::Pools;
 use aurora_core::http::header::HeaderSpan;
 use aurora_core::mem::SIZE_CLASSES;
+use aurora_core::mem::arena::Arena;
 use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
 
 /// The socket buffers of a server with `SOCKETS` TCP sockets, each with an `RX`-byte receive
@@ -23,13 +25,24 @@ pub struct Resources<const SOCKETS: usize, const RX: usize, const TX: usize> {
 }
 
 /// The core's memory for one server: `BYTES` bytes carved into the buffer pool's size classes
-/// (as `ServerConfig::pools.buffers` asks), `BUFFERS` slots of pool bookkeeping (one per
+/// (as `ServerConfig::pools.buffers` asks) and the handlers' per-call arena (`pools.arena_bytes`
+/// of bump region, then `pools.arena_fallback_bytes` of fallback heap), `BUFFERS` slots of pool bookkeeping (one per
 /// buffer) and `SPANS` header spans (a head with more fields than `SPANS` is refused with
 /// `431`; `ServerConfig::limits.max_headers` is a good size).
 pub struct Memory<const BYTES: usize, const BUFFERS: usize, const SPANS: usize> {
     bytes: [u8; BYTES],
     slots: [Slot; BUFFERS],
     spans: [HeaderSpan; SPANS],
+}
+
+/// What [`Memory`] is carved into for one run.
+pub(crate) struct Carved<'m> {
+    /// Every read buffer and output queue.
+    pub(crate) pool: BufferPool<'m>,
+    /// The handlers' per-call scratch.
+    pub(crate) arena: Arena<'m>,
+    /// The header scratch all connections share.
+    pub(crate) spans: &'m mut [HeaderSpan],
 }
 
 /// Why [`Memory`] cannot hold the pools a configuration asks for.
@@ -87,10 +100,12 @@ impl<const BYTES: usize, const BUFFERS: usize, const SPANS: usize> Memory<BYTES,
         }
     }
 
-    /// Bytes and buffers the pools of `pools` need: `(bytes, buffers)`, saturating.
+    /// Bytes and buffers the pools of `pools` need, the arena's bytes included:
+    /// `(bytes, buffers)`, saturating.
     pub fn needs(pools: &Pools) -> (usize, usize) {
+        let arena = pools.arena_bytes.saturating_add(pools.arena_fallback_bytes);
         pools.buffers.iter().zip(SIZE_CLASSES).fold(
-            (0usize, 0usize),
+            (arena, 0usize),
             |(bytes, count), (&n, size)| {
                 let n = usize::from(n);
                 (
@@ -101,15 +116,13 @@ impl<const BYTES: usize, const BUFFERS: usize, const SPANS: usize> Memory<BYTES,
         )
     }
 
-    /// The buffer pool `pools` describes, carved out of this memory, and the header scratch.
+    /// The buffer pool and the arena `pools` describes, carved out of this memory, and the
+    /// header scratch.
     ///
     /// # Errors
     ///
     /// [`MemoryError`] when the pools need more bytes or slots than this memory has.
-    pub(crate) fn split(
-        &mut self,
-        pools: &Pools,
-    ) -> Result<(BufferPool<'_>, &mut [HeaderSpan]), MemoryError> {
+    pub(crate) fn split(&mut self, pools: &Pools) -> Result<Carved<'_>, MemoryError> {
         let (bytes_needed, slots_needed) = Self::needs(pools);
         if bytes_needed > BYTES {
             return Err(MemoryError::Bytes {
@@ -137,7 +150,18 @@ impl<const BYTES: usize, const BUFFERS: usize, const SPANS: usize> Memory<BYTES,
             slots = rest_s;
             ClassRegion::new(b, s)
         });
-        Ok((BufferPool::new(0, regions), &mut self.spans))
+        // `needs` counted the arena's bytes, so both splits find them.
+        let (bump, rest) = bytes
+            .split_at_mut_checked(pools.arena_bytes)
+            .unwrap_or_default();
+        let fallback = rest
+            .get_mut(..pools.arena_fallback_bytes)
+            .unwrap_or_default();
+        Ok(Carved {
+            pool: BufferPool::new(0, regions),
+            arena: Arena::with_fallback(bump, fallback),
+            spans: &mut self.spans,
+        })
     }
 }
 
@@ -195,9 +219,13 @@ mod tests {
         let mut memory: Memory<BYTES, BUFFERS, 4> = Memory::new();
         let mut pools = ServerConfig::DEFAULT.pools;
         pools.buffers = buffers;
-        let (pool, spans) = memory.split(&pools)?;
-        assert_eq!(spans.len(), 4);
-        Ok(SizeClass::ALL.map(|class| pool.capacity(class)))
+        pools.arena_bytes = 1024;
+        pools.arena_fallback_bytes = 1024;
+        let carved = memory.split(&pools)?;
+        assert_eq!(carved.spans.len(), 4);
+        assert_eq!(carved.arena.capacity(), 1024);
+        assert!(carved.arena.has_fallback());
+        Ok(SizeClass::ALL.map(|class| carved.pool.capacity(class)))
     }
 
     #[test]
@@ -208,13 +236,13 @@ mod tests {
             ([2, 1, 1, 0, 0], Ok([2, 1, 1, 0, 0])),
             (
                 [0, 3, 1, 0, 0],
-                Err(MemoryError::Bytes { needed: 28 * 1024 }),
+                Err(MemoryError::Bytes { needed: 30 * 1024 }),
             ),
             ([8, 0, 0, 0, 0], Err(MemoryError::Slots { needed: 8 })),
         ];
         for (buffers, expected) in rows {
             assert_eq!(
-                carve::<{ 26 * 1024 }, 4>(*buffers),
+                carve::<{ 28 * 1024 }, 4>(*buffers),
                 *expected,
                 "{buffers:?}"
             );
@@ -225,7 +253,9 @@ mod tests {
     fn needs_add_up_and_saturate() {
         let mut pools = ServerConfig::DEFAULT.pools;
         pools.buffers = [1, 1, 1, 1, 1];
-        assert_eq!(Memory::<0, 0, 0>::needs(&pools), (341 * 1024, 5));
+        pools.arena_bytes = 1024;
+        pools.arena_fallback_bytes = 2048;
+        assert_eq!(Memory::<0, 0, 0>::needs(&pools), (344 * 1024, 5));
         pools.buffers = [u16::MAX; 5];
         let (bytes, count) = Memory::<0, 0, 0>::needs(&pools);
         assert!(bytes > 0 && count == 5 * usize::from(u16::MAX));

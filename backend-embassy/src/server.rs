@@ -112,8 +112,8 @@ impl Options {
 /// connections open then have finished (or [`Options::shutdown_deadline`] passed).
 ///
 /// `resources` gives the `SOCKETS` TCP sockets and their buffers, `memory` the core's
-/// buffer pool (carved as `options.config.pools.buffers` asks) and header scratch, and
-/// `metrics` the shard the driver records into (worker 0 of a `ServerMetrics<1>`, for
+/// buffer pool and the handlers' arena (carved as `options.config.pools` asks) and the header
+/// scratch, and `metrics` the shard the driver records into (worker 0 of a `ServerMetrics<1>`, for
 /// instance, which the handler may render). See the crate docs for how many connections a
 /// configuration holds. Pass [`core::future::pending`] as `stop` to serve forever.
 ///
@@ -148,7 +148,7 @@ pub async fn run<
     if options.port == 0 {
         return Err(RunError::Port);
     }
-    let (pool, spans) = memory
+    let carved = memory
         .split(&options.config.pools)
         .map_err(RunError::Memory)?;
     let sockets: [RefCell<TcpSocket<'d>>; SOCKETS] =
@@ -162,12 +162,13 @@ pub async fn run<
     let mut server: Server<'_, _, Lent<'_, H>, SOCKETS> = Server::new(
         &options.config,
         1,
-        pool,
-        spans,
+        carved.pool,
+        carved.spans,
         Lent(handler),
         metrics,
         core_now(Instant::now()),
-    );
+    )
+    .with_arena(carved.arena);
     let mut stop = pin!(stop);
     let mut phase = Phase::Serving;
     info!("serving port {} with {} sockets", options.port, SOCKETS);

@@ -657,7 +657,8 @@ async fn activity_keeps_a_connection_alive(stack: Stack<'static>) -> Result<(), 
 /// `run` with `options` on a spare port: what it returns at once.
 async fn run_spare(stack: Stack<'static>, options: Options) -> Result<(), RunError> {
     let resources: &'static mut Resources<2, 1024, 1024> = Box::leak(Box::new(Resources::new()));
-    let memory: &'static mut Memory<{ 8 * 1024 }, 2, 4> = Box::leak(Box::new(Memory::new()));
+    let memory: &'static mut Memory<{ 8 * 1024 + 2 * util::ARENA_BYTES }, 2, 4> =
+        Box::leak(Box::new(Memory::new()));
     let mut handler = Hello::new(|_: &mut [u8]| None);
     let metrics = util::METRICS.worker(0);
     run(

@@ -69,8 +69,11 @@ pub const SERVER_TX: usize = 4096;
 /// Buffers per size class of both servers: 4 KiB start class, one 16 KiB and 64 KiB class.
 pub const POOLS: [u16; 5] = [4, 16, 4, 2, 0];
 
-/// Bytes the pools need.
-pub const POOL_BYTES: usize = 4 * 1024 + 16 * 4096 + 4 * 16384 + 2 * 65536;
+/// Bytes of the handlers' arena: its bump region, and as much again of fallback heap.
+pub const ARENA_BYTES: usize = 4096;
+
+/// Bytes the pools and the arena need.
+pub const POOL_BYTES: usize = 4 * 1024 + 16 * 4096 + 4 * 16384 + 2 * 65536 + 2 * ARENA_BYTES;
 
 /// Buffers the pools hold.
 pub const POOL_BUFFERS: usize = 26;
@@ -119,6 +122,8 @@ pub fn config() -> ServerConfig {
     config.timeouts.keep_alive_idle = core_duration(IDLE);
     config.max_requests_per_connection = 1000;
     config.pools.buffers = POOLS;
+    config.pools.arena_bytes = ARENA_BYTES;
+    config.pools.arena_fallback_bytes = ARENA_BYTES;
     config.high_water_percent = 100;
     config.low_water_percent = 50;
     config.server_header = Some("aurora-test");

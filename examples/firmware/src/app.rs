@@ -22,8 +22,11 @@ pub type Sockets = Resources<{ net::CONNECTIONS }, { net::TCP_BUFFER }, { net::T
 /// Buffers in each of the pool's size classes (1, 4, 16, 64, 256 KiB).
 pub const POOL_BUFFERS: [u16; 5] = [0, 8, 1, 0, 0];
 
-/// Bytes of the pool: the buffers of [`POOL_BUFFERS`].
-pub const POOL_BYTES: usize = 8 * 4 * 1024 + 16 * 1024;
+/// Bytes of the handlers' per-call arena.
+pub const ARENA_BYTES: usize = 1024;
+
+/// Bytes of the pool: the buffers of [`POOL_BUFFERS`] and the arena.
+pub const POOL_BYTES: usize = 8 * 4 * 1024 + 16 * 1024 + ARENA_BYTES;
 
 /// Header fields a request head (or a chunked body's trailer) may carry.
 pub const MAX_HEADERS: usize = 16;
@@ -46,8 +49,8 @@ pub const fn config() -> ServerConfig {
     config.limits.max_trailers = MAX_HEADERS;
     config.limits.max_body_bytes = 64 * 1024;
     config.pools.buffers = POOL_BUFFERS;
-    // The smallest arena the schema accepts; aurora-embassy gives requests no arena.
-    config.pools.arena_bytes = 1024;
+    // The smallest arena the schema accepts (the hello routes allocate nothing), no fallback.
+    config.pools.arena_bytes = ARENA_BYTES;
     config.pools.arena_fallback_bytes = 0;
     config.max_connections = net::CONNECTIONS as u32;
     config.high_water_percent = 100;
