@@ -6,40 +6,19 @@
 #![no_std]
 #![no_main]
 
-use aurora_firmware::{clock, link, net};
+use aurora_firmware::{board, net};
 use embassy_executor::Spawner;
+use embassy_net::Stack;
 use embassy_net::tcp::TcpSocket;
-use embassy_net::{Stack, StackResources};
-use static_cell::ConstStaticCell;
 
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
-    let Some(peripherals) = cortex_m::Peripherals::take() else {
+    let Some(stack) = board::start(spawner) else {
         return;
     };
-    clock::start(peripherals.SYST);
-
-    static LINK: ConstStaticCell<link::State> = ConstStaticCell::new(link::State::new());
-    let (runner, device) = link::device(LINK.take(), net::SERVER_MAC);
-    static RESOURCES: ConstStaticCell<StackResources<{ net::CONNECTIONS }>> =
-        ConstStaticCell::new(StackResources::new());
-    let (stack, stack_runner) =
-        embassy_net::new(device, net::config(net::SERVER), RESOURCES.take(), 0x5eed);
-    spawner.spawn(sink(runner).expect("spawned once"));
-    spawner.spawn(run_stack(stack_runner).expect("spawned once"));
     for _ in 0..net::CONNECTIONS {
         spawner.spawn(echo(stack).expect("one per connection"));
     }
-}
-
-#[embassy_executor::task]
-async fn sink(runner: link::Runner) -> ! {
-    link::sink(runner).await
-}
-
-#[embassy_executor::task]
-async fn run_stack(mut runner: embassy_net::Runner<'static, link::Device>) -> ! {
-    runner.run().await
 }
 
 /// Accepts on the server port and echoes every byte until the peer closes, for ever.

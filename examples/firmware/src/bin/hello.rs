@@ -8,48 +8,4 @@
 #![no_std]
 #![no_main]
 
-use aurora_firmware::{app, clock, link, net};
-use embassy_executor::Spawner;
-use embassy_net::{Stack, StackResources};
-use static_cell::ConstStaticCell;
-
-#[embassy_executor::main]
-async fn main(spawner: Spawner) {
-    let Some(peripherals) = cortex_m::Peripherals::take() else {
-        return;
-    };
-    clock::start(peripherals.SYST);
-
-    static LINK: ConstStaticCell<link::State> = ConstStaticCell::new(link::State::new());
-    let (runner, device) = link::device(LINK.take(), net::SERVER_MAC);
-    static RESOURCES: ConstStaticCell<StackResources<{ net::CONNECTIONS }>> =
-        ConstStaticCell::new(StackResources::new());
-    let (stack, stack_runner) =
-        embassy_net::new(device, net::config(net::SERVER), RESOURCES.take(), 0x5eed);
-    spawner.spawn(sink(runner).expect("spawned once"));
-    spawner.spawn(run_stack(stack_runner).expect("spawned once"));
-    spawner.spawn(http(stack).expect("spawned once"));
-}
-
-#[embassy_executor::task]
-async fn sink(runner: link::Runner) -> ! {
-    link::sink(runner).await
-}
-
-#[embassy_executor::task]
-async fn run_stack(mut runner: embassy_net::Runner<'static, link::Device>) -> ! {
-    runner.run().await
-}
-
-/// Serves HTTP for ever; stops the core if the server cannot start.
-#[embassy_executor::task]
-async fn http(stack: Stack<'static>) {
-    if app::serve(stack).await.is_err() {
-        cortex_m::asm::udf();
-    }
-}
-
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    cortex_m::asm::udf()
-}
+aurora_firmware::server_image!(aurora_firmware::app::serve);
