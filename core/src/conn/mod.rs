@@ -197,7 +197,7 @@ pub struct Connection {
 }
 
 /// The read side's position in the request cycle.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum Phase {
     /// Accepted, nothing received.
     New { since: Instant },
@@ -229,7 +229,7 @@ enum Phase {
 }
 
 /// How the body being read ends.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum Body {
     /// The body is `buf[head_len..end]`.
     Length { end: usize },
@@ -249,7 +249,7 @@ enum Body {
 }
 
 /// How a body handed over in parts ends.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum PartFraming {
     /// This many body bytes are not handed over yet (some may be buffered).
     Length { left: u64 },
@@ -750,7 +750,7 @@ impl Connection {
             mut body,
             progress,
             started,
-        } = self.phase.clone()
+        } = self.phase
         else {
             return Step::Stop;
         };
@@ -907,7 +907,7 @@ impl Connection {
                 },
             progress,
             started,
-        } = self.phase.clone()
+        } = self.phase
         else {
             return Step::Stop;
         };

@@ -69,7 +69,7 @@ pub const MAX_EXTENSION_BYTES: usize = 1024;
 /// assert!(out.done);
 /// assert_eq!(&input[out.consumed..], b"GET / HTTP/1.1\r\n");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChunkedDecoder {
     /// Where in the grammar the next byte belongs.
     state: State,
