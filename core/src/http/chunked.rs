@@ -95,7 +95,8 @@ pub struct ChunkedDecoder {
 }
 
 /// One position in the chunked-body grammar (RFC 9112 section 7.1). The positions where
-/// framing bytes are read come first, in the order of the rows of [`NEXT`].
+/// framing bytes are read come first, in the order of the rows of [`NEXT`]; the failed states
+/// last, in the order of [`ChunkedError::ALL`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     /// At the start of a size line: the first `chunk-size` hex digit.
@@ -143,8 +144,30 @@ enum State {
     Data,
     /// The body is complete; nothing more is consumed.
     Done,
-    /// The body was malformed or over a limit; every later call returns this error.
-    Failed(ChunkedError),
+    // The body was malformed or over a limit; every later call returns the error. One state
+    // per error, in the order of `ChunkedError::ALL`, so that a cell of `NEXT` is one byte.
+    /// Failed with [`ChunkedError::MissingSize`].
+    FailedMissingSize,
+    /// Failed with [`ChunkedError::SizeTooLong`].
+    FailedSizeTooLong,
+    /// Failed with [`ChunkedError::InvalidSize`].
+    FailedInvalidSize,
+    /// Failed with [`ChunkedError::InvalidExtension`].
+    FailedInvalidExtension,
+    /// Failed with [`ChunkedError::ExtensionTooLong`].
+    FailedExtensionTooLong,
+    /// Failed with [`ChunkedError::LineEnding`].
+    FailedLineEnding,
+    /// Failed with [`ChunkedError::DataNotTerminated`].
+    FailedDataNotTerminated,
+    /// Failed with [`ChunkedError::BodyTooLarge`].
+    FailedBodyTooLarge,
+    /// Failed with [`ChunkedError::InvalidTrailer`].
+    FailedInvalidTrailer,
+    /// Failed with [`ChunkedError::TrailersTooLarge`].
+    FailedTrailersTooLarge,
+    /// Failed with [`ChunkedError::TooManyTrailers`].
+    FailedTooManyTrailers,
 }
 
 /// What one call to [`ChunkedDecoder::decode`] produced.
@@ -247,10 +270,7 @@ impl ChunkedDecoder {
 
     /// The error this decoder failed with, if it did.
     pub const fn error(&self) -> Option<ChunkedError> {
-        match self.state {
-            State::Failed(error) => Some(error),
-            _ => None,
-        }
+        self.state.error()
     }
 
     /// Decodes from the front of `input`.
@@ -332,7 +352,7 @@ impl ChunkedDecoder {
 
     /// The engine of [`decode`](Self::decode): the same, with the data as a range of `input`.
     fn decode_range(&mut self, input: &[u8]) -> Result<Step, ChunkedError> {
-        if let State::Failed(error) = self.state {
+        if let Some(error) = self.state.error() {
             return Err(error);
         }
         let mut pos = 0usize;
@@ -364,7 +384,7 @@ impl ChunkedDecoder {
                     match self.step(byte) {
                         Ok(()) => pos = pos.saturating_add(1),
                         Err(error) if data.is_empty() => {
-                            self.state = State::Failed(error);
+                            self.state = State::failed(error);
                             return Err(error);
                         }
                         // Hand out the data first; the next call meets this byte again.
@@ -380,16 +400,18 @@ impl ChunkedDecoder {
         })
     }
 
-    /// Moves one framing byte through the grammar. On error nothing is changed.
+    /// Moves one framing byte through the grammar. On error nothing is changed. Kept out of
+    /// line: the callers' loops stay small and the decoder's fields stay in memory.
+    #[inline(never)]
     fn step(&mut self, byte: u8) -> Result<(), ChunkedError> {
         use ChunkedError as E;
         use State as S;
 
         // Not reached in the other states: `decode_range` never steps in them. Failing safe.
-        let row = NEXT.get(self.state.row()).ok_or(E::DataNotTerminated)?;
+        let row = NEXT.get(self.state as usize).ok_or(E::DataNotTerminated)?;
         let class = CLASS.get(usize::from(byte)).map_or(OBS, |&class| usize::from(class));
-        let mut next = row.get(class).copied().unwrap_or(S::Failed(E::InvalidSize));
-        if let S::Failed(error) = next {
+        let mut next = row.get(class).copied().unwrap_or(S::FailedInvalidSize);
+        if let Some(error) = next.error() {
             return Err(error);
         }
         let mut size = self.size;
@@ -480,30 +502,18 @@ struct Step {
 }
 
 impl State {
-    /// This state's row of [`NEXT`]; past its end for the states no framing byte is read in.
-    const fn row(self) -> usize {
-        match self {
-            Self::SizeStart => 0,
-            Self::Size => 1,
-            Self::SizeWs => 2,
-            Self::ExtStart => 3,
-            Self::ExtName => 4,
-            Self::ExtNameWs => 5,
-            Self::ExtValueStart => 6,
-            Self::ExtToken => 7,
-            Self::ExtQuoted => 8,
-            Self::ExtQuotedPair => 9,
-            Self::ExtQuotedEnd => 10,
-            Self::ExtWs => 11,
-            Self::SizeLf => 12,
-            Self::DataCr => 13,
-            Self::DataLf => 14,
-            Self::TrailerStart => 15,
-            Self::TrailerName => 16,
-            Self::TrailerValue => 17,
-            Self::TrailerLf => 18,
-            Self::FinalLf => 19,
-            Self::Data | Self::Done | Self::Failed(_) => 20,
+    /// The state of a decoder failed with `error`.
+    const fn failed(error: ChunkedError) -> Self {
+        FAILED[error as usize]
+    }
+
+    /// The error of a failed state.
+    const fn error(self) -> Option<ChunkedError> {
+        let index = (self as usize).wrapping_sub(Self::FailedMissingSize as usize);
+        if index < ChunkedError::ALL.len() {
+            Some(ChunkedError::ALL[index])
+        } else {
+            None
         }
     }
 
@@ -671,11 +681,26 @@ static CLASS: [u8; 128] = {
     table
 };
 
+/// The failed states, in the order of [`ChunkedError::ALL`].
+const FAILED: [State; 11] = [
+    State::FailedMissingSize,
+    State::FailedSizeTooLong,
+    State::FailedInvalidSize,
+    State::FailedInvalidExtension,
+    State::FailedExtensionTooLong,
+    State::FailedLineEnding,
+    State::FailedDataNotTerminated,
+    State::FailedBodyTooLarge,
+    State::FailedInvalidTrailer,
+    State::FailedTrailersTooLarge,
+    State::FailedTooManyTrailers,
+];
+
 /// One row of `NEXT`: the classes of each `(set, state)` move go to that state, LF to
 /// [`ChunkedError::LineEnding`] unless a move takes it, every other class to `otherwise`.
 const fn row(otherwise: ChunkedError, moves: &[(u16, State)]) -> [State; CLASSES] {
-    let mut row = [State::Failed(otherwise); CLASSES];
-    row[LF] = State::Failed(ChunkedError::LineEnding);
+    let mut row = [State::failed(otherwise); CLASSES];
+    row[LF] = State::FailedLineEnding;
     let mut i = 0;
     while i < moves.len() {
         let (classes, next) = moves[i];
@@ -691,7 +716,7 @@ const fn row(otherwise: ChunkedError, moves: &[(u16, State)]) -> [State; CLASSES
     row
 }
 
-/// The grammar: the state after each class of byte, per state ([`State::row`]). A size line
+/// The grammar: the state after each class of byte, one row per state that reads framing. A size line
 /// ends in [`State::Data`]; `step` turns that into [`State::TrailerStart`] for the last chunk.
 static NEXT: [[State; CLASSES]; 20] = {
     use ChunkedError as E;
