@@ -212,11 +212,11 @@ enum Phase {
         progress: Instant,
         started: Instant,
     },
-    /// A complete request waits for the handler (or for the output queue to drain).
+    /// A complete request waits for the handler (or for the output queue to drain). Its body
+    /// is `buf[head_len..body_end]`, and the request ends at `body_end`.
     Ready {
         head: RequestHead,
         body_end: usize,
-        consumed: usize,
         started: Instant,
     },
     /// The request is consumed; its streamed response is open and the handler is resumed each
@@ -647,6 +647,7 @@ impl Connection {
     }
 
     /// Parses the buffered head; on success moves on to its body.
+    #[inline(never)]
     fn parse_head<H>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
         let Some(handle) = self.rx else {
             return Step::Stop;
@@ -683,47 +684,32 @@ impl Connection {
         self.spans_fresh = true;
         let head_len = head.head_len();
         let body = match head.body_framing() {
-            BodyFraming::None => {
-                self.phase = Phase::Ready {
-                    head,
-                    body_end: head_len,
-                    consumed: head_len,
-                    started,
-                };
-                return Step::Again;
-            }
+            // No body: an empty one of known length, complete at once.
+            BodyFraming::None => Body::Length { end: head_len },
             BodyFraming::ContentLength(len) => {
                 let end = usize::try_from(len)
                     .ok()
                     .and_then(|len| head_len.checked_add(len))
                     .filter(|&end| end <= MAX_READ_BUFFER);
-                let Some(end) = end else {
+                match end {
                     // Within the body limit (the parser checked), beyond the buffer: in parts.
-                    self.phase = Phase::Body {
-                        head,
-                        body: Body::Parts {
-                            framing: PartFraming::Length { left: len },
-                            answer: Outcome::Pending,
-                        },
-                        progress: now,
-                        started,
-                    };
-                    if head.expects_continue() && self.filled == head_len {
-                        self.queue(CONTINUE_100, env.pool, now);
-                    }
-                    return Step::Again;
-                };
-                if end > handle.capacity() {
-                    match env.pool.grow(handle, end, self.filled, Spill::Never) {
-                        Ok(grown) => self.rx = Some(grown),
-                        Err(_) => {
-                            let status = Status::SERVICE_UNAVAILABLE;
-                            let cause = RejectCause::NoBuffer;
-                            return self.fail(status, cause, head.version(), now, env);
+                    None => Body::Parts {
+                        framing: PartFraming::Length { left: len },
+                        answer: Outcome::Pending,
+                    },
+                    Some(end) if end > handle.capacity() => {
+                        match env.pool.grow(handle, end, self.filled, Spill::Never) {
+                            Ok(grown) => self.rx = Some(grown),
+                            Err(_) => {
+                                let status = Status::SERVICE_UNAVAILABLE;
+                                let cause = RejectCause::NoBuffer;
+                                return self.fail(status, cause, head.version(), now, env);
+                            }
                         }
+                        Body::Length { end }
                     }
+                    Some(end) => Body::Length { end },
                 }
-                Body::Length { end }
             }
             BodyFraming::Chunked => Body::Chunked {
                 decoder: ChunkedDecoder::from_limits(&self.limits),
@@ -744,44 +730,46 @@ impl Connection {
     }
 
     /// Advances the body being read; once complete, the request is ready.
+    #[inline(never)]
     fn read_body<H>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
         let Phase::Body {
             head,
-            mut body,
-            progress,
+            body,
             started,
-        } = self.phase
+            ..
+        } = &mut self.phase
         else {
             return Step::Stop;
         };
+        let (head, started) = (*head, *started);
         let head_len = head.head_len();
-        let (body_end, consumed) = match &mut body {
-            Body::Length { end } if self.filled >= *end => (*end, *end),
+        let body_end = match body {
+            Body::Length { end } if self.filled >= *end => *end,
             Body::Length { .. } | Body::Parts { .. } => return Step::Stop,
             Body::Chunked { decoder, decoded } => {
-                match self.decode_chunked(head_len, decoder, decoded, env.pool) {
-                    Ok(step) => {
-                        if !step.done {
-                            let full = self.filled >= MAX_READ_BUFFER;
-                            let body = match body {
-                                // The body outgrew the largest buffer: hand it over in parts.
-                                Body::Chunked { decoder, decoded } if full => Body::Parts {
-                                    framing: PartFraming::Chunked { decoder, decoded },
-                                    answer: Outcome::Pending,
-                                },
-                                body => body,
-                            };
-                            self.phase = Phase::Body {
-                                head,
-                                body,
-                                progress,
-                                started,
-                            };
-                            return if full { Step::Again } else { Step::Stop };
-                        }
-                        let end = head_len.saturating_add(step.body_end);
-                        (end, end)
+                let step = decode_chunked(
+                    self.rx,
+                    &mut self.filled,
+                    head_len,
+                    decoder,
+                    decoded,
+                    env.pool,
+                );
+                match step {
+                    Ok(step) if step.done => head_len.saturating_add(step.body_end),
+                    Ok(_) if self.filled >= MAX_READ_BUFFER => {
+                        // The body outgrew the largest buffer: hand it over in parts.
+                        let framing = PartFraming::Chunked {
+                            decoder: *decoder,
+                            decoded: *decoded,
+                        };
+                        *body = Body::Parts {
+                            framing,
+                            answer: Outcome::Pending,
+                        };
+                        return Step::Again;
                     }
+                    Ok(_) => return Step::Stop,
                     Err((status, cause)) => {
                         return self.fail(status, cause, head.version(), now, env);
                     }
@@ -791,45 +779,17 @@ impl Connection {
         self.phase = Phase::Ready {
             head,
             body_end,
-            consumed,
             started,
         };
         Step::Again
     }
 
-    /// Decodes the buffered chunked body after a head of `head_len` bytes in place, on from the
-    /// `decoded` bytes already there (updated); the framing reclaimed shrinks `filled`.
-    /// `Err` names the status and cause to fail the request with.
-    fn decode_chunked(
-        &mut self,
-        head_len: usize,
-        decoder: &mut ChunkedDecoder,
-        decoded: &mut usize,
-        pool: &mut BufferPool<'_>,
-    ) -> Result<InPlace, (Status, RejectCause)> {
-        let Some(buf) = self.rx.and_then(|rx| pool.bytes_mut(rx).ok()) else {
-            return Err((Status::INTERNAL_SERVER_ERROR, RejectCause::NoBuffer));
-        };
-        let region = buf.get_mut(head_len..self.filled).unwrap_or_default();
-        match decoder.decode_in_place(region, *decoded) {
-            Ok(step) => {
-                *decoded = step.body_end;
-                self.filled = head_len.saturating_add(step.filled);
-                Ok(step)
-            }
-            Err(error) => {
-                debug!("chunked body rejected: {}", error.as_str());
-                Err((error.status(), RejectCause::Chunked(error)))
-            }
-        }
-    }
-
     /// Hands the complete request of [`Phase::Ready`] to the handler and queues its response.
+    #[inline(never)]
     fn dispatch<H: Handler>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
         let Phase::Ready {
             head,
             body_end,
-            consumed,
             started,
         } = self.phase
         else {
@@ -871,12 +831,12 @@ impl Connection {
                 status,
                 persistence,
             } => {
-                self.consume(consumed, env.pool);
+                self.consume(body_end, env.pool);
                 self.responded(status, started, env);
                 self.after_response(persistence, now, env.pool)
             }
             Outcome::Streaming(stream) => {
-                self.consume(consumed, env.pool);
+                self.consume(body_end, env.pool);
                 self.stream(stream, started, now)
             }
             Outcome::Refused => {
@@ -897,6 +857,7 @@ impl Connection {
     /// Hands the body being read in parts to the handler, as far as it has arrived and the
     /// output queue has room for what the handler may write; after the last part, moves on
     /// like [`dispatch`](Self::dispatch).
+    #[inline(never)]
     fn read_parts<H: Handler>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
         let Phase::Body {
             head,
@@ -905,8 +866,8 @@ impl Connection {
                     mut framing,
                     mut answer,
                 },
-            progress,
             started,
+            ..
         } = self.phase
         else {
             return Step::Stop;
@@ -923,7 +884,14 @@ impl Connection {
                 (ready, u64::try_from(ready).is_ok_and(|r| r == *left))
             }
             PartFraming::Chunked { decoder, decoded } => {
-                match self.decode_chunked(head_len, decoder, decoded, env.pool) {
+                match decode_chunked(
+                    self.rx,
+                    &mut self.filled,
+                    head_len,
+                    decoder,
+                    decoded,
+                    env.pool,
+                ) {
                     Ok(step) => (step.body_end, step.done),
                     Err((status, cause)) => {
                         return self.fail(status, cause, head.version(), now, env);
@@ -994,12 +962,17 @@ impl Connection {
             PartFraming::Chunked { decoded, .. } => *decoded = decoded.saturating_sub(given),
         }
         if !finished {
-            self.phase = Phase::Body {
-                head,
-                body: Body::Parts { framing, answer },
-                progress,
-                started,
-            };
+            if let Phase::Body {
+                body:
+                    Body::Parts {
+                        framing: f,
+                        answer: a,
+                    },
+                ..
+            } = &mut self.phase
+            {
+                (*f, *a) = (framing, answer);
+            }
             return Step::Stop;
         }
         self.consume(head_len, env.pool);
@@ -1033,6 +1006,7 @@ impl Connection {
     /// over; returns what the handler did and how many bytes it queued. `None` when the head
     /// or the buffers are not there.
     #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
     fn give_part<H: Handler>(
         &mut self,
         rx: BufferHandle,
@@ -1082,6 +1056,7 @@ impl Connection {
 
     /// Resumes the open stream once the output queue is empty: the handler writes into the
     /// free space, and a finished stream moves on to the next request.
+    #[inline(never)]
     fn pump<H: Handler>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
         let Phase::Stream { stream, started } = self.phase else {
             return Step::Stop;
@@ -1202,6 +1177,7 @@ impl Connection {
 
     /// Calls the handler once with the request in `rx` and the free space of `tx`.
     #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
     fn respond<H: Handler>(
         &mut self,
         rx: BufferHandle,
@@ -1422,5 +1398,33 @@ impl Connection {
         self.phase = Phase::Closed {
             reason: Some(reason),
         };
+    }
+}
+
+/// Decodes the chunked body buffered in `rx` after a head of `head_len` bytes in place, on
+/// from the `decoded` bytes already there (updated); the framing reclaimed shrinks `filled`.
+/// `Err` names the status and cause to fail the request with.
+fn decode_chunked(
+    rx: Option<BufferHandle>,
+    filled: &mut usize,
+    head_len: usize,
+    decoder: &mut ChunkedDecoder,
+    decoded: &mut usize,
+    pool: &mut BufferPool<'_>,
+) -> Result<InPlace, (Status, RejectCause)> {
+    let Some(buf) = rx.and_then(|rx| pool.bytes_mut(rx).ok()) else {
+        return Err((Status::INTERNAL_SERVER_ERROR, RejectCause::NoBuffer));
+    };
+    let region = buf.get_mut(head_len..*filled).unwrap_or_default();
+    match decoder.decode_in_place(region, *decoded) {
+        Ok(step) => {
+            *decoded = step.body_end;
+            *filled = head_len.saturating_add(step.filled);
+            Ok(step)
+        }
+        Err(error) => {
+            debug!("chunked body rejected: {}", error.as_str());
+            Err((error.status(), RejectCause::Chunked(error)))
+        }
     }
 }
