@@ -1114,12 +1114,14 @@ impl Connection {
     }
 
     /// A final response was completed: counts and reports it.
+    #[inline(never)]
     fn responded<H>(&mut self, status: Status, started: Instant, env: &mut Env<'_, '_, H>) {
         self.served = self.served.saturating_add(1);
         env.observer.event(ConnEvent::Response { status, started });
     }
 
     /// After a complete response to a consumed request: the next request, or the close.
+    #[inline(never)]
     fn after_response(
         &mut self,
         persistence: Persistence,
@@ -1335,6 +1337,7 @@ impl Connection {
     }
 
     /// `len` bytes were written after `tx_end`.
+    #[inline(never)]
     fn advance_tx(&mut self, len: usize, now: Instant) {
         if self.tx_start >= self.tx_end {
             self.write_since = now;

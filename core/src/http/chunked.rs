@@ -409,7 +409,9 @@ impl ChunkedDecoder {
 
         // Not reached in the other states: `decode_range` never steps in them. Failing safe.
         let row = NEXT.get(self.state as usize).ok_or(E::DataNotTerminated)?;
-        let class = CLASS.get(usize::from(byte)).map_or(OBS, |&class| usize::from(class));
+        let class = CLASS
+            .get(usize::from(byte))
+            .map_or(OBS, |&class| usize::from(class));
         let mut next = row.get(class).copied().unwrap_or(S::FailedInvalidSize);
         if let Some(error) = next.error() {
             return Err(error);
@@ -444,8 +446,8 @@ impl ChunkedDecoder {
             self.extension_bytes
         };
         let starts_trailer = self.state == S::TrailerStart && next == S::TrailerName;
-        let counts_as_trailer = starts_trailer
-            || matches!(self.state, S::TrailerName | S::TrailerValue | S::TrailerLf);
+        let counts_as_trailer =
+            starts_trailer || matches!(self.state, S::TrailerName | S::TrailerValue | S::TrailerLf);
         let trailer_bytes = if counts_as_trailer {
             let bytes = self.trailer_bytes.saturating_add(1);
             if bytes > self.max_trailer_bytes {
@@ -645,7 +647,8 @@ const fn set(class: usize) -> u16 {
 /// `tchar` (RFC 9110 section 5.6.2).
 const TCHAR: u16 = set(HEX) | set(TOKEN);
 /// `VCHAR / obs-text`.
-const VCHAR: u16 = TCHAR | set(SEMI) | set(EQUALS) | set(QUOTE) | set(BACKSLASH) | set(COLON) | set(OBS);
+const VCHAR: u16 =
+    TCHAR | set(SEMI) | set(EQUALS) | set(QUOTE) | set(BACKSLASH) | set(COLON) | set(OBS);
 /// `qdtext` (RFC 9110 section 5.6.4): what a quoted-string holds unescaped.
 const QDTEXT: u16 = (VCHAR | set(WS)) & !set(QUOTE) & !set(BACKSLASH);
 
@@ -733,8 +736,14 @@ static NEXT: [[State; CLASSES]; 20] = {
                 (set(CR), S::SizeLf),
             ],
         ),
-        row(E::InvalidSize, &[(set(WS), S::SizeWs), (set(SEMI), S::ExtStart)]),
-        row(E::InvalidExtension, &[(set(WS), S::ExtStart), (TCHAR, S::ExtName)]),
+        row(
+            E::InvalidSize,
+            &[(set(WS), S::SizeWs), (set(SEMI), S::ExtStart)],
+        ),
+        row(
+            E::InvalidExtension,
+            &[(set(WS), S::ExtStart), (TCHAR, S::ExtName)],
+        ),
         row(
             E::InvalidExtension,
             &[
@@ -763,7 +772,12 @@ static NEXT: [[State; CLASSES]; 20] = {
         ),
         row(
             E::InvalidExtension,
-            &[ext_end[0], ext_end[1], (TCHAR, S::ExtToken), (set(CR), S::SizeLf)],
+            &[
+                ext_end[0],
+                ext_end[1],
+                (TCHAR, S::ExtToken),
+                (set(CR), S::SizeLf),
+            ],
         ),
         row(
             E::InvalidExtension,
@@ -774,13 +788,22 @@ static NEXT: [[State; CLASSES]; 20] = {
             ],
         ),
         row(E::InvalidExtension, &[(VCHAR | set(WS), S::ExtQuoted)]),
-        row(E::InvalidExtension, &[ext_end[0], ext_end[1], (set(CR), S::SizeLf)]),
+        row(
+            E::InvalidExtension,
+            &[ext_end[0], ext_end[1], (set(CR), S::SizeLf)],
+        ),
         row(E::InvalidExtension, &ext_end),
         row(E::LineEnding, &[(set(LF), S::Data)]),
         row(E::DataNotTerminated, &[(set(CR), S::DataLf)]),
         row(E::LineEnding, &[(set(LF), S::SizeStart)]),
-        row(E::InvalidTrailer, &[(set(CR), S::FinalLf), (TCHAR, S::TrailerName)]),
-        row(E::InvalidTrailer, &[(TCHAR, S::TrailerName), (set(COLON), S::TrailerValue)]),
+        row(
+            E::InvalidTrailer,
+            &[(set(CR), S::FinalLf), (TCHAR, S::TrailerName)],
+        ),
+        row(
+            E::InvalidTrailer,
+            &[(TCHAR, S::TrailerName), (set(COLON), S::TrailerValue)],
+        ),
         row(
             E::InvalidTrailer,
             &[(set(CR), S::TrailerLf), (VCHAR | set(WS), S::TrailerValue)],
