@@ -261,6 +261,25 @@ enum PartFraming {
     },
 }
 
+/// Which [`Handler`] method [`Connection::call`] calls, with what.
+#[derive(Clone, Copy)]
+enum Call<'h> {
+    /// [`Handler::handle`] with the request `head` and its body, which ends at `body_end`.
+    Handle {
+        head: &'h RequestHead,
+        body_end: usize,
+    },
+    /// [`Handler::handle_part`] with the request `head` and the part `buf[start..end]`.
+    Part {
+        head: &'h RequestHead,
+        start: usize,
+        end: usize,
+        last: bool,
+    },
+    /// [`Handler::resume`] of the open stream.
+    Resume,
+}
+
 /// What one pass over the buffered input did.
 enum Step {
     /// Go on with the next request in the buffer.
@@ -815,10 +834,15 @@ impl Connection {
         // handler again, up to MAX_WRITE_BUFFER (four tries from 4 KiB).
         let mut outcome = (Outcome::NoSpace, 0);
         for _ in 0..SIZE_CLASSES.len() {
-            let Some(tx) = self.tx_buffer(env.pool) else {
+            let call = Call::Handle {
+                head: &head,
+                body_end,
+            };
+            let Some(done) = self.call(call, Outcome::Pending, persistence, first, env) else {
+                outcome = (Outcome::Pending, 0);
                 break;
             };
-            outcome = self.respond(rx, tx, &head, body_end, persistence, first, env);
+            outcome = done;
             let retry = first && outcome.0 == Outcome::NoSpace && self.grow_tx(env.pool);
             if !retry {
                 break;
@@ -1006,7 +1030,6 @@ impl Connection {
     /// over; returns what the handler did and how many bytes it queued. `None` when the head
     /// or the buffers are not there.
     #[allow(clippy::too_many_arguments)]
-    #[inline(never)]
     fn give_part<H: Handler>(
         &mut self,
         rx: BufferHandle,
@@ -1020,28 +1043,16 @@ impl Connection {
         if !self.spans_fresh && !self.reparse(rx, head, env) {
             return None;
         }
-        let tx = self.tx_buffer(env.pool)?;
         let persistence = self.persistence(head);
         let first = self.tx_start >= self.tx_end;
-        let (input, output) = env.pool.bytes_pair_mut(rx, tx).ok()?;
-        let input = input.get(..self.filled).unwrap_or_default();
-        let req = head.view(input, env.spans);
         let start = head.head_len().saturating_add(given);
-        let part = input.get(start..start.saturating_add(len))?;
-        let cx = EncodeContext {
-            version: head.version(),
-            head_request: req.method() == Method::Head,
-            date: env.date,
-            server: self.server,
+        let call = Call::Part {
+            head,
+            start,
+            end: start.saturating_add(len),
+            last,
         };
-        let out = output.get_mut(self.tx_end..).unwrap_or_default();
-        let mut res = Responder::resumed(out, cx, persistence, answer, first)
-            .with_id(self.id)
-            .with_arena(env.arena.as_deref());
-        env.handler.handle_part(&req, part, last, &mut res);
-        let done = (res.outcome(), res.written());
-        reset_arena(env);
-        Some(done)
+        self.call(call, answer, persistence, first, env)
     }
 
     /// Enters [`Phase::Stream`] for the open `stream` of a consumed request. With nothing
@@ -1065,26 +1076,11 @@ impl Connection {
             return Step::Stop;
         }
         // Without a buffer the stream stalls; the write deadline ends it.
-        let Some(tx) = self.tx_buffer(env.pool) else {
-            return Step::Stop;
-        };
-        let Ok(buf) = env.pool.bytes_mut(tx) else {
-            return Step::Stop;
-        };
-        let cx = EncodeContext {
-            version: Version::Http11,
-            head_request: false,
-            date: env.date,
-            server: self.server,
-        };
-        let out = buf.get_mut(self.tx_end..).unwrap_or_default();
         let open = Outcome::Streaming(stream);
-        let mut res = Responder::resumed(out, cx, stream.persistence, open, true)
-            .with_id(self.id)
-            .with_arena(env.arena.as_deref());
-        env.handler.resume(self.id, &mut res);
-        let (outcome, written) = (res.outcome(), res.written());
-        reset_arena(env);
+        let Some((outcome, written)) = self.call(Call::Resume, open, stream.persistence, true, env)
+        else {
+            return Step::Stop;
+        };
         self.advance_tx(written, now);
         match outcome {
             Outcome::Complete {
@@ -1177,39 +1173,59 @@ impl Connection {
         self.spans_fresh
     }
 
-    /// Calls the handler once with the request in `rx` and the free space of `tx`.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(never)]
-    fn respond<H: Handler>(
+    /// Calls the handler once, as `call` says, with the free space of the output queue
+    /// (taking a buffer for it if needed) and the response so far (`answer`). Returns what
+    /// the handler did and how many bytes it queued; `None` when a buffer or the part is not
+    /// there.
+    fn call<H: Handler>(
         &mut self,
-        rx: BufferHandle,
-        tx: BufferHandle,
-        head: &RequestHead,
-        body_end: usize,
+        call: Call<'_>,
+        answer: Outcome,
         persistence: Persistence,
         first: bool,
         env: &mut Env<'_, '_, H>,
-    ) -> (Outcome, usize) {
-        let Ok((input, output)) = env.pool.bytes_pair_mut(rx, tx) else {
-            return (Outcome::Pending, 0);
+    ) -> Option<(Outcome, usize)> {
+        let tx = self.tx_buffer(env.pool)?;
+        let head = match call {
+            Call::Handle { head, .. } | Call::Part { head, .. } => Some(head),
+            Call::Resume => None,
+        };
+        let (input, output) = match (head, self.rx) {
+            (None, _) => (&[][..], env.pool.bytes_mut(tx).ok()?),
+            (Some(_), Some(rx)) => env.pool.bytes_pair_mut(rx, tx).ok()?,
+            (Some(_), None) => return None,
         };
         let input = input.get(..self.filled).unwrap_or_default();
-        let req = head.view(input, env.spans);
-        let body = input.get(head.head_len()..body_end).unwrap_or_default();
+        let req = head.map(|head| head.view(input, env.spans));
         let cx = EncodeContext {
-            version: head.version(),
-            head_request: req.method() == Method::Head,
+            version: head.map_or(Version::Http11, RequestHead::version),
+            head_request: req.as_ref().is_some_and(|req| req.method() == Method::Head),
             date: env.date,
             server: self.server,
         };
         let out = output.get_mut(self.tx_end..).unwrap_or_default();
-        let mut responder = Responder::new(out, cx, persistence, first)
+        let mut res = Responder::resumed(out, cx, persistence, answer, first)
             .with_id(self.id)
             .with_arena(env.arena.as_deref());
-        env.handler.handle(&req, body, &mut responder);
-        let done = (responder.outcome(), responder.written());
+        match (call, req) {
+            (Call::Handle { head, body_end }, Some(req)) => {
+                let body = input.get(head.head_len()..body_end).unwrap_or_default();
+                env.handler.handle(&req, body, &mut res);
+            }
+            (
+                Call::Part {
+                    start, end, last, ..
+                },
+                Some(req),
+            ) => {
+                let part = input.get(start..end)?;
+                env.handler.handle_part(&req, part, last, &mut res);
+            }
+            _ => env.handler.resume(self.id, &mut res),
+        }
+        let done = (res.outcome(), res.written());
         reset_arena(env);
-        done
+        Some(done)
     }
 
     /// Refuses the request being read: queues `status` with `Connection: close` (unless its
