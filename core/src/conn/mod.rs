@@ -550,19 +550,10 @@ impl Connection {
         if at > now {
             return;
         }
-        let version = match self.phase {
-            _ if self.answer_begun() => None,
-            Phase::Body { head, .. } => Some(head.version()),
-            Phase::Head { .. } => Some(Version::Http11),
-            _ => None,
-        };
-        if let Some(version) = version {
-            let status = Status::REQUEST_TIMEOUT;
-            self.reject(status, version, env.date, env.pool, now);
-            env.observer.event(ConnEvent::Rejected {
-                status,
-                cause: RejectCause::TimedOut(timer),
-            });
+        // A head or body that took too long is answered, unless its response has begun.
+        if matches!(self.phase, Phase::Head { .. } | Phase::Body { .. }) && !self.answer_begun() {
+            let cause = RejectCause::TimedOut(timer);
+            self.fail(Status::REQUEST_TIMEOUT, cause, now, env);
         }
         self.phase = Phase::Closing {
             reason: CloseReason::TimedOut(timer),
@@ -677,13 +668,7 @@ impl Connection {
         };
         let Ok(buf) = env.pool.bytes(handle) else {
             let cause = RejectCause::NoBuffer;
-            return self.fail(
-                Status::INTERNAL_SERVER_ERROR,
-                cause,
-                Version::Http11,
-                now,
-                env,
-            );
+            return self.fail(Status::INTERNAL_SERVER_ERROR, cause, now, env);
         };
         let buf = buf.get(..self.filled).unwrap_or_default();
         let head = match request::parse(buf, &self.limits, env.spans) {
@@ -691,13 +676,13 @@ impl Connection {
             Ok(Parse::Partial) if self.filled >= MAX_READ_BUFFER => {
                 let status = Status::REQUEST_HEADER_FIELDS_TOO_LARGE;
                 let cause = RejectCause::HeadTooLarge;
-                return self.fail(status, cause, Version::Http11, now, env);
+                return self.fail(status, cause, now, env);
             }
             Ok(Parse::Partial) => return Step::Stop,
             Err(error) => {
                 debug!("request rejected: {}", error.as_str());
                 let cause = RejectCause::Request(error);
-                return self.fail(error.status(), cause, Version::Http11, now, env);
+                return self.fail(error.status(), cause, now, env);
             }
         };
         self.spans_fresh = true;
@@ -716,17 +701,6 @@ impl Connection {
                         framing: PartFraming::Length { left: len },
                         answer: Outcome::Pending,
                     },
-                    Some(end) if end > handle.capacity() => {
-                        match env.pool.grow(handle, end, self.filled, Spill::Never) {
-                            Ok(grown) => self.rx = Some(grown),
-                            Err(_) => {
-                                let status = Status::SERVICE_UNAVAILABLE;
-                                let cause = RejectCause::NoBuffer;
-                                return self.fail(status, cause, head.version(), now, env);
-                            }
-                        }
-                        Body::Length { end }
-                    }
                     Some(end) => Body::Length { end },
                 }
             }
@@ -735,16 +709,27 @@ impl Connection {
                 decoded: 0,
             },
         };
-        let awaits_body = !matches!(body, Body::Length { end } if end == head_len);
-        if head.expects_continue() && awaits_body && self.filled == head_len {
-            self.queue(CONTINUE_100, env.pool, now);
-        }
         self.phase = Phase::Body {
             head,
             body,
             progress: now,
             started,
         };
+        if let Body::Length { end } = body {
+            if end > handle.capacity() {
+                match env.pool.grow(handle, end, self.filled, Spill::Never) {
+                    Ok(grown) => self.rx = Some(grown),
+                    Err(_) => {
+                        let status = Status::SERVICE_UNAVAILABLE;
+                        return self.fail(status, RejectCause::NoBuffer, now, env);
+                    }
+                }
+            }
+        }
+        let awaits_body = !matches!(body, Body::Length { end } if end == head_len);
+        if head.expects_continue() && awaits_body && self.filled == head_len {
+            self.queue(CONTINUE_100, env.pool, now);
+        }
         Step::Again
     }
 
@@ -790,7 +775,7 @@ impl Connection {
                     }
                     Ok(_) => return Step::Stop,
                     Err((status, cause)) => {
-                        return self.fail(status, cause, head.version(), now, env);
+                        return self.fail(status, cause, now, env);
                     }
                 }
             }
@@ -820,7 +805,7 @@ impl Connection {
         if !self.spans_fresh && !self.reparse(rx, &head, env) {
             let cause = RejectCause::Handler;
             let status = Status::INTERNAL_SERVER_ERROR;
-            return self.fail(status, cause, head.version(), now, env);
+            return self.fail(status, cause, now, env);
         }
         let persistence = self.persistence(&head);
         let first = self.tx_start >= self.tx_end;
@@ -828,7 +813,7 @@ impl Connection {
         if self.tx_buffer(env.pool).is_none() {
             let cause = RejectCause::NoBuffer;
             let status = Status::SERVICE_UNAVAILABLE;
-            return self.fail(status, cause, head.version(), now, env);
+            return self.fail(status, cause, now, env);
         }
         // A response larger than the queue's buffer grows it one class at a time and asks the
         // handler again, up to MAX_WRITE_BUFFER (four tries from 4 KiB).
@@ -866,14 +851,14 @@ impl Connection {
             Outcome::Refused => {
                 let cause = RejectCause::BodyTooLarge;
                 let status = Status::PAYLOAD_TOO_LARGE;
-                self.fail(status, cause, head.version(), now, env)
+                self.fail(status, cause, now, env)
             }
             // Retried once the earlier responses are written.
             Outcome::NoSpace if !first => Step::Stop,
             Outcome::NoSpace | Outcome::Pending => {
                 let cause = RejectCause::Handler;
                 let status = Status::INTERNAL_SERVER_ERROR;
-                self.fail(status, cause, head.version(), now, env)
+                self.fail(status, cause, now, env)
             }
         }
     }
@@ -918,7 +903,7 @@ impl Connection {
                 ) {
                     Ok(step) => (step.body_end, step.done),
                     Err((status, cause)) => {
-                        return self.fail(status, cause, head.version(), now, env);
+                        return self.fail(status, cause, now, env);
                     }
                 }
             }
@@ -942,7 +927,7 @@ impl Connection {
             else {
                 let cause = RejectCause::Handler;
                 let status = Status::INTERNAL_SERVER_ERROR;
-                return self.fail(status, cause, head.version(), now, env);
+                return self.fail(status, cause, now, env);
             };
             given = given.saturating_add(len);
             self.advance_tx(written, now);
@@ -950,7 +935,7 @@ impl Connection {
                 Outcome::Refused => {
                     let cause = RejectCause::BodyTooLarge;
                     let status = Status::PAYLOAD_TOO_LARGE;
-                    return self.fail(status, cause, head.version(), now, env);
+                    return self.fail(status, cause, now, env);
                 }
                 Outcome::Complete {
                     status,
@@ -1008,7 +993,7 @@ impl Connection {
             _ => {
                 let cause = RejectCause::Handler;
                 let status = Status::INTERNAL_SERVER_ERROR;
-                self.fail(status, cause, head.version(), now, env)
+                self.fail(status, cause, now, env)
             }
         }
     }
@@ -1235,12 +1220,11 @@ impl Connection {
         &mut self,
         status: Status,
         cause: RejectCause,
-        version: Version,
         now: Instant,
         env: &mut Env<'_, '_, H>,
     ) -> Step {
         if !self.answer_begun() {
-            self.reject(status, version, env.date, env.pool, now);
+            self.reject(status, env.date, env.pool, now);
         }
         env.observer.event(ConnEvent::Rejected { status, cause });
         self.phase = Phase::Closing {
@@ -1250,15 +1234,19 @@ impl Connection {
         Step::Stop
     }
 
-    /// Queues an empty response with `status` and `Connection: close`, if it fits.
+    /// Queues an empty response with `status` and `Connection: close`, if it fits, in the
+    /// version of the request being read.
     fn reject(
         &mut self,
         status: Status,
-        version: Version,
         date: Option<&Date>,
         pool: &mut BufferPool<'_>,
         now: Instant,
     ) {
+        let version = match self.phase {
+            Phase::Body { head, .. } | Phase::Ready { head, .. } => head.version(),
+            _ => Version::Http11,
+        };
         let head = ResponseHead {
             status,
             headers: &[],

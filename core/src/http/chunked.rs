@@ -424,10 +424,8 @@ impl ChunkedDecoder {
             if digits >= MAX_SIZE_DIGITS {
                 return Err(E::SizeTooLong);
             }
-            size = size
-                .checked_mul(16)
-                .and_then(|size| size.checked_add(u64::from(digit)))
-                .ok_or(E::SizeTooLong)?;
+            // At most 15 digits so far: `size < 16^15`, so the shift loses nothing.
+            size = size << 4 | u64::from(digit);
             match self.announced.checked_add(size) {
                 Some(total) if total <= self.max_body_bytes => {}
                 _ => return Err(E::BodyTooLarge),
