@@ -410,8 +410,8 @@ impl ChunkedDecoder {
         // Not reached in the other states: `decode_range` never steps in them. Failing safe.
         let row = NEXT.get(self.state as usize).ok_or(E::DataNotTerminated)?;
         let class = CLASS
-            .get(usize::from(byte))
-            .map_or(OBS, |&class| usize::from(class));
+            .get(usize::from(byte >> 1))
+            .map_or(OBS, |&pair| usize::from(pair >> (4 * (byte & 1)) & 0x0f));
         let mut next = row.get(class).copied().unwrap_or(S::FailedInvalidSize);
         if let Some(error) = next.error() {
             return Err(error);
@@ -650,8 +650,20 @@ const VCHAR: u16 =
 /// `qdtext` (RFC 9110 section 5.6.4): what a quoted-string holds unescaped.
 const QDTEXT: u16 = (VCHAR | set(WS)) & !set(QUOTE) & !set(BACKSLASH);
 
-/// The class of each ASCII byte; bytes from 0x80 are [`OBS`].
-static CLASS: [u8; 128] = {
+/// The class of each ASCII byte, two to a byte (the even byte's in the low half); bytes from
+/// 0x80 are [`OBS`].
+static CLASS: [u8; 64] = {
+    let mut packed = [0; 64];
+    let mut i = 0;
+    while i < 64 {
+        packed[i] = CLASS_OF[2 * i] | CLASS_OF[2 * i + 1] << 4;
+        i += 1;
+    }
+    packed
+};
+
+/// The class of each ASCII byte.
+const CLASS_OF: [u8; 128] = {
     let mut table = [CTL as u8; 128];
     let mut byte = 0x21;
     while byte < 0x7f {
