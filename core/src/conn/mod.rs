@@ -286,6 +286,8 @@ enum Step {
     Again,
     /// Wait for more input, the queue to drain, or the close.
     Stop,
+    /// Refuse the request with this status and close ([`Connection::fail`]).
+    Fail(Status, RejectCause),
 }
 
 impl Connection {
@@ -637,7 +639,7 @@ impl Connection {
                     body: Body::Parts { .. },
                     ..
                 } => self.read_parts(now, env),
-                Phase::Body { .. } => self.read_body(now, env),
+                Phase::Body { .. } => self.read_body(env.pool),
                 Phase::Stream { .. } => self.pump(now, env),
                 Phase::Ready { .. } => self.dispatch(now, env),
                 Phase::Idle { .. } if self.filled > 0 => {
@@ -646,8 +648,13 @@ impl Connection {
                 }
                 _ => Step::Stop,
             };
-            if let Step::Stop = step {
-                break;
+            match step {
+                Step::Again => {}
+                Step::Stop => break,
+                Step::Fail(status, cause) => {
+                    self.fail(status, cause, now, env);
+                    break;
+                }
             }
         }
         if matches!(self.phase, Phase::Idle { .. } | Phase::Stream { .. }) && self.filled == 0 {
@@ -668,7 +675,7 @@ impl Connection {
         };
         let Ok(buf) = env.pool.bytes(handle) else {
             let cause = RejectCause::NoBuffer;
-            return self.fail(Status::INTERNAL_SERVER_ERROR, cause, now, env);
+            return Step::Fail(Status::INTERNAL_SERVER_ERROR, cause);
         };
         let buf = buf.get(..self.filled).unwrap_or_default();
         let head = match request::parse(buf, &self.limits, env.spans) {
@@ -676,13 +683,13 @@ impl Connection {
             Ok(Parse::Partial) if self.filled >= MAX_READ_BUFFER => {
                 let status = Status::REQUEST_HEADER_FIELDS_TOO_LARGE;
                 let cause = RejectCause::HeadTooLarge;
-                return self.fail(status, cause, now, env);
+                return Step::Fail(status, cause);
             }
             Ok(Parse::Partial) => return Step::Stop,
             Err(error) => {
                 debug!("request rejected: {}", error.as_str());
                 let cause = RejectCause::Request(error);
-                return self.fail(error.status(), cause, now, env);
+                return Step::Fail(error.status(), cause);
             }
         };
         self.spans_fresh = true;
@@ -721,7 +728,7 @@ impl Connection {
                     Ok(grown) => self.rx = Some(grown),
                     Err(_) => {
                         let status = Status::SERVICE_UNAVAILABLE;
-                        return self.fail(status, RejectCause::NoBuffer, now, env);
+                        return Step::Fail(status, RejectCause::NoBuffer);
                     }
                 }
             }
@@ -735,7 +742,7 @@ impl Connection {
 
     /// Advances the body being read; once complete, the request is ready.
     #[inline(never)]
-    fn read_body<H>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
+    fn read_body(&mut self, pool: &mut BufferPool<'_>) -> Step {
         let Phase::Body {
             head,
             body,
@@ -751,14 +758,8 @@ impl Connection {
             Body::Length { end } if self.filled >= *end => *end,
             Body::Length { .. } | Body::Parts { .. } => return Step::Stop,
             Body::Chunked { decoder, decoded } => {
-                let step = decode_chunked(
-                    self.rx,
-                    &mut self.filled,
-                    head_len,
-                    decoder,
-                    decoded,
-                    env.pool,
-                );
+                let step =
+                    decode_chunked(self.rx, &mut self.filled, head_len, decoder, decoded, pool);
                 match step {
                     Ok(step) if step.done => head_len.saturating_add(step.body_end),
                     Ok(_) if self.filled >= MAX_READ_BUFFER => {
@@ -775,7 +776,7 @@ impl Connection {
                     }
                     Ok(_) => return Step::Stop,
                     Err((status, cause)) => {
-                        return self.fail(status, cause, now, env);
+                        return Step::Fail(status, cause);
                     }
                 }
             }
@@ -805,7 +806,7 @@ impl Connection {
         if !self.spans_fresh && !self.reparse(rx, &head, env) {
             let cause = RejectCause::Handler;
             let status = Status::INTERNAL_SERVER_ERROR;
-            return self.fail(status, cause, now, env);
+            return Step::Fail(status, cause);
         }
         let persistence = self.persistence(&head);
         let first = self.tx_start >= self.tx_end;
@@ -813,7 +814,7 @@ impl Connection {
         if self.tx_buffer(env.pool).is_none() {
             let cause = RejectCause::NoBuffer;
             let status = Status::SERVICE_UNAVAILABLE;
-            return self.fail(status, cause, now, env);
+            return Step::Fail(status, cause);
         }
         // A response larger than the queue's buffer grows it one class at a time and asks the
         // handler again, up to MAX_WRITE_BUFFER (four tries from 4 KiB).
@@ -851,14 +852,14 @@ impl Connection {
             Outcome::Refused => {
                 let cause = RejectCause::BodyTooLarge;
                 let status = Status::PAYLOAD_TOO_LARGE;
-                self.fail(status, cause, now, env)
+                Step::Fail(status, cause)
             }
             // Retried once the earlier responses are written.
             Outcome::NoSpace if !first => Step::Stop,
             Outcome::NoSpace | Outcome::Pending => {
                 let cause = RejectCause::Handler;
                 let status = Status::INTERNAL_SERVER_ERROR;
-                self.fail(status, cause, now, env)
+                Step::Fail(status, cause)
             }
         }
     }
@@ -903,7 +904,7 @@ impl Connection {
                 ) {
                     Ok(step) => (step.body_end, step.done),
                     Err((status, cause)) => {
-                        return self.fail(status, cause, now, env);
+                        return Step::Fail(status, cause);
                     }
                 }
             }
@@ -927,7 +928,7 @@ impl Connection {
             else {
                 let cause = RejectCause::Handler;
                 let status = Status::INTERNAL_SERVER_ERROR;
-                return self.fail(status, cause, now, env);
+                return Step::Fail(status, cause);
             };
             given = given.saturating_add(len);
             self.advance_tx(written, now);
@@ -935,7 +936,7 @@ impl Connection {
                 Outcome::Refused => {
                     let cause = RejectCause::BodyTooLarge;
                     let status = Status::PAYLOAD_TOO_LARGE;
-                    return self.fail(status, cause, now, env);
+                    return Step::Fail(status, cause);
                 }
                 Outcome::Complete {
                     status,
@@ -993,7 +994,7 @@ impl Connection {
             _ => {
                 let cause = RejectCause::Handler;
                 let status = Status::INTERNAL_SERVER_ERROR;
-                self.fail(status, cause, now, env)
+                Step::Fail(status, cause)
             }
         }
     }
