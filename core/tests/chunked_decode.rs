@@ -85,15 +85,15 @@ fn run_in_place(mut decoder: ChunkedDecoder, input: &[u8], cuts: &[usize]) -> (V
 /// Runs `input` one-shot, split every 1, 2, 3 and 7 bytes, and in place; checks they agree
 /// and returns the one-shot outcome.
 fn run_all(decoder: &ChunkedDecoder, input: &[u8]) -> (Vec<u8>, End) {
-    let whole = run_split(decoder.clone(), input, &[]);
+    let whole = run_split(*decoder, input, &[]);
     for step in [1, 2, 3, 7] {
         let cuts: Vec<usize> = (step..input.len()).step_by(step).collect();
         assert_eq!(
-            run_split(decoder.clone(), input, &cuts),
+            run_split(*decoder, input, &cuts),
             whole,
             "split every {step}"
         );
-        let in_place = run_in_place(decoder.clone(), input, &cuts);
+        let in_place = run_in_place(*decoder, input, &cuts);
         match &whole.1 {
             End::Failed(_) => assert_eq!(in_place.1, whole.1, "in place every {step}"),
             _ => assert_eq!(in_place, whole, "in place every {step}"),
@@ -710,10 +710,10 @@ proptest! {
         let cuts = cuts_for(input.len(), &raw_cuts);
         let every_byte: Vec<usize> = (1..input.len()).collect();
 
-        let whole = run_split(decoder.clone(), &input, &[]);
-        prop_assert_eq!(&run_split(decoder.clone(), &input, &cuts), &whole);
-        prop_assert_eq!(&run_split(decoder.clone(), &input, &every_byte), &whole);
-        let in_place = run_in_place(decoder.clone(), &input, &cuts);
+        let whole = run_split(decoder, &input, &[]);
+        prop_assert_eq!(&run_split(decoder, &input, &cuts), &whole);
+        prop_assert_eq!(&run_split(decoder, &input, &every_byte), &whole);
+        let in_place = run_in_place(decoder, &input, &cuts);
         if matches!(whole.1, End::Failed(_)) {
             prop_assert_eq!(&in_place.1, &whole.1);
         } else {

@@ -197,7 +197,7 @@ pub struct Connection {
 }
 
 /// The read side's position in the request cycle.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum Phase {
     /// Accepted, nothing received.
     New { since: Instant },
@@ -212,11 +212,11 @@ enum Phase {
         progress: Instant,
         started: Instant,
     },
-    /// A complete request waits for the handler (or for the output queue to drain).
+    /// A complete request waits for the handler (or for the output queue to drain). Its body
+    /// is `buf[head_len..body_end]`, and the request ends at `body_end`.
     Ready {
         head: RequestHead,
         body_end: usize,
-        consumed: usize,
         started: Instant,
     },
     /// The request is consumed; its streamed response is open and the handler is resumed each
@@ -229,7 +229,7 @@ enum Phase {
 }
 
 /// How the body being read ends.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum Body {
     /// The body is `buf[head_len..end]`.
     Length { end: usize },
@@ -249,7 +249,7 @@ enum Body {
 }
 
 /// How a body handed over in parts ends.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum PartFraming {
     /// This many body bytes are not handed over yet (some may be buffered).
     Length { left: u64 },
@@ -261,12 +261,33 @@ enum PartFraming {
     },
 }
 
+/// Which [`Handler`] method [`Connection::call`] calls, with what.
+#[derive(Clone, Copy)]
+enum Call<'h> {
+    /// [`Handler::handle`] with the request `head` and its body, which ends at `body_end`.
+    Handle {
+        head: &'h RequestHead,
+        body_end: usize,
+    },
+    /// [`Handler::handle_part`] with the request `head` and the part `buf[start..end]`.
+    Part {
+        head: &'h RequestHead,
+        start: usize,
+        end: usize,
+        last: bool,
+    },
+    /// [`Handler::resume`] of the open stream.
+    Resume,
+}
+
 /// What one pass over the buffered input did.
 enum Step {
     /// Go on with the next request in the buffer.
     Again,
     /// Wait for more input, the queue to drain, or the close.
     Stop,
+    /// Refuse the request with this status and close ([`Connection::fail`]).
+    Fail(Status, RejectCause),
 }
 
 impl Connection {
@@ -531,19 +552,10 @@ impl Connection {
         if at > now {
             return;
         }
-        let version = match self.phase {
-            _ if self.answer_begun() => None,
-            Phase::Body { head, .. } => Some(head.version()),
-            Phase::Head { .. } => Some(Version::Http11),
-            _ => None,
-        };
-        if let Some(version) = version {
-            let status = Status::REQUEST_TIMEOUT;
-            self.reject(status, version, env.date, env.pool, now);
-            env.observer.event(ConnEvent::Rejected {
-                status,
-                cause: RejectCause::TimedOut(timer),
-            });
+        // A head or body that took too long is answered, unless its response has begun.
+        if matches!(self.phase, Phase::Head { .. } | Phase::Body { .. }) && !self.answer_begun() {
+            let cause = RejectCause::TimedOut(timer);
+            self.fail(Status::REQUEST_TIMEOUT, cause, now, env);
         }
         self.phase = Phase::Closing {
             reason: CloseReason::TimedOut(timer),
@@ -627,7 +639,7 @@ impl Connection {
                     body: Body::Parts { .. },
                     ..
                 } => self.read_parts(now, env),
-                Phase::Body { .. } => self.read_body(now, env),
+                Phase::Body { .. } => self.read_body(env.pool),
                 Phase::Stream { .. } => self.pump(now, env),
                 Phase::Ready { .. } => self.dispatch(now, env),
                 Phase::Idle { .. } if self.filled > 0 => {
@@ -636,8 +648,13 @@ impl Connection {
                 }
                 _ => Step::Stop,
             };
-            if let Step::Stop = step {
-                break;
+            match step {
+                Step::Again => {}
+                Step::Stop => break,
+                Step::Fail(status, cause) => {
+                    self.fail(status, cause, now, env);
+                    break;
+                }
             }
         }
         if matches!(self.phase, Phase::Idle { .. } | Phase::Stream { .. }) && self.filled == 0 {
@@ -647,6 +664,7 @@ impl Connection {
     }
 
     /// Parses the buffered head; on success moves on to its body.
+    #[inline(never)]
     fn parse_head<H>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
         let Some(handle) = self.rx else {
             return Step::Stop;
@@ -657,13 +675,7 @@ impl Connection {
         };
         let Ok(buf) = env.pool.bytes(handle) else {
             let cause = RejectCause::NoBuffer;
-            return self.fail(
-                Status::INTERNAL_SERVER_ERROR,
-                cause,
-                Version::Http11,
-                now,
-                env,
-            );
+            return Step::Fail(Status::INTERNAL_SERVER_ERROR, cause);
         };
         let buf = buf.get(..self.filled).unwrap_or_default();
         let head = match request::parse(buf, &self.limits, env.spans) {
@@ -671,119 +683,100 @@ impl Connection {
             Ok(Parse::Partial) if self.filled >= MAX_READ_BUFFER => {
                 let status = Status::REQUEST_HEADER_FIELDS_TOO_LARGE;
                 let cause = RejectCause::HeadTooLarge;
-                return self.fail(status, cause, Version::Http11, now, env);
+                return Step::Fail(status, cause);
             }
             Ok(Parse::Partial) => return Step::Stop,
             Err(error) => {
                 debug!("request rejected: {}", error.as_str());
                 let cause = RejectCause::Request(error);
-                return self.fail(error.status(), cause, Version::Http11, now, env);
+                return Step::Fail(error.status(), cause);
             }
         };
         self.spans_fresh = true;
         let head_len = head.head_len();
         let body = match head.body_framing() {
-            BodyFraming::None => {
-                self.phase = Phase::Ready {
-                    head,
-                    body_end: head_len,
-                    consumed: head_len,
-                    started,
-                };
-                return Step::Again;
-            }
+            // No body: an empty one of known length, complete at once.
+            BodyFraming::None => Body::Length { end: head_len },
             BodyFraming::ContentLength(len) => {
                 let end = usize::try_from(len)
                     .ok()
                     .and_then(|len| head_len.checked_add(len))
                     .filter(|&end| end <= MAX_READ_BUFFER);
-                let Some(end) = end else {
+                match end {
                     // Within the body limit (the parser checked), beyond the buffer: in parts.
-                    self.phase = Phase::Body {
-                        head,
-                        body: Body::Parts {
-                            framing: PartFraming::Length { left: len },
-                            answer: Outcome::Pending,
-                        },
-                        progress: now,
-                        started,
-                    };
-                    if head.expects_continue() && self.filled == head_len {
-                        self.queue(CONTINUE_100, env.pool, now);
-                    }
-                    return Step::Again;
-                };
-                if end > handle.capacity() {
-                    match env.pool.grow(handle, end, self.filled, Spill::Never) {
-                        Ok(grown) => self.rx = Some(grown),
-                        Err(_) => {
-                            let status = Status::SERVICE_UNAVAILABLE;
-                            let cause = RejectCause::NoBuffer;
-                            return self.fail(status, cause, head.version(), now, env);
-                        }
-                    }
+                    None => Body::Parts {
+                        framing: PartFraming::Length { left: len },
+                        answer: Outcome::Pending,
+                    },
+                    Some(end) => Body::Length { end },
                 }
-                Body::Length { end }
             }
             BodyFraming::Chunked => Body::Chunked {
                 decoder: ChunkedDecoder::from_limits(&self.limits),
                 decoded: 0,
             },
         };
-        let awaits_body = !matches!(body, Body::Length { end } if end == head_len);
-        if head.expects_continue() && awaits_body && self.filled == head_len {
-            self.queue(CONTINUE_100, env.pool, now);
-        }
         self.phase = Phase::Body {
             head,
             body,
             progress: now,
             started,
         };
+        if let Body::Length { end } = body {
+            if end > handle.capacity() {
+                match env.pool.grow(handle, end, self.filled, Spill::Never) {
+                    Ok(grown) => self.rx = Some(grown),
+                    Err(_) => {
+                        let status = Status::SERVICE_UNAVAILABLE;
+                        return Step::Fail(status, RejectCause::NoBuffer);
+                    }
+                }
+            }
+        }
+        let awaits_body = !matches!(body, Body::Length { end } if end == head_len);
+        if head.expects_continue() && awaits_body && self.filled == head_len {
+            self.queue(CONTINUE_100, env.pool, now);
+        }
         Step::Again
     }
 
     /// Advances the body being read; once complete, the request is ready.
-    fn read_body<H>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
+    #[inline(never)]
+    fn read_body(&mut self, pool: &mut BufferPool<'_>) -> Step {
         let Phase::Body {
             head,
-            mut body,
-            progress,
+            body,
             started,
-        } = self.phase.clone()
+            ..
+        } = &mut self.phase
         else {
             return Step::Stop;
         };
+        let (head, started) = (*head, *started);
         let head_len = head.head_len();
-        let (body_end, consumed) = match &mut body {
-            Body::Length { end } if self.filled >= *end => (*end, *end),
+        let body_end = match body {
+            Body::Length { end } if self.filled >= *end => *end,
             Body::Length { .. } | Body::Parts { .. } => return Step::Stop,
             Body::Chunked { decoder, decoded } => {
-                match self.decode_chunked(head_len, decoder, decoded, env.pool) {
-                    Ok(step) => {
-                        if !step.done {
-                            let full = self.filled >= MAX_READ_BUFFER;
-                            let body = match body {
-                                // The body outgrew the largest buffer: hand it over in parts.
-                                Body::Chunked { decoder, decoded } if full => Body::Parts {
-                                    framing: PartFraming::Chunked { decoder, decoded },
-                                    answer: Outcome::Pending,
-                                },
-                                body => body,
-                            };
-                            self.phase = Phase::Body {
-                                head,
-                                body,
-                                progress,
-                                started,
-                            };
-                            return if full { Step::Again } else { Step::Stop };
-                        }
-                        let end = head_len.saturating_add(step.body_end);
-                        (end, end)
+                let step =
+                    decode_chunked(self.rx, &mut self.filled, head_len, decoder, decoded, pool);
+                match step {
+                    Ok(step) if step.done => head_len.saturating_add(step.body_end),
+                    Ok(_) if self.filled >= MAX_READ_BUFFER => {
+                        // The body outgrew the largest buffer: hand it over in parts.
+                        let framing = PartFraming::Chunked {
+                            decoder: *decoder,
+                            decoded: *decoded,
+                        };
+                        *body = Body::Parts {
+                            framing,
+                            answer: Outcome::Pending,
+                        };
+                        return Step::Again;
                     }
+                    Ok(_) => return Step::Stop,
                     Err((status, cause)) => {
-                        return self.fail(status, cause, head.version(), now, env);
+                        return Step::Fail(status, cause);
                     }
                 }
             }
@@ -791,45 +784,17 @@ impl Connection {
         self.phase = Phase::Ready {
             head,
             body_end,
-            consumed,
             started,
         };
         Step::Again
     }
 
-    /// Decodes the buffered chunked body after a head of `head_len` bytes in place, on from the
-    /// `decoded` bytes already there (updated); the framing reclaimed shrinks `filled`.
-    /// `Err` names the status and cause to fail the request with.
-    fn decode_chunked(
-        &mut self,
-        head_len: usize,
-        decoder: &mut ChunkedDecoder,
-        decoded: &mut usize,
-        pool: &mut BufferPool<'_>,
-    ) -> Result<InPlace, (Status, RejectCause)> {
-        let Some(buf) = self.rx.and_then(|rx| pool.bytes_mut(rx).ok()) else {
-            return Err((Status::INTERNAL_SERVER_ERROR, RejectCause::NoBuffer));
-        };
-        let region = buf.get_mut(head_len..self.filled).unwrap_or_default();
-        match decoder.decode_in_place(region, *decoded) {
-            Ok(step) => {
-                *decoded = step.body_end;
-                self.filled = head_len.saturating_add(step.filled);
-                Ok(step)
-            }
-            Err(error) => {
-                debug!("chunked body rejected: {}", error.as_str());
-                Err((error.status(), RejectCause::Chunked(error)))
-            }
-        }
-    }
-
     /// Hands the complete request of [`Phase::Ready`] to the handler and queues its response.
+    #[inline(never)]
     fn dispatch<H: Handler>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
         let Phase::Ready {
             head,
             body_end,
-            consumed,
             started,
         } = self.phase
         else {
@@ -841,7 +806,7 @@ impl Connection {
         if !self.spans_fresh && !self.reparse(rx, &head, env) {
             let cause = RejectCause::Handler;
             let status = Status::INTERNAL_SERVER_ERROR;
-            return self.fail(status, cause, head.version(), now, env);
+            return Step::Fail(status, cause);
         }
         let persistence = self.persistence(&head);
         let first = self.tx_start >= self.tx_end;
@@ -849,16 +814,21 @@ impl Connection {
         if self.tx_buffer(env.pool).is_none() {
             let cause = RejectCause::NoBuffer;
             let status = Status::SERVICE_UNAVAILABLE;
-            return self.fail(status, cause, head.version(), now, env);
+            return Step::Fail(status, cause);
         }
         // A response larger than the queue's buffer grows it one class at a time and asks the
         // handler again, up to MAX_WRITE_BUFFER (four tries from 4 KiB).
         let mut outcome = (Outcome::NoSpace, 0);
         for _ in 0..SIZE_CLASSES.len() {
-            let Some(tx) = self.tx_buffer(env.pool) else {
+            let call = Call::Handle {
+                head: &head,
+                body_end,
+            };
+            let Some(done) = self.call(call, Outcome::Pending, persistence, first, env) else {
+                outcome = (Outcome::Pending, 0);
                 break;
             };
-            outcome = self.respond(rx, tx, &head, body_end, persistence, first, env);
+            outcome = done;
             let retry = first && outcome.0 == Outcome::NoSpace && self.grow_tx(env.pool);
             if !retry {
                 break;
@@ -871,25 +841,25 @@ impl Connection {
                 status,
                 persistence,
             } => {
-                self.consume(consumed, env.pool);
+                self.consume(body_end, env.pool);
                 self.responded(status, started, env);
                 self.after_response(persistence, now, env.pool)
             }
             Outcome::Streaming(stream) => {
-                self.consume(consumed, env.pool);
+                self.consume(body_end, env.pool);
                 self.stream(stream, started, now)
             }
             Outcome::Refused => {
                 let cause = RejectCause::BodyTooLarge;
                 let status = Status::PAYLOAD_TOO_LARGE;
-                self.fail(status, cause, head.version(), now, env)
+                Step::Fail(status, cause)
             }
             // Retried once the earlier responses are written.
             Outcome::NoSpace if !first => Step::Stop,
             Outcome::NoSpace | Outcome::Pending => {
                 let cause = RejectCause::Handler;
                 let status = Status::INTERNAL_SERVER_ERROR;
-                self.fail(status, cause, head.version(), now, env)
+                Step::Fail(status, cause)
             }
         }
     }
@@ -897,6 +867,7 @@ impl Connection {
     /// Hands the body being read in parts to the handler, as far as it has arrived and the
     /// output queue has room for what the handler may write; after the last part, moves on
     /// like [`dispatch`](Self::dispatch).
+    #[inline(never)]
     fn read_parts<H: Handler>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
         let Phase::Body {
             head,
@@ -905,9 +876,9 @@ impl Connection {
                     mut framing,
                     mut answer,
                 },
-            progress,
             started,
-        } = self.phase.clone()
+            ..
+        } = self.phase
         else {
             return Step::Stop;
         };
@@ -923,10 +894,17 @@ impl Connection {
                 (ready, u64::try_from(ready).is_ok_and(|r| r == *left))
             }
             PartFraming::Chunked { decoder, decoded } => {
-                match self.decode_chunked(head_len, decoder, decoded, env.pool) {
+                match decode_chunked(
+                    self.rx,
+                    &mut self.filled,
+                    head_len,
+                    decoder,
+                    decoded,
+                    env.pool,
+                ) {
                     Ok(step) => (step.body_end, step.done),
                     Err((status, cause)) => {
-                        return self.fail(status, cause, head.version(), now, env);
+                        return Step::Fail(status, cause);
                     }
                 }
             }
@@ -950,7 +928,7 @@ impl Connection {
             else {
                 let cause = RejectCause::Handler;
                 let status = Status::INTERNAL_SERVER_ERROR;
-                return self.fail(status, cause, head.version(), now, env);
+                return Step::Fail(status, cause);
             };
             given = given.saturating_add(len);
             self.advance_tx(written, now);
@@ -958,7 +936,7 @@ impl Connection {
                 Outcome::Refused => {
                     let cause = RejectCause::BodyTooLarge;
                     let status = Status::PAYLOAD_TOO_LARGE;
-                    return self.fail(status, cause, head.version(), now, env);
+                    return Step::Fail(status, cause);
                 }
                 Outcome::Complete {
                     status,
@@ -994,12 +972,17 @@ impl Connection {
             PartFraming::Chunked { decoded, .. } => *decoded = decoded.saturating_sub(given),
         }
         if !finished {
-            self.phase = Phase::Body {
-                head,
-                body: Body::Parts { framing, answer },
-                progress,
-                started,
-            };
+            if let Phase::Body {
+                body:
+                    Body::Parts {
+                        framing: f,
+                        answer: a,
+                    },
+                ..
+            } = &mut self.phase
+            {
+                (*f, *a) = (framing, answer);
+            }
             return Step::Stop;
         }
         self.consume(head_len, env.pool);
@@ -1011,7 +994,7 @@ impl Connection {
             _ => {
                 let cause = RejectCause::Handler;
                 let status = Status::INTERNAL_SERVER_ERROR;
-                self.fail(status, cause, head.version(), now, env)
+                Step::Fail(status, cause)
             }
         }
     }
@@ -1046,28 +1029,16 @@ impl Connection {
         if !self.spans_fresh && !self.reparse(rx, head, env) {
             return None;
         }
-        let tx = self.tx_buffer(env.pool)?;
         let persistence = self.persistence(head);
         let first = self.tx_start >= self.tx_end;
-        let (input, output) = env.pool.bytes_pair_mut(rx, tx).ok()?;
-        let input = input.get(..self.filled).unwrap_or_default();
-        let req = head.view(input, env.spans);
         let start = head.head_len().saturating_add(given);
-        let part = input.get(start..start.saturating_add(len))?;
-        let cx = EncodeContext {
-            version: head.version(),
-            head_request: req.method() == Method::Head,
-            date: env.date,
-            server: self.server,
+        let call = Call::Part {
+            head,
+            start,
+            end: start.saturating_add(len),
+            last,
         };
-        let out = output.get_mut(self.tx_end..).unwrap_or_default();
-        let mut res = Responder::resumed(out, cx, persistence, answer, first)
-            .with_id(self.id)
-            .with_arena(env.arena.as_deref());
-        env.handler.handle_part(&req, part, last, &mut res);
-        let done = (res.outcome(), res.written());
-        reset_arena(env);
-        Some(done)
+        self.call(call, answer, persistence, first, env)
     }
 
     /// Enters [`Phase::Stream`] for the open `stream` of a consumed request. With nothing
@@ -1082,6 +1053,7 @@ impl Connection {
 
     /// Resumes the open stream once the output queue is empty: the handler writes into the
     /// free space, and a finished stream moves on to the next request.
+    #[inline(never)]
     fn pump<H: Handler>(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
         let Phase::Stream { stream, started } = self.phase else {
             return Step::Stop;
@@ -1090,26 +1062,11 @@ impl Connection {
             return Step::Stop;
         }
         // Without a buffer the stream stalls; the write deadline ends it.
-        let Some(tx) = self.tx_buffer(env.pool) else {
-            return Step::Stop;
-        };
-        let Ok(buf) = env.pool.bytes_mut(tx) else {
-            return Step::Stop;
-        };
-        let cx = EncodeContext {
-            version: Version::Http11,
-            head_request: false,
-            date: env.date,
-            server: self.server,
-        };
-        let out = buf.get_mut(self.tx_end..).unwrap_or_default();
         let open = Outcome::Streaming(stream);
-        let mut res = Responder::resumed(out, cx, stream.persistence, open, true)
-            .with_id(self.id)
-            .with_arena(env.arena.as_deref());
-        env.handler.resume(self.id, &mut res);
-        let (outcome, written) = (res.outcome(), res.written());
-        reset_arena(env);
+        let Some((outcome, written)) = self.call(Call::Resume, open, stream.persistence, true, env)
+        else {
+            return Step::Stop;
+        };
         self.advance_tx(written, now);
         match outcome {
             Outcome::Complete {
@@ -1139,12 +1096,14 @@ impl Connection {
     }
 
     /// A final response was completed: counts and reports it.
+    #[inline(never)]
     fn responded<H>(&mut self, status: Status, started: Instant, env: &mut Env<'_, '_, H>) {
         self.served = self.served.saturating_add(1);
         env.observer.event(ConnEvent::Response { status, started });
     }
 
     /// After a complete response to a consumed request: the next request, or the close.
+    #[inline(never)]
     fn after_response(
         &mut self,
         persistence: Persistence,
@@ -1200,38 +1159,59 @@ impl Connection {
         self.spans_fresh
     }
 
-    /// Calls the handler once with the request in `rx` and the free space of `tx`.
-    #[allow(clippy::too_many_arguments)]
-    fn respond<H: Handler>(
+    /// Calls the handler once, as `call` says, with the free space of the output queue
+    /// (taking a buffer for it if needed) and the response so far (`answer`). Returns what
+    /// the handler did and how many bytes it queued; `None` when a buffer or the part is not
+    /// there.
+    fn call<H: Handler>(
         &mut self,
-        rx: BufferHandle,
-        tx: BufferHandle,
-        head: &RequestHead,
-        body_end: usize,
+        call: Call<'_>,
+        answer: Outcome,
         persistence: Persistence,
         first: bool,
         env: &mut Env<'_, '_, H>,
-    ) -> (Outcome, usize) {
-        let Ok((input, output)) = env.pool.bytes_pair_mut(rx, tx) else {
-            return (Outcome::Pending, 0);
+    ) -> Option<(Outcome, usize)> {
+        let tx = self.tx_buffer(env.pool)?;
+        let head = match call {
+            Call::Handle { head, .. } | Call::Part { head, .. } => Some(head),
+            Call::Resume => None,
+        };
+        let (input, output) = match (head, self.rx) {
+            (None, _) => (&[][..], env.pool.bytes_mut(tx).ok()?),
+            (Some(_), Some(rx)) => env.pool.bytes_pair_mut(rx, tx).ok()?,
+            (Some(_), None) => return None,
         };
         let input = input.get(..self.filled).unwrap_or_default();
-        let req = head.view(input, env.spans);
-        let body = input.get(head.head_len()..body_end).unwrap_or_default();
+        let req = head.map(|head| head.view(input, env.spans));
         let cx = EncodeContext {
-            version: head.version(),
-            head_request: req.method() == Method::Head,
+            version: head.map_or(Version::Http11, RequestHead::version),
+            head_request: req.as_ref().is_some_and(|req| req.method() == Method::Head),
             date: env.date,
             server: self.server,
         };
         let out = output.get_mut(self.tx_end..).unwrap_or_default();
-        let mut responder = Responder::new(out, cx, persistence, first)
+        let mut res = Responder::resumed(out, cx, persistence, answer, first)
             .with_id(self.id)
             .with_arena(env.arena.as_deref());
-        env.handler.handle(&req, body, &mut responder);
-        let done = (responder.outcome(), responder.written());
+        match (call, req) {
+            (Call::Handle { head, body_end }, Some(req)) => {
+                let body = input.get(head.head_len()..body_end).unwrap_or_default();
+                env.handler.handle(&req, body, &mut res);
+            }
+            (
+                Call::Part {
+                    start, end, last, ..
+                },
+                Some(req),
+            ) => {
+                let part = input.get(start..end)?;
+                env.handler.handle_part(&req, part, last, &mut res);
+            }
+            _ => env.handler.resume(self.id, &mut res),
+        }
+        let done = (res.outcome(), res.written());
         reset_arena(env);
-        done
+        Some(done)
     }
 
     /// Refuses the request being read: queues `status` with `Connection: close` (unless its
@@ -1241,12 +1221,11 @@ impl Connection {
         &mut self,
         status: Status,
         cause: RejectCause,
-        version: Version,
         now: Instant,
         env: &mut Env<'_, '_, H>,
     ) -> Step {
         if !self.answer_begun() {
-            self.reject(status, version, env.date, env.pool, now);
+            self.reject(status, env.date, env.pool, now);
         }
         env.observer.event(ConnEvent::Rejected { status, cause });
         self.phase = Phase::Closing {
@@ -1256,15 +1235,19 @@ impl Connection {
         Step::Stop
     }
 
-    /// Queues an empty response with `status` and `Connection: close`, if it fits.
+    /// Queues an empty response with `status` and `Connection: close`, if it fits, in the
+    /// version of the request being read.
     fn reject(
         &mut self,
         status: Status,
-        version: Version,
         date: Option<&Date>,
         pool: &mut BufferPool<'_>,
         now: Instant,
     ) {
+        let version = match self.phase {
+            Phase::Body { head, .. } | Phase::Ready { head, .. } => head.version(),
+            _ => Version::Http11,
+        };
         let head = ResponseHead {
             status,
             headers: &[],
@@ -1359,6 +1342,7 @@ impl Connection {
     }
 
     /// `len` bytes were written after `tx_end`.
+    #[inline(never)]
     fn advance_tx(&mut self, len: usize, now: Instant) {
         if self.tx_start >= self.tx_end {
             self.write_since = now;
@@ -1422,5 +1406,33 @@ impl Connection {
         self.phase = Phase::Closed {
             reason: Some(reason),
         };
+    }
+}
+
+/// Decodes the chunked body buffered in `rx` after a head of `head_len` bytes in place, on
+/// from the `decoded` bytes already there (updated); the framing reclaimed shrinks `filled`.
+/// `Err` names the status and cause to fail the request with.
+fn decode_chunked(
+    rx: Option<BufferHandle>,
+    filled: &mut usize,
+    head_len: usize,
+    decoder: &mut ChunkedDecoder,
+    decoded: &mut usize,
+    pool: &mut BufferPool<'_>,
+) -> Result<InPlace, (Status, RejectCause)> {
+    let Some(buf) = rx.and_then(|rx| pool.bytes_mut(rx).ok()) else {
+        return Err((Status::INTERNAL_SERVER_ERROR, RejectCause::NoBuffer));
+    };
+    let region = buf.get_mut(head_len..*filled).unwrap_or_default();
+    match decoder.decode_in_place(region, *decoded) {
+        Ok(step) => {
+            *decoded = step.body_end;
+            *filled = head_len.saturating_add(step.filled);
+            Ok(step)
+        }
+        Err(error) => {
+            debug!("chunked body rejected: {}", error.as_str());
+            Err((error.status(), RejectCause::Chunked(error)))
+        }
     }
 }

@@ -69,18 +69,19 @@ pub const MAX_EXTENSION_BYTES: usize = 1024;
 /// assert!(out.done);
 /// assert_eq!(&input[out.consumed..], b"GET / HTTP/1.1\r\n");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChunkedDecoder {
     /// Where in the grammar the next byte belongs.
     state: State,
-    /// The chunk-size being read, then announced by the current size line.
+    /// The chunk-size being read, then announced by the current size line, then (in
+    /// [`State::Data`]) the bytes of its data still to come.
     size: u64,
     /// Sum of the sizes of the chunks whose size line has been read completely.
     announced: u64,
-    /// Body bytes handed out so far.
-    decoded: u64,
-    /// Extension bytes seen on the current size line.
-    extension_bytes: usize,
+    /// Hex digits read on the current size line.
+    digits: u8,
+    /// Extension bytes seen on the current size line (at most [`MAX_EXTENSION_BYTES`]).
+    extension_bytes: u16,
     /// Trailer-section bytes seen so far (field lines with their CRLF, not the final CRLF).
     trailer_bytes: usize,
     /// Trailer fields started so far.
@@ -93,11 +94,15 @@ pub struct ChunkedDecoder {
     max_trailers: usize,
 }
 
-/// One position in the chunked-body grammar (RFC 9112 section 7.1).
+/// One position in the chunked-body grammar (RFC 9112 section 7.1). The positions where
+/// framing bytes are read come first, in the order of the rows of [`NEXT`]; the failed states
+/// last, in the order of [`ChunkedError::ALL`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
-    /// Reading `chunk-size` hex digits; `digits` read so far on this line.
-    Size { digits: u8 },
+    /// At the start of a size line: the first `chunk-size` hex digit.
+    SizeStart,
+    /// Reading more `chunk-size` hex digits.
+    Size,
     /// Whitespace after the size digits: only more whitespace or `;` may follow.
     SizeWs,
     /// After `;`: optional whitespace, then the first byte of an `ext-name`.
@@ -120,8 +125,6 @@ enum State {
     ExtWs,
     /// After the CR that ends a size line: the LF.
     SizeLf,
-    /// Inside chunk data; `remaining` bytes of this chunk are still to come (never zero).
-    Data { remaining: u64 },
     /// After chunk data: the CR.
     DataCr,
     /// After chunk data and CR: the LF.
@@ -136,10 +139,35 @@ enum State {
     TrailerLf,
     /// After the CR of the final empty line: the LF.
     FinalLf,
+    /// Inside chunk data; the decoder's `size` bytes of this chunk are still to come (never
+    /// zero).
+    Data,
     /// The body is complete; nothing more is consumed.
     Done,
-    /// The body was malformed or over a limit; every later call returns this error.
-    Failed(ChunkedError),
+    // The body was malformed or over a limit; every later call returns the error. One state
+    // per error, in the order of `ChunkedError::ALL`, so that a cell of `NEXT` is one byte.
+    /// Failed with [`ChunkedError::MissingSize`].
+    FailedMissingSize,
+    /// Failed with [`ChunkedError::SizeTooLong`].
+    FailedSizeTooLong,
+    /// Failed with [`ChunkedError::InvalidSize`].
+    FailedInvalidSize,
+    /// Failed with [`ChunkedError::InvalidExtension`].
+    FailedInvalidExtension,
+    /// Failed with [`ChunkedError::ExtensionTooLong`].
+    FailedExtensionTooLong,
+    /// Failed with [`ChunkedError::LineEnding`].
+    FailedLineEnding,
+    /// Failed with [`ChunkedError::DataNotTerminated`].
+    FailedDataNotTerminated,
+    /// Failed with [`ChunkedError::BodyTooLarge`].
+    FailedBodyTooLarge,
+    /// Failed with [`ChunkedError::InvalidTrailer`].
+    FailedInvalidTrailer,
+    /// Failed with [`ChunkedError::TrailersTooLarge`].
+    FailedTrailersTooLarge,
+    /// Failed with [`ChunkedError::TooManyTrailers`].
+    FailedTooManyTrailers,
 }
 
 /// What one call to [`ChunkedDecoder::decode`] produced.
@@ -204,10 +232,10 @@ impl ChunkedDecoder {
     /// size in bytes (field lines with their CRLF, not the final empty line) and its field count.
     pub const fn new(max_body_bytes: u64, max_trailer_bytes: usize, max_trailers: usize) -> Self {
         Self {
-            state: State::Size { digits: 0 },
+            state: State::SizeStart,
             size: 0,
             announced: 0,
-            decoded: 0,
+            digits: 0,
             extension_bytes: 0,
             trailer_bytes: 0,
             trailers: 0,
@@ -233,15 +261,16 @@ impl ChunkedDecoder {
 
     /// Body bytes decoded (handed out or compacted) so far.
     pub const fn body_bytes(&self) -> u64 {
-        self.decoded
+        // Every announced chunk is handed out but for the rest of the one being read.
+        match self.state {
+            State::Data => self.announced.saturating_sub(self.size),
+            _ => self.announced,
+        }
     }
 
     /// The error this decoder failed with, if it did.
     pub const fn error(&self) -> Option<ChunkedError> {
-        match self.state {
-            State::Failed(error) => Some(error),
-            _ => None,
-        }
+        self.state.error()
     }
 
     /// Decodes from the front of `input`.
@@ -323,7 +352,7 @@ impl ChunkedDecoder {
 
     /// The engine of [`decode`](Self::decode): the same, with the data as a range of `input`.
     fn decode_range(&mut self, input: &[u8]) -> Result<Step, ChunkedError> {
-        if let State::Failed(error) = self.state {
+        if let Some(error) = self.state.error() {
             return Err(error);
         }
         let mut pos = 0usize;
@@ -335,30 +364,27 @@ impl ChunkedDecoder {
             }
             match self.state {
                 State::Done => break,
-                State::Data { remaining } => {
+                State::Data => {
                     if !data.is_empty() {
                         // One run per call: the caller must take this one first.
                         break;
                     }
                     // `take <= rest.len()`, so the conversion back to usize is lossless.
-                    let take = usize::try_from(remaining).map_or(rest.len(), |r| r.min(rest.len()));
+                    let take = usize::try_from(self.size).map_or(rest.len(), |r| r.min(rest.len()));
                     let end = pos.saturating_add(take);
                     data = pos..end;
                     pos = end;
-                    self.decoded = self.decoded.saturating_add(take as u64);
-                    let left = remaining.saturating_sub(take as u64);
-                    self.state = if left == 0 {
-                        State::DataCr
-                    } else {
-                        State::Data { remaining: left }
-                    };
+                    self.size = self.size.saturating_sub(take as u64);
+                    if self.size == 0 {
+                        self.state = State::DataCr;
+                    }
                 }
                 _ => {
                     let Some(&byte) = rest.first() else { break };
                     match self.step(byte) {
                         Ok(()) => pos = pos.saturating_add(1),
                         Err(error) if data.is_empty() => {
-                            self.state = State::Failed(error);
+                            self.state = State::failed(error);
                             return Err(error);
                         }
                         // Hand out the data first; the next call meets this byte again.
@@ -374,113 +400,52 @@ impl ChunkedDecoder {
         })
     }
 
-    /// Moves one framing byte through the grammar. On error nothing is changed.
+    /// Moves one framing byte through the grammar. On error nothing is changed. Kept out of
+    /// line: the callers' loops stay small and the decoder's fields stay in memory.
+    #[inline(never)]
     fn step(&mut self, byte: u8) -> Result<(), ChunkedError> {
         use ChunkedError as E;
         use State as S;
 
-        if byte == b'\n'
-            && !matches!(
-                self.state,
-                S::SizeLf | S::DataLf | S::TrailerLf | S::FinalLf
-            )
-        {
-            return Err(E::LineEnding);
+        // Not reached in the other states: `decode_range` never steps in them. Failing safe.
+        let row = NEXT.get(self.state as usize).ok_or(E::DataNotTerminated)?;
+        let class = CLASS
+            .get(usize::from(byte >> 1))
+            .map_or(OBS, |&pair| usize::from(pair >> (4 * (byte & 1)) & 0x0f));
+        let mut next = row.get(class).copied().unwrap_or(S::FailedInvalidSize);
+        if let Some(error) = next.error() {
+            return Err(error);
         }
-        let is_ws = byte == b' ' || byte == b'\t';
         let mut size = self.size;
-        let next = match self.state {
-            S::Size { digits } => match hex_value(byte) {
-                Some(digit) => {
-                    if digits >= MAX_SIZE_DIGITS {
-                        return Err(E::SizeTooLong);
-                    }
-                    size = size
-                        .checked_mul(16)
-                        .and_then(|size| size.checked_add(u64::from(digit)))
-                        .ok_or(E::SizeTooLong)?;
-                    match self.announced.checked_add(size) {
-                        Some(total) if total <= self.max_body_bytes => {}
-                        _ => return Err(E::BodyTooLarge),
-                    }
-                    S::Size {
-                        digits: digits.saturating_add(1),
-                    }
-                }
-                None if digits == 0 => return Err(E::MissingSize),
-                None if byte == b';' => S::ExtStart,
-                None if is_ws => S::SizeWs,
-                None if byte == b'\r' => S::SizeLf,
-                None => return Err(E::InvalidSize),
-            },
-            S::SizeWs if is_ws => S::SizeWs,
-            S::SizeWs if byte == b';' => S::ExtStart,
-            S::SizeWs => return Err(E::InvalidSize),
-            S::ExtStart if is_ws => S::ExtStart,
-            S::ExtStart | S::ExtName if is_tchar(byte) => S::ExtName,
-            S::ExtName | S::ExtNameWs if is_ws => S::ExtNameWs,
-            S::ExtName | S::ExtNameWs if byte == b'=' => S::ExtValueStart,
-            S::ExtName | S::ExtNameWs if byte == b';' => S::ExtStart,
-            S::ExtName if byte == b'\r' => S::SizeLf,
-            S::ExtValueStart if is_ws => S::ExtValueStart,
-            S::ExtValueStart if byte == b'"' => S::ExtQuoted,
-            S::ExtValueStart | S::ExtToken if is_tchar(byte) => S::ExtToken,
-            S::ExtQuoted if byte == b'\\' => S::ExtQuotedPair,
-            S::ExtQuoted if byte == b'"' => S::ExtQuotedEnd,
-            S::ExtQuoted if is_qdtext(byte) => S::ExtQuoted,
-            S::ExtQuotedPair if is_ws || is_vchar_or_obs(byte) => S::ExtQuoted,
-            S::ExtToken | S::ExtQuotedEnd | S::ExtWs if is_ws => S::ExtWs,
-            S::ExtToken | S::ExtQuotedEnd | S::ExtWs if byte == b';' => S::ExtStart,
-            S::ExtToken | S::ExtQuotedEnd if byte == b'\r' => S::SizeLf,
-            S::ExtStart
-            | S::ExtName
-            | S::ExtNameWs
-            | S::ExtValueStart
-            | S::ExtToken
-            | S::ExtQuoted
-            | S::ExtQuotedPair
-            | S::ExtQuotedEnd
-            | S::ExtWs => return Err(E::InvalidExtension),
-            S::SizeLf if byte == b'\n' => {
-                if self.size == 0 {
-                    S::TrailerStart
-                } else {
-                    S::Data {
-                        remaining: self.size,
-                    }
-                }
+        let mut digits = self.digits;
+        if next == S::Size {
+            // `byte` is a hex digit (its class says so): its value, either case.
+            let digit = (byte & 0x0f) + if byte > b'9' { 9 } else { 0 };
+            if digits >= MAX_SIZE_DIGITS {
+                return Err(E::SizeTooLong);
             }
-            S::DataCr if byte == b'\r' => S::DataLf,
-            S::DataCr => return Err(E::DataNotTerminated),
-            S::DataLf if byte == b'\n' => S::Size { digits: 0 },
-            S::TrailerStart if byte == b'\r' => S::FinalLf,
-            S::TrailerStart | S::TrailerName if is_tchar(byte) => S::TrailerName,
-            S::TrailerName if byte == b':' => S::TrailerValue,
-            S::TrailerValue if byte == b'\r' => S::TrailerLf,
-            S::TrailerValue if is_ws || is_vchar_or_obs(byte) => S::TrailerValue,
-            S::TrailerStart | S::TrailerName | S::TrailerValue => return Err(E::InvalidTrailer),
-            S::TrailerLf if byte == b'\n' => S::TrailerStart,
-            S::FinalLf if byte == b'\n' => S::Done,
-            S::SizeLf | S::DataLf | S::TrailerLf | S::FinalLf => return Err(E::LineEnding),
-            // Not reached: `decode_range` never steps in these states. Failing safe anyway.
-            S::Data { .. } | S::Done | S::Failed(_) => return Err(E::DataNotTerminated),
-        };
+            // At most 15 digits so far: `size < 16^15`, so the shift loses nothing.
+            size = size << 4 | u64::from(digit);
+            match self.announced.checked_add(size) {
+                Some(total) if total <= self.max_body_bytes => {}
+                _ => return Err(E::BodyTooLarge),
+            }
+            digits = digits.saturating_add(1);
+        }
 
         // Limits on the byte just accepted, checked before anything is committed.
         let extension_bytes = if next.is_extension() {
             let bytes = self.extension_bytes.saturating_add(1);
-            if bytes > MAX_EXTENSION_BYTES {
+            if usize::from(bytes) > MAX_EXTENSION_BYTES {
                 return Err(E::ExtensionTooLong);
             }
             bytes
         } else {
             self.extension_bytes
         };
-        let counts_as_trailer = matches!(
-            (self.state, next),
-            (S::TrailerStart, S::TrailerName)
-                | (S::TrailerName | S::TrailerValue | S::TrailerLf, _)
-        );
+        let starts_trailer = self.state == S::TrailerStart && next == S::TrailerName;
+        let counts_as_trailer =
+            starts_trailer || matches!(self.state, S::TrailerName | S::TrailerValue | S::TrailerLf);
         let trailer_bytes = if counts_as_trailer {
             let bytes = self.trailer_bytes.saturating_add(1);
             if bytes > self.max_trailer_bytes {
@@ -490,7 +455,7 @@ impl ChunkedDecoder {
         } else {
             self.trailer_bytes
         };
-        let trailers = if matches!((self.state, next), (S::TrailerStart, S::TrailerName)) {
+        let trailers = if starts_trailer {
             let fields = self.trailers.saturating_add(1);
             if fields > self.max_trailers {
                 return Err(E::TooManyTrailers);
@@ -500,17 +465,25 @@ impl ChunkedDecoder {
             self.trailers
         };
 
-        match (self.state, next) {
-            // A size line is complete: its chunk counts towards the body from now on.
-            (S::SizeLf, _) => {
-                self.announced = self.announced.saturating_add(self.size);
+        match self.state {
+            // A size line is complete: its chunk counts towards the body from now on, and a
+            // zero-size chunk is the last one.
+            S::SizeLf => {
+                self.announced = self.announced.saturating_add(size);
                 self.extension_bytes = 0;
+                if size == 0 {
+                    next = S::TrailerStart;
+                }
             }
             // A new size line starts from zero.
-            (S::DataLf, _) => size = 0,
+            S::DataLf => {
+                size = 0;
+                digits = 0;
+            }
             _ => self.extension_bytes = extension_bytes,
         }
         self.size = size;
+        self.digits = digits;
         self.trailer_bytes = trailer_bytes;
         self.trailers = trailers;
         self.state = next;
@@ -529,6 +502,21 @@ struct Step {
 }
 
 impl State {
+    /// The state of a decoder failed with `error`.
+    const fn failed(error: ChunkedError) -> Self {
+        FAILED[error as usize]
+    }
+
+    /// The error of a failed state.
+    const fn error(self) -> Option<ChunkedError> {
+        let index = (self as usize).wrapping_sub(Self::FailedMissingSize as usize);
+        if index < ChunkedError::ALL.len() {
+            Some(ChunkedError::ALL[index])
+        } else {
+            None
+        }
+    }
+
     /// Whether a byte that leads into this state is part of the size line's extensions.
     const fn is_extension(self) -> bool {
         matches!(
@@ -620,49 +608,220 @@ impl fmt::Display for ChunkedError {
 
 impl core::error::Error for ChunkedError {}
 
-/// The value of an ASCII hex digit, either case.
-const fn hex_value(byte: u8) -> Option<u8> {
-    match byte {
-        b'0'..=b'9' => Some(byte - b'0'),
-        b'a'..=b'f' => Some(byte - b'a' + 10),
-        b'A'..=b'F' => Some(byte - b'A' + 10),
-        _ => None,
-    }
-}
+// The byte classes of the framing grammar: each byte is in exactly one. `NEXT` is indexed by
+// them; the sets below are unions of them.
 
-/// `tchar` (RFC 9110 section 5.6.2): the bytes of a token.
-const fn is_tchar(byte: u8) -> bool {
-    matches!(
-        byte,
-        b'!' | b'#'
-            | b'$'
-            | b'%'
-            | b'&'
-            | b'\''
-            | b'*'
-            | b'+'
-            | b'-'
-            | b'.'
-            | b'^'
-            | b'_'
-            | b'`'
-            | b'|'
-            | b'~'
-            | b'0'..=b'9'
-            | b'a'..=b'z'
-            | b'A'..=b'Z'
-    )
-}
+/// A hex digit (also a `tchar`).
+const HEX: usize = 0;
+/// A `tchar` that is not a hex digit.
+const TOKEN: usize = 1;
+/// SP or HTAB.
+const WS: usize = 2;
+/// `;`.
+const SEMI: usize = 3;
+/// `=`.
+const EQUALS: usize = 4;
+/// `"`.
+const QUOTE: usize = 5;
+/// `\`.
+const BACKSLASH: usize = 6;
+/// `:`.
+const COLON: usize = 7;
+/// CR.
+const CR: usize = 8;
+/// LF.
+const LF: usize = 9;
+/// Any other visible ASCII character, or any byte from 0x80 (`obs-text`).
+const OBS: usize = 10;
+/// Any other control character (and DEL).
+const CTL: usize = 11;
+/// How many classes there are.
+const CLASSES: usize = 12;
 
-/// `VCHAR / obs-text`: a visible ASCII character or any byte from 0x80.
-const fn is_vchar_or_obs(byte: u8) -> bool {
-    matches!(byte, 0x21..=0x7e | 0x80..=0xff)
+/// Classes as bit sets, for the rows of `NEXT`.
+const fn set(class: usize) -> u16 {
+    1 << class
 }
-
+/// `tchar` (RFC 9110 section 5.6.2).
+const TCHAR: u16 = set(HEX) | set(TOKEN);
+/// `VCHAR / obs-text`.
+const VCHAR: u16 =
+    TCHAR | set(SEMI) | set(EQUALS) | set(QUOTE) | set(BACKSLASH) | set(COLON) | set(OBS);
 /// `qdtext` (RFC 9110 section 5.6.4): what a quoted-string holds unescaped.
-const fn is_qdtext(byte: u8) -> bool {
-    matches!(byte, b'\t' | b' ' | 0x21 | 0x23..=0x5b | 0x5d..=0x7e | 0x80..=0xff)
+const QDTEXT: u16 = (VCHAR | set(WS)) & !set(QUOTE) & !set(BACKSLASH);
+
+/// The class of each ASCII byte, two to a byte (the even byte's in the low half); bytes from
+/// 0x80 are [`OBS`].
+static CLASS: [u8; 64] = {
+    let mut packed = [0; 64];
+    let mut i = 0;
+    while i < 64 {
+        packed[i] = CLASS_OF[2 * i] | CLASS_OF[2 * i + 1] << 4;
+        i += 1;
+    }
+    packed
+};
+
+/// The class of each ASCII byte.
+const CLASS_OF: [u8; 128] = {
+    let mut table = [CTL as u8; 128];
+    let mut byte = 0x21;
+    while byte < 0x7f {
+        table[byte] = OBS as u8;
+        byte += 1;
+    }
+    let tokens = b"!#$%&'*+-.^_`|~ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ";
+    let mut i = 0;
+    while i < tokens.len() {
+        table[tokens[i] as usize] = TOKEN as u8;
+        i += 1;
+    }
+    let hex = b"0123456789abcdefABCDEF";
+    let mut i = 0;
+    while i < hex.len() {
+        table[hex[i] as usize] = HEX as u8;
+        i += 1;
+    }
+    table[b' ' as usize] = WS as u8;
+    table[b'\t' as usize] = WS as u8;
+    table[b';' as usize] = SEMI as u8;
+    table[b'=' as usize] = EQUALS as u8;
+    table[b'"' as usize] = QUOTE as u8;
+    table[b'\\' as usize] = BACKSLASH as u8;
+    table[b':' as usize] = COLON as u8;
+    table[b'\r' as usize] = CR as u8;
+    table[b'\n' as usize] = LF as u8;
+    table
+};
+
+/// The failed states, in the order of [`ChunkedError::ALL`].
+const FAILED: [State; 11] = [
+    State::FailedMissingSize,
+    State::FailedSizeTooLong,
+    State::FailedInvalidSize,
+    State::FailedInvalidExtension,
+    State::FailedExtensionTooLong,
+    State::FailedLineEnding,
+    State::FailedDataNotTerminated,
+    State::FailedBodyTooLarge,
+    State::FailedInvalidTrailer,
+    State::FailedTrailersTooLarge,
+    State::FailedTooManyTrailers,
+];
+
+/// One row of `NEXT`: the classes of each `(set, state)` move go to that state, LF to
+/// [`ChunkedError::LineEnding`] unless a move takes it, every other class to `otherwise`.
+const fn row(otherwise: ChunkedError, moves: &[(u16, State)]) -> [State; CLASSES] {
+    let mut row = [State::failed(otherwise); CLASSES];
+    row[LF] = State::FailedLineEnding;
+    let mut i = 0;
+    while i < moves.len() {
+        let (classes, next) = moves[i];
+        let mut class = 0;
+        while class < CLASSES {
+            if classes & set(class) != 0 {
+                row[class] = next;
+            }
+            class += 1;
+        }
+        i += 1;
+    }
+    row
 }
+
+/// The grammar: the state after each class of byte, one row per state that reads framing. A size line
+/// ends in [`State::Data`]; `step` turns that into [`State::TrailerStart`] for the last chunk.
+static NEXT: [[State; CLASSES]; 20] = {
+    use ChunkedError as E;
+    use State as S;
+    let ext_end = [(set(WS), S::ExtWs), (set(SEMI), S::ExtStart)];
+    [
+        row(E::MissingSize, &[(set(HEX), S::Size)]),
+        row(
+            E::InvalidSize,
+            &[
+                (set(HEX), S::Size),
+                (set(SEMI), S::ExtStart),
+                (set(WS), S::SizeWs),
+                (set(CR), S::SizeLf),
+            ],
+        ),
+        row(
+            E::InvalidSize,
+            &[(set(WS), S::SizeWs), (set(SEMI), S::ExtStart)],
+        ),
+        row(
+            E::InvalidExtension,
+            &[(set(WS), S::ExtStart), (TCHAR, S::ExtName)],
+        ),
+        row(
+            E::InvalidExtension,
+            &[
+                (TCHAR, S::ExtName),
+                (set(WS), S::ExtNameWs),
+                (set(EQUALS), S::ExtValueStart),
+                (set(SEMI), S::ExtStart),
+                (set(CR), S::SizeLf),
+            ],
+        ),
+        row(
+            E::InvalidExtension,
+            &[
+                (set(WS), S::ExtNameWs),
+                (set(EQUALS), S::ExtValueStart),
+                (set(SEMI), S::ExtStart),
+            ],
+        ),
+        row(
+            E::InvalidExtension,
+            &[
+                (set(WS), S::ExtValueStart),
+                (set(QUOTE), S::ExtQuoted),
+                (TCHAR, S::ExtToken),
+            ],
+        ),
+        row(
+            E::InvalidExtension,
+            &[
+                ext_end[0],
+                ext_end[1],
+                (TCHAR, S::ExtToken),
+                (set(CR), S::SizeLf),
+            ],
+        ),
+        row(
+            E::InvalidExtension,
+            &[
+                (QDTEXT, S::ExtQuoted),
+                (set(BACKSLASH), S::ExtQuotedPair),
+                (set(QUOTE), S::ExtQuotedEnd),
+            ],
+        ),
+        row(E::InvalidExtension, &[(VCHAR | set(WS), S::ExtQuoted)]),
+        row(
+            E::InvalidExtension,
+            &[ext_end[0], ext_end[1], (set(CR), S::SizeLf)],
+        ),
+        row(E::InvalidExtension, &ext_end),
+        row(E::LineEnding, &[(set(LF), S::Data)]),
+        row(E::DataNotTerminated, &[(set(CR), S::DataLf)]),
+        row(E::LineEnding, &[(set(LF), S::SizeStart)]),
+        row(
+            E::InvalidTrailer,
+            &[(set(CR), S::FinalLf), (TCHAR, S::TrailerName)],
+        ),
+        row(
+            E::InvalidTrailer,
+            &[(TCHAR, S::TrailerName), (set(COLON), S::TrailerValue)],
+        ),
+        row(
+            E::InvalidTrailer,
+            &[(set(CR), S::TrailerLf), (VCHAR | set(WS), S::TrailerValue)],
+        ),
+        row(E::LineEnding, &[(set(LF), S::TrailerStart)]),
+        row(E::LineEnding, &[(set(LF), S::Done)]),
+    ]
+};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
