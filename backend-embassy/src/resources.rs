@@ -25,10 +25,11 @@ pub struct Resources<const SOCKETS: usize, const RX: usize, const TX: usize> {
 }
 
 /// The core's memory for one server: `BYTES` bytes carved into the buffer pool's size classes
-/// (as `ServerConfig::pools.buffers` asks) and the handlers' per-call arena (`pools.arena_bytes`
-/// of bump region, then `pools.arena_fallback_bytes` of fallback heap), `BUFFERS` slots of pool bookkeeping (one per
-/// buffer) and `SPANS` header spans (a head with more fields than `SPANS` is refused with
-/// `431`; `ServerConfig::limits.max_headers` is a good size).
+/// (as `ServerConfig::pools.buffers` asks) and the handlers' per-call arena
+/// (`pools.arena_bytes` of bump region, then `pools.arena_fallback_bytes` of fallback heap),
+/// `BUFFERS` slots of pool bookkeeping (one per buffer) and `SPANS` header spans (a head with
+/// more fields than `SPANS` is refused with `431`; `ServerConfig::limits.max_headers` is a
+/// good size).
 pub struct Memory<const BYTES: usize, const BUFFERS: usize, const SPANS: usize> {
     bytes: [u8; BYTES],
     slots: [Slot; BUFFERS],
