@@ -8,13 +8,11 @@
 //! `/metrics` answer (about 4.7 KB of text) grows its output queue into.
 
 use aurora_core::config::ServerConfig;
-use aurora_core::conn::{Handler, Responder};
 use aurora_core::hello::Hello;
-use aurora_core::http::request::Request;
 use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};
 use aurora_embassy::{Memory, Options, Resources, RunError, run};
 use embassy_net::Stack;
-use static_cell::{ConstStaticCell, StaticCell};
+use static_cell::ConstStaticCell;
 
 use crate::net;
 
@@ -38,15 +36,6 @@ pub static METRICS: ServerMetrics<1> = ServerMetrics::new();
 
 /// The application: the demo with [`METRICS`] at `/metrics`.
 pub type App = Hello<fn(&mut [u8]) -> Option<usize>>;
-
-/// A handler that lives in a `static` and is lent to the server.
-///
-/// `aurora_embassy::run` takes its handler by value, and an async function's future keeps its
-/// arguments apart from its locals, so a handler passed by value is stored twice in the
-/// server's task: once as the argument, once inside the core's `Server`. [`Hello`] carries its
-/// 16 KiB `/metrics` scratch inline, so that would be 16 KiB of RAM for nothing; lending a
-/// reference keeps one copy, in its own `static`.
-pub struct Lent<H: 'static>(pub &'static mut H);
 
 /// The core's configuration for this board: the defaults with limits that fit the pool.
 pub fn config() -> ServerConfig {
@@ -77,8 +66,6 @@ pub fn config() -> ServerConfig {
 pub async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
     static SOCKETS: ConstStaticCell<Sockets> = ConstStaticCell::new(Resources::new());
     static POOL: ConstStaticCell<Pool> = ConstStaticCell::new(Memory::new());
-    static APP: StaticCell<App> = StaticCell::new();
-    let handler = Lent(APP.init(Hello::new(render_metrics)));
     let options = Options::new(net::PORT, config());
     run(
         stack,
@@ -86,7 +73,7 @@ pub async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
         POOL.take(),
         METRICS.worker(0),
         &options,
-        handler,
+        App::new(render_metrics),
         core::future::pending(),
     )
     .await
@@ -95,18 +82,4 @@ pub async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
 /// Renders [`METRICS`] into `buf`; `None` when they do not fit.
 fn render_metrics(buf: &mut [u8]) -> Option<usize> {
     METRICS.render(buf, &PARSE_ERROR_LABELS).ok()
-}
-
-impl<H: Handler> Handler for Lent<H> {
-    fn handle(&mut self, req: &Request<'_>, body: &[u8], res: &mut Responder<'_>) {
-        self.0.handle(req, body, res);
-    }
-
-    fn resume(&mut self, id: usize, res: &mut Responder<'_>) {
-        self.0.resume(id, res);
-    }
-
-    fn handle_part(&mut self, req: &Request<'_>, part: &[u8], last: bool, res: &mut Responder<'_>) {
-        self.0.handle_part(req, part, last, res);
-    }
 }
