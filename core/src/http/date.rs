@@ -21,17 +21,17 @@ pub const MAX_UNIX_SECS: u64 = 253_402_300_799;
 const SECS_PER_DAY: u64 = 86_400;
 
 /// Days in a 400-year Gregorian cycle: 400 * 365 + 97 leap days.
-const DAYS_PER_400_YEARS: u64 = 146_097;
+const DAYS_PER_400_YEARS: u32 = 146_097;
 
 /// Days in a 100-year span that does not end on a 400-year boundary: 100 * 365 + 24.
-const DAYS_PER_100_YEARS: u64 = 36_524;
+const DAYS_PER_100_YEARS: u32 = 36_524;
 
 /// Days in a 4-year span holding one leap day: 4 * 365 + 1.
-const DAYS_PER_4_YEARS: u64 = 1_461;
+const DAYS_PER_4_YEARS: u32 = 1_461;
 
 /// Days from 0000-03-01 (proleptic Gregorian) to 1970-01-01. Counting from a March 1st puts the
 /// leap day at the very end of each counted year, which keeps the arithmetic below branch-light.
-const DAYS_FROM_0000_03_01_TO_EPOCH: u64 = 719_468;
+const DAYS_FROM_0000_03_01_TO_EPOCH: u32 = 719_468;
 
 /// Day of the year (counted from March 1st) on which each month starts, March first.
 const MONTH_STARTS_FROM_MARCH: [u16; 12] = [0, 31, 61, 92, 122, 153, 184, 214, 245, 275, 306, 337];
@@ -65,8 +65,10 @@ impl Date {
         } else {
             unix_secs
         };
-        let days = secs / SECS_PER_DAY;
-        let secs_of_day = secs % SECS_PER_DAY;
+        // The one 64-bit division; the clamp above keeps the days (at most 2,932,896) and
+        // everything after in 32 bits, where division by a constant is a multiplication.
+        let days = (secs / SECS_PER_DAY) as u32;
+        let secs_of_day = (secs - days as u64 * SECS_PER_DAY) as u32;
         let civil = Civil::from_days_since_epoch(days);
 
         let mut b = *b"Thu, 01 Jan 1970 00:00:00 GMT";
@@ -74,17 +76,28 @@ impl Date {
         b[0] = weekday[0];
         b[1] = weekday[1];
         b[2] = weekday[2];
-        put_2_digits(&mut b, 5, civil.day as u64);
         let month = MONTH_NAMES_FROM_MARCH[civil.month_from_march as usize];
         b[8] = month[0];
         b[9] = month[1];
         b[10] = month[2];
-        // The year is at most 9999 here because the seconds were clamped above.
-        put_2_digits(&mut b, 12, civil.year as u64 / 100);
-        put_2_digits(&mut b, 14, civil.year as u64 % 100);
-        put_2_digits(&mut b, 17, secs_of_day / 3_600);
-        put_2_digits(&mut b, 20, secs_of_day / 60 % 60);
-        put_2_digits(&mut b, 23, secs_of_day % 60);
+        // The year is at most 9999 here because the seconds were clamped above. One loop
+        // writes every two-digit field, so the digit code exists once.
+        let fields = [
+            (5, civil.day as u32),
+            (12, civil.year / 100),
+            (14, civil.year % 100),
+            (17, secs_of_day / 3_600),
+            (20, secs_of_day / 60 % 60),
+            (23, secs_of_day % 60),
+        ];
+        let mut i = 0;
+        while i < fields.len() {
+            let (at, value) = fields[i];
+            // Every offset is a constant below `DATE_LEN - 1`, every value below 100.
+            b[at] = b'0' + (value / 10 % 10) as u8;
+            b[at + 1] = b'0' + (value % 10) as u8;
+            i += 1;
+        }
         Self { bytes: b }
     }
 
@@ -176,9 +189,10 @@ struct Civil {
 }
 
 impl Civil {
-    /// The civil date `days` days after 1970-01-01. Exact for any `days` whose year fits `u32`;
-    /// callers pass at most the days to 9999-12-31.
-    const fn from_days_since_epoch(days: u64) -> Self {
+    /// The civil date `days` days after 1970-01-01. Exact for any `days` that does not
+    /// overflow the count from year 0 (past the year 11,000,000); callers pass at most the days
+    /// to 9999-12-31.
+    const fn from_days_since_epoch(days: u32) -> Self {
         let since_0000_03_01 = days + DAYS_FROM_0000_03_01_TO_EPOCH;
         let cycles_400 = since_0000_03_01 / DAYS_PER_400_YEARS;
         let mut rest = since_0000_03_01 % DAYS_PER_400_YEARS;
@@ -199,8 +213,9 @@ impl Civil {
         let day_of_year = (rest - years * 365) as u16;
         let march_year = cycles_400 * 400 + centuries * 100 + quads * 4 + years;
 
+        // Month 0 starts on day 0, so the search ends there at the latest.
         let mut month = 11;
-        while MONTH_STARTS_FROM_MARCH[month] > day_of_year {
+        while month > 0 && MONTH_STARTS_FROM_MARCH[month] > day_of_year {
             month -= 1;
         }
         let day = (day_of_year - MONTH_STARTS_FROM_MARCH[month]) as u8 + 1;
@@ -211,18 +226,11 @@ impl Civil {
             march_year
         };
         Self {
-            year: year as u32,
+            year,
             month_from_march: month as u8,
             day,
         }
     }
-}
-
-/// Writes `value % 100` as two ASCII digits at `b[at]` and `b[at + 1]`. Every caller passes a
-/// constant offset below `DATE_LEN - 1`.
-const fn put_2_digits(b: &mut [u8; DATE_LEN], at: usize, value: u64) {
-    b[at] = b'0' + (value / 10 % 10) as u8;
-    b[at + 1] = b'0' + (value % 10) as u8;
 }
 
 #[cfg(test)]

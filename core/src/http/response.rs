@@ -577,7 +577,7 @@ impl Plan {
         sink.put(b"HTTP/1.1 ");
         sink.put(&head.status.digits());
         sink.put(b" ");
-        sink.put(head.status.reason().as_bytes());
+        sink.put(head.status.reason_bytes());
         sink.put(CRLF);
         if self.is_final {
             if let Some(date) = cx.date {
