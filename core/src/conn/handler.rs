@@ -676,8 +676,14 @@ mod tests {
             buf.get_mut(..2)?.copy_from_slice(b"ok");
             Some(2)
         };
-        // (status, headers, rendered length, error)
-        let rows: &[(Status, &[(&str, &[u8])], Option<usize>, RespondError)] = &[
+        /// Status, headers, rendered length, error.
+        type Row = (
+            Status,
+            &'static [(&'static str, &'static [u8])],
+            Option<usize>,
+            RespondError,
+        );
+        let rows: &[Row] = &[
             (Status::CONTINUE, &[], Some(0), RespondError::Interim),
             (
                 Status::OK,

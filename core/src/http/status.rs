@@ -155,6 +155,9 @@ mod tests {
             "HTTP Version Not Supported"
         );
         assert!(CODES.is_sorted());
-        assert_eq!(REASON_LENS.iter().map(|n| usize::from(*n)).sum::<usize>(), REASONS.len());
+        assert_eq!(
+            REASON_LENS.iter().map(|n| usize::from(*n)).sum::<usize>(),
+            REASONS.len()
+        );
     }
 }

@@ -297,7 +297,11 @@ impl<const WORKERS: usize, const PARSE_ERROR_KINDS: usize>
             r.family(spec.name, spec.help, spec.kind)?;
             for (i, value) in spec.values.iter().enumerate() {
                 let label = [(spec.label, *value)];
-                let labels = if spec.label.is_empty() { &[][..] } else { &label };
+                let labels = if spec.label.is_empty() {
+                    &[][..]
+                } else {
+                    &label
+                };
                 let total = self.sum(|w| w.cell(spec.first + i));
                 match spec.kind {
                     MetricKind::Gauge => r.sample_i64(spec.name, labels, total as i64)?,
