@@ -33,9 +33,6 @@ const DAYS_PER_4_YEARS: u32 = 1_461;
 /// leap day at the very end of each counted year, which keeps the arithmetic below branch-light.
 const DAYS_FROM_0000_03_01_TO_EPOCH: u32 = 719_468;
 
-/// Day of the year (counted from March 1st) on which each month starts, March first.
-const MONTH_STARTS_FROM_MARCH: [u16; 12] = [0, 31, 61, 92, 122, 153, 184, 214, 245, 275, 306, 337];
-
 /// Month abbreviations, March first, to match [`MONTH_STARTS_FROM_MARCH`].
 const MONTH_NAMES_FROM_MARCH: [&[u8; 3]; 12] = [
     b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec", b"Jan", b"Feb",
@@ -189,46 +186,37 @@ struct Civil {
 }
 
 impl Civil {
-    /// The civil date `days` days after 1970-01-01. Exact for any `days` that does not
-    /// overflow the count from year 0 (past the year 11,000,000); callers pass at most the days
-    /// to 9999-12-31.
+    /// The civil date `days` days after 1970-01-01 (Howard Hinnant's `civil_from_days`, in
+    /// 32 bits and without branches or tables). Exact for any `days` that does not overflow the
+    /// count from year 0 (past the year 11,000,000); callers pass at most the days to
+    /// 9999-12-31.
     const fn from_days_since_epoch(days: u32) -> Self {
         let since_0000_03_01 = days + DAYS_FROM_0000_03_01_TO_EPOCH;
         let cycles_400 = since_0000_03_01 / DAYS_PER_400_YEARS;
-        let mut rest = since_0000_03_01 % DAYS_PER_400_YEARS;
-        // The last day of a 400-year cycle is the fourth century's leap day (e.g. 2000-02-29):
-        // cap at 3 so it stays in the fourth century rather than starting a fifth.
-        let mut centuries = rest / DAYS_PER_100_YEARS;
-        if centuries > 3 {
-            centuries = 3;
-        }
-        rest -= centuries * DAYS_PER_100_YEARS;
-        let quads = rest / DAYS_PER_4_YEARS;
-        rest %= DAYS_PER_4_YEARS;
-        // Likewise the last day of a 4-year span is its leap day (e.g. 1972-02-29).
-        let mut years = rest / 365;
-        if years > 3 {
-            years = 3;
-        }
-        let day_of_year = (rest - years * 365) as u16;
-        let march_year = cycles_400 * 400 + centuries * 100 + quads * 4 + years;
-
-        // Month 0 starts on day 0, so the search ends there at the latest.
-        let mut month = 11;
-        while month > 0 && MONTH_STARTS_FROM_MARCH[month] > day_of_year {
-            month -= 1;
-        }
-        let day = (day_of_year - MONTH_STARTS_FROM_MARCH[month]) as u8 + 1;
+        let day_of_cycle = since_0000_03_01 - cycles_400 * DAYS_PER_400_YEARS;
+        // Leap days skipped: one every 4 years (1460 days without it), none every 100 years,
+        // one every 400 years; what is left divides into 365-day years.
+        let year_of_cycle = (day_of_cycle - day_of_cycle / (DAYS_PER_4_YEARS - 1)
+            + day_of_cycle / DAYS_PER_100_YEARS
+            - day_of_cycle / (DAYS_PER_400_YEARS - 1))
+            / 365;
+        let day_of_year =
+            day_of_cycle - (365 * year_of_cycle + year_of_cycle / 4 - year_of_cycle / 100);
+        // Months from March run 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 31, (28 or 29): in
+        // five-month periods of 153 days.
+        let month_from_march = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+        let march_year = cycles_400 * 400 + year_of_cycle;
         // January and February belong to the year after the March that began the count.
-        let year = if month >= 10 {
+        let year = if month_from_march >= 10 {
             march_year + 1
         } else {
             march_year
         };
         Self {
             year,
-            month_from_march: month as u8,
-            day,
+            month_from_march: month_from_march as u8,
+            day: day as u8,
         }
     }
 }

@@ -49,6 +49,7 @@
 use core::fmt;
 
 use crate::http::date::Date;
+use crate::http::header::is_token;
 use crate::http::status::Status;
 
 /// The complete interim `100 Continue` response, sent before reading the body of a request that
@@ -659,7 +660,7 @@ fn check_headers(fields: &[(&str, &[u8])]) -> Result<(), HeaderFault> {
 }
 
 fn check_field(name: &str, value: &[u8]) -> Result<(), HeaderFault> {
-    if name.is_empty() || !name.bytes().all(is_tchar) || !is_field_value(value) {
+    if !is_token(name.as_bytes()) || !is_field_value(value) {
         return Err(HeaderFault::Invalid);
     }
     if RESERVED_HEADERS
@@ -669,13 +670,6 @@ fn check_field(name: &str, value: &[u8]) -> Result<(), HeaderFault> {
         return Err(HeaderFault::Reserved);
     }
     Ok(())
-}
-
-/// `tchar` of RFC 9110 §5.6.2.
-const fn is_tchar(b: u8) -> bool {
-    matches!(b,
-        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
-        | b'`' | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
 }
 
 /// A field value as RFC 9110 §5.5 lets a sender write it: visible bytes, spaces, HTAB and
