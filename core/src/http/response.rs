@@ -468,7 +468,8 @@ impl core::error::Error for ChunkError {}
 struct Plan {
     /// Whether this is a final (not 1xx) response, which carries `Date` and `Server`.
     is_final: bool,
-    /// The whole `Connection` line, if one is written.
+    /// The whole `Connection` line (after the CRLF that ends the line before), if one is
+    /// written.
     connection: Option<&'static [u8]>,
     /// The framing header written.
     framing: FramingHeader,
@@ -506,7 +507,7 @@ impl Plan {
                 return Err(EncodeError::InterimForHttp10);
             }
             let connection: Option<&'static [u8]> = if status == Status::SWITCHING_PROTOCOLS {
-                Some(b"Connection: upgrade\r\n")
+                Some(b"\r\nConnection: upgrade")
             } else {
                 None
             };
@@ -546,8 +547,8 @@ impl Plan {
             },
         };
         let connection: Option<&'static [u8]> = match (persistence, cx.version) {
-            (Persistence::Close, _) => Some(b"Connection: close\r\n"),
-            (Persistence::KeepAlive, Version::Http10) => Some(b"Connection: keep-alive\r\n"),
+            (Persistence::Close, _) => Some(b"\r\nConnection: close"),
+            (Persistence::KeepAlive, Version::Http10) => Some(b"\r\nConnection: keep-alive"),
             (Persistence::KeepAlive, Version::Http11) => None,
         };
         Ok(Self {
@@ -575,21 +576,20 @@ impl Plan {
     /// exactly the length written.
     #[inline(never)]
     fn emit(&self, head: &ResponseHead<'_>, cx: &EncodeContext<'_>, sink: &mut Sink<'_>) -> usize {
+        // Every line after the status line is written with the CRLF that ends the line before
+        // it, which saves a write per line.
+        let [a, b, c] = head.status.digits();
         sink.put(b"HTTP/1.1 ");
-        sink.put(&head.status.digits());
-        sink.put(b" ");
+        sink.put(&[a, b, c, b' ']);
         sink.put(head.status.reason_bytes());
-        sink.put(CRLF);
         if self.is_final {
             if let Some(date) = cx.date {
-                sink.put(b"Date: ");
+                sink.put(b"\r\nDate: ");
                 sink.put(date.as_bytes());
-                sink.put(CRLF);
             }
             if let Some(server) = cx.server {
-                sink.put(b"Server: ");
+                sink.put(b"\r\nServer: ");
                 sink.put(server.as_str().as_bytes());
-                sink.put(CRLF);
             }
         }
         emit_fields(head.headers, sink);
@@ -599,32 +599,31 @@ impl Plan {
         match self.framing {
             FramingHeader::None => {}
             FramingHeader::ContentLength(n) => {
-                sink.put(b"Content-Length: ");
+                sink.put(b"\r\nContent-Length: ");
                 sink.put(Digits::decimal(n).as_bytes());
-                sink.put(CRLF);
             }
-            FramingHeader::Chunked => sink.put(b"Transfer-Encoding: chunked\r\n"),
+            FramingHeader::Chunked => sink.put(b"\r\nTransfer-Encoding: chunked"),
         }
-        sink.put(CRLF);
+        sink.put(b"\r\n\r\n");
         sink.len
     }
 }
 
-/// Writes `name: value` lines.
+/// Writes `CRLF name: value` for each field: each ends the line before it.
 fn emit_fields(fields: &[(&str, &[u8])], sink: &mut Sink<'_>) {
     for (name, value) in fields {
+        sink.put(CRLF);
         sink.put(name.as_bytes());
         sink.put(b": ");
         sink.put(value);
-        sink.put(CRLF);
     }
 }
 
 /// Writes the last chunk with its trailer section and returns its length.
 fn emit_last_chunk(trailers: &[(&str, &[u8])], sink: &mut Sink<'_>) -> usize {
-    sink.put(b"0\r\n");
+    sink.put(b"0");
     emit_fields(trailers, sink);
-    sink.put(CRLF);
+    sink.put(b"\r\n\r\n");
     sink.len
 }
 
