@@ -42,18 +42,19 @@ const CELLS: usize = FALLBACKS + 1;
 
 /// A family of [`RuntimeMetrics`] rendered from consecutive cells of each worker: one sample
 /// per cell, labelled `label="values[i]"` (no label when `label` is empty).
-struct Spec {
+struct Spec<'l> {
     name: &'static str,
     help: &'static str,
     kind: MetricKind,
     label: &'static str,
-    values: &'static [&'static str],
+    values: &'l [&'l str],
+    /// The cell of the first value; a parse error kind `k` is cell `CELLS + k`.
     first: usize,
 }
 
 /// The families rendered before the histogram, in order: one table walked by one loop rather
 /// than a call per family.
-const FAMILIES: [Spec; 7] = [
+const FAMILIES: [Spec<'static>; 7] = [
     Spec {
         name: "aurora_requests_total",
         help: "HTTP responses sent, by status class.",
@@ -198,9 +199,13 @@ impl<const PARSE_ERROR_KINDS: usize> WorkerMetrics<PARSE_ERROR_KINDS> {
         }
     }
 
-    /// The value of cell `index`; 0 past the end.
+    /// The value of cell `index`, where the parse error counters follow the [`CELLS`] cells;
+    /// 0 past the end.
     fn cell(&self, index: usize) -> u64 {
-        self.cells.get(index).map_or(0, Cell64::load)
+        match index.checked_sub(CELLS) {
+            None => self.cells.get(index).map_or(0, Cell64::load),
+            Some(kind) => self.parse_errors.get(kind).map_or(0, Counter::value),
+        }
     }
 }
 
@@ -294,20 +299,7 @@ impl<const WORKERS: usize, const PARSE_ERROR_KINDS: usize>
         parse_error_labels: &[&str; PARSE_ERROR_KINDS],
     ) -> Result<(), RenderError> {
         for spec in &FAMILIES {
-            r.family(spec.name, spec.help, spec.kind)?;
-            for (i, value) in spec.values.iter().enumerate() {
-                let label = [(spec.label, *value)];
-                let labels = if spec.label.is_empty() {
-                    &[][..]
-                } else {
-                    &label
-                };
-                let total = self.sum(|w| w.cell(spec.first + i));
-                match spec.kind {
-                    MetricKind::Gauge => r.sample_i64(spec.name, labels, total as i64)?,
-                    _ => r.sample_u64(spec.name, labels, total)?,
-                }
-            }
+            self.render_family(r, spec)?;
         }
         let mut durations = HistogramSnapshot::empty(&REQUEST_DURATION_BOUNDS_US);
         self.shards
@@ -321,15 +313,35 @@ impl<const WORKERS: usize, const PARSE_ERROR_KINDS: usize>
             6,
         )?;
         if PARSE_ERROR_KINDS > 0 {
-            let errors = "aurora_parse_errors_total";
-            r.family(
-                errors,
-                "Requests rejected as malformed, by kind.",
-                MetricKind::Counter,
+            self.render_family(
+                r,
+                &Spec {
+                    name: "aurora_parse_errors_total",
+                    help: "Requests rejected as malformed, by kind.",
+                    kind: MetricKind::Counter,
+                    label: "kind",
+                    values: parse_error_labels,
+                    first: CELLS,
+                },
             )?;
-            for (i, kind) in parse_error_labels.iter().enumerate() {
-                let total = self.sum(|w| w.parse_errors.get(i).map_or(0, Counter::value));
-                r.sample_u64(errors, &[("kind", kind)], total)?;
+        }
+        Ok(())
+    }
+
+    /// Renders the family `spec` describes, one sample per value, from consecutive cells.
+    fn render_family(&self, r: &mut Renderer<'_>, spec: &Spec<'_>) -> Result<(), RenderError> {
+        r.family(spec.name, spec.help, spec.kind)?;
+        for (i, value) in spec.values.iter().enumerate() {
+            let label = [(spec.label, *value)];
+            let labels = if spec.label.is_empty() {
+                &[][..]
+            } else {
+                &label
+            };
+            let total = self.sum(|w| w.cell(spec.first + i));
+            match spec.kind {
+                MetricKind::Gauge => r.sample_i64(spec.name, labels, total as i64)?,
+                _ => r.sample_u64(spec.name, labels, total)?,
             }
         }
         Ok(())
