@@ -391,13 +391,13 @@ impl<'a> Renderer<'a> {
         let Some(family) = self.family else {
             return Err(RenderError::OutsideFamily);
         };
-        let opened = self.buf.get(family.start..family.start + family.len);
         let fits_kind = match family.kind {
             MetricKind::Counter => !negative,
             MetricKind::Gauge | MetricKind::Untyped => true,
             MetricKind::Histogram => false,
         };
-        if opened != Some(name.as_bytes()) || !fits_kind {
+        let opened = self.buf.get(family.start..family.start + family.len);
+        if !fits_kind || opened != Some(name.as_bytes()) {
             return Err(RenderError::OutsideFamily);
         }
         if !labels_are_valid(labels) {
