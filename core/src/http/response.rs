@@ -574,7 +574,6 @@ impl Plan {
     /// Writes the head and returns its length (saturating: a saturated length never fits).
     /// Counting and writing share this one function, so the length checked before writing is
     /// exactly the length written.
-    #[inline(never)]
     fn emit(&self, head: &ResponseHead<'_>, cx: &EncodeContext<'_>, sink: &mut Sink<'_>) -> usize {
         // Every line after the status line is written with the CRLF that ends the line before
         // it, which saves a write per line.
@@ -760,7 +759,6 @@ impl<'o> Sink<'o> {
         Self::new(&mut [])
     }
 
-    #[inline(never)]
     fn put(&mut self, bytes: &[u8]) {
         let end = self.len.saturating_add(bytes.len());
         if let Some(dst) = self.out.get_mut(self.len..end) {
