@@ -13,10 +13,11 @@
 //! | any other method (methods are case-sensitive: `get` is one) | `501` |
 //!
 //! It never allocates, never reads a clock and never panics: the metrics are rendered by the
-//! caller's closure into an inline scratch array of [`METRICS_SCRATCH_BYTES`] (metrics that do
-//! not fit are a `500`). A response larger than the output space is left unsent, so the
-//! connection can grow its queue and ask again, or wait for earlier pipelined responses to
-//! drain (see [`Handler`]); one that can never fit gets the connection's own `500`.
+//! caller's closure straight into the connection's output space
+//! ([`Responder::send_with`]). A response larger than the output space (metrics that do not
+//! render in it included) is left unsent, so the connection can grow its queue and ask again,
+//! or wait for earlier pipelined responses to drain (see [`Handler`]); one that can never fit
+//! gets the connection's own `500`.
 //!
 //! # Examples
 //!
@@ -40,10 +41,6 @@ use crate::http::Status;
 use crate::http::method::Method;
 use crate::http::request::Request;
 
-/// Bytes of the inline scratch array `/metrics` is rendered into; metrics that do not fit are
-/// answered with `500`.
-pub const METRICS_SCRATCH_BYTES: usize = 16 * 1024;
-
 /// The `Allow` value of `204` (for `OPTIONS`) and `405` answers: the methods the demo serves.
 pub const ALLOW: &[u8] = b"GET, HEAD, POST, PUT, OPTIONS";
 
@@ -66,7 +63,6 @@ pub const METRICS_PATH: &str = "/metrics";
 /// length written, or `None` when they do not fit.
 pub struct Hello<M> {
     metrics: M,
-    scratch: [u8; METRICS_SCRATCH_BYTES],
 }
 
 /// What a request is answered with.
@@ -89,10 +85,7 @@ enum Route {
 impl<M> Hello<M> {
     /// The demo, rendering `/metrics` with `metrics`.
     pub const fn new(metrics: M) -> Self {
-        Self {
-            metrics,
-            scratch: [0; METRICS_SCRATCH_BYTES],
-        }
+        Self { metrics }
     }
 }
 
@@ -123,15 +116,12 @@ where
                 GREETING,
             ),
             Route::Metrics => {
-                let rendered =
-                    (self.metrics)(&mut self.scratch).and_then(|len| self.scratch.get(..len));
-                match rendered {
-                    Some(text) => send(res, Status::OK, &[("Content-Type", METRICS_TYPE)], text),
-                    None => {
-                        warn!("metrics do not fit the scratch array");
-                        send(res, Status::INTERNAL_SERVER_ERROR, &[], b"");
-                    }
-                }
+                let sent = res.send_with(
+                    Status::OK,
+                    &[("Content-Type", METRICS_TYPE)],
+                    &mut self.metrics,
+                );
+                refused(res, sent);
             }
             Route::Echo => send(res, Status::OK, &[("Content-Type", ECHO_TYPE)], body),
             Route::Options => send(res, Status::NO_CONTENT, &[("Allow", ALLOW)], b""),
@@ -181,7 +171,13 @@ impl<M> fmt::Debug for Hello<M> {
 /// are written, and answers `500` itself when the response can never fit. Any other refusal
 /// becomes a bodiless `500` here.
 fn send(res: &mut Responder<'_>, status: Status, headers: &[(&str, &[u8])], body: &[u8]) {
-    match res.send(status, headers, body) {
+    let sent = res.send(status, headers, body);
+    refused(res, sent);
+}
+
+/// Answers a refused response other than [`RespondError::NoSpace`] with a bodiless `500`.
+fn refused(res: &mut Responder<'_>, sent: Result<(), RespondError>) {
+    match sent {
         Ok(()) | Err(RespondError::NoSpace) => {}
         Err(error) => {
             warn!("response refused: {}", error);
@@ -464,33 +460,26 @@ mod tests {
         assert_eq!(got.body, all);
     }
 
+    /// Metrics that do not render in the space offered (or claim more than it) are left
+    /// unsent, as a response that does not fit: the connection grows its queue and asks again,
+    /// and answers `500` itself when they can never fit.
     #[test]
-    fn metrics_that_do_not_render_are_500() {
+    fn metrics_that_do_not_render_are_left_to_the_connection() {
+        let raw = b"GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n";
         let mut hello = Hello::new(|_: &mut [u8]| None);
-        let got = answer(
-            &mut hello,
-            b"GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n",
-            4096,
-            true,
-        );
-        assert_eq!(got.expect("an answer").code, 500);
-        // A renderer claiming more than the scratch array holds is refused too.
-        let mut hello = Hello::new(|_: &mut [u8]| Some(METRICS_SCRATCH_BYTES + 1));
-        let got = answer(
-            &mut hello,
-            b"GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n",
-            4096,
-            true,
-        );
-        assert_eq!(got.expect("an answer").code, 500);
+        assert!(answer(&mut hello, raw, 4096, true).is_none());
+        let mut hello = Hello::new(|buf: &mut [u8]| Some(buf.len() + 1));
+        assert!(answer(&mut hello, raw, 4096, true).is_none());
     }
 
+    /// The metrics render into the output space after room for the head, and go out with
+    /// their length (also for `HEAD`, without the body).
     #[test]
-    fn metrics_get_the_whole_scratch_array() {
+    fn metrics_render_into_the_output_space() {
         let offered = core::cell::Cell::new(0);
         let mut hello = Hello::new(|buf: &mut [u8]| {
             offered.set(buf.len());
-            Some(0)
+            render(buf)
         });
         let got = answer(
             &mut hello,
@@ -498,8 +487,22 @@ mod tests {
             4096,
             true,
         );
-        assert_eq!(got.expect("an answer").code, 200);
-        assert_eq!(offered.get(), METRICS_SCRATCH_BYTES);
+        assert_eq!(got.expect("an answer").body, METRICS);
+        assert!(
+            offered.get() > 3900 && offered.get() < 4096,
+            "{}",
+            offered.get()
+        );
+        let got = answer(
+            &mut hello,
+            b"HEAD /metrics HTTP/1.1\r\nHost: a\r\n\r\n",
+            4096,
+            true,
+        )
+        .expect("an answer");
+        let length = std::format!("{}", METRICS.len());
+        assert_eq!(got.header("content-length"), Some(length.as_bytes()));
+        assert!(got.body.is_empty());
     }
 
     /// An echo too large for the output space is left unsent, first or not: the connection

@@ -249,6 +249,59 @@ impl<'r> Responder<'r> {
         Ok(())
     }
 
+    /// Writes a complete response whose body `render` writes straight into the output space:
+    /// as [`send`](Self::send), without a buffer of the caller's own for the body. `render`
+    /// gets the space left after room for the head and returns the body's length, or `None`
+    /// when the body does not fit there; the head then goes in front of it, with the length as
+    /// `Content-Length` (for a `HEAD` request too, which gets no body). The room is reserved
+    /// for the longest `Content-Length` the space could call for, so a response needs a few
+    /// bytes more space than [`send`](Self::send) would (as many as the space's length has
+    /// digits beyond the body's, and for a `HEAD` request the body, rendered to learn its
+    /// length).
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); [`RespondError::NoSpace`] also when `render` returns `None` or
+    /// a length beyond the space it got, so the connection may grow its output queue and call
+    /// the handler again, as it does for a `send` that does not fit. A status that forbids a
+    /// body (204, 304) is [`BodyForbidden`](EncodeError::BodyForbidden). Nothing was written.
+    pub fn send_with(
+        &mut self,
+        status: Status,
+        headers: &[(&str, &[u8])],
+        render: impl FnOnce(&mut [u8]) -> Option<usize>,
+    ) -> Result<(), RespondError> {
+        let head = self.unanswered_head(status, headers)?;
+        let out = self.out.get_mut(self.written..).unwrap_or_default();
+        // The head announcing the longest body the space could hold is at least as long as
+        // the one announcing the real body, which is shorter.
+        let room = response::head_len(&head, BodyKind::Length(out.len() as u64), &self.cx)
+            .map_err(RespondError::Encode)?;
+        let rendered = out.get_mut(room..).and_then(|space| {
+            let space_len = space.len();
+            render(space).filter(|len| *len <= space_len)
+        });
+        let Some(body_len) = rendered else {
+            self.outcome = Outcome::NoSpace;
+            return Err(RespondError::NoSpace);
+        };
+        let encoded =
+            response::encode_head(&head, BodyKind::Length(body_len as u64), &self.cx, out)
+                .map_err(RespondError::Encode)?;
+        let mut len = encoded.len;
+        if encoded.body != BodyFraming::None {
+            // `room + body_len <= out.len()` (checked above) and `encoded.len <= room`.
+            out.copy_within(room..room + body_len, len);
+            len += body_len;
+        }
+        self.written = self.written.saturating_add(len);
+        self.outcome = Outcome::Complete {
+            status,
+            persistence: encoded.persistence,
+        };
+        Ok(())
+    }
+
     /// Starts a streamed response: writes its head with `Transfer-Encoding: chunked` (an
     /// HTTP/1.1 request), or with no length and `Connection: close` (HTTP/1.0: the close ends
     /// the body). For a `HEAD` request the head is the whole response: the stream is finished
@@ -437,8 +490,13 @@ impl<'r> Responder<'r> {
         self.written
     }
 
-    /// Refuses a second response or an interim one.
-    fn check_unanswered(&self, status: Status) -> Result<(), RespondError> {
+    /// The head of a final response to a request not answered yet: refuses a second response
+    /// or an interim one.
+    fn unanswered_head<'h>(
+        &self,
+        status: Status,
+        headers: &'h [(&'h str, &'h [u8])],
+    ) -> Result<ResponseHead<'h>, RespondError> {
         if matches!(
             self.outcome,
             Outcome::Streaming(_) | Outcome::Complete { .. } | Outcome::Refused
@@ -448,7 +506,11 @@ impl<'r> Responder<'r> {
         if status.is_informational() {
             return Err(RespondError::Interim);
         }
-        Ok(())
+        Ok(ResponseHead {
+            status,
+            headers,
+            persistence: self.persistence,
+        })
     }
 
     /// Encodes a final response head (and whatever `encode` adds) into the free space with
@@ -464,12 +526,7 @@ impl<'r> Responder<'r> {
             &mut [u8],
         ) -> Result<Encoded, EncodeError>,
     ) -> Result<Encoded, RespondError> {
-        self.check_unanswered(status)?;
-        let head = ResponseHead {
-            status,
-            headers,
-            persistence: self.persistence,
-        };
+        let head = self.unanswered_head(status, headers)?;
         let out = self.out.get_mut(self.written..).unwrap_or_default();
         match encode(&head, &self.cx, out) {
             Ok(encoded) => {
@@ -558,6 +615,115 @@ mod tests {
             }
         ));
     }
+    /// A body rendered in place comes out exactly as `send` writes the same body, for `GET`
+    /// and `HEAD`, HTTP/1.1 and 1.0, in a space it just fits (but for the digits the reserved
+    /// `Content-Length` has beyond the real one) and in a large one.
+    #[test]
+    fn send_with_writes_what_send_writes() {
+        let rows: &[(Version, bool, Persistence, &[u8])] = &[
+            (Version::Http11, false, Persistence::KeepAlive, b"hello"),
+            (Version::Http11, true, Persistence::KeepAlive, b"hello"),
+            (Version::Http10, false, Persistence::KeepAlive, b"x"),
+            (Version::Http11, false, Persistence::Close, b""),
+            (Version::Http11, true, Persistence::Close, b""),
+            (Version::Http11, false, Persistence::KeepAlive, &[b'y'; 300]),
+        ];
+        for &(version, head_request, persistence, body) in rows {
+            let what = (version, head_request, persistence, body.len());
+            let headers: &[(&str, &[u8])] = &[("Content-Type", b"text/plain")];
+            let mut want = [0u8; 512];
+            let mut res =
+                Responder::new(&mut want, cx_for(version, head_request), persistence, true);
+            res.send(Status::OK, headers, body).unwrap();
+            let (want_len, want_outcome) = (res.written(), res.outcome());
+            let render = |buf: &mut [u8]| {
+                buf.get_mut(..body.len())?.copy_from_slice(body);
+                Some(body.len())
+            };
+            let digits = |n: usize| std::format!("{n}").len();
+            // The smallest space it fits: at most the digits of the reserved length more (and
+            // for HEAD the body, rendered to learn its length).
+            let tight = (want_len..=512)
+                .find(|&space| {
+                    let cx = cx_for(version, head_request);
+                    let mut out = [0u8; 512];
+                    let mut res = Responder::new(&mut out[..space], cx, persistence, true);
+                    res.send_with(Status::OK, headers, render).is_ok()
+                })
+                .unwrap();
+            let unsent = if head_request { body.len() } else { 0 };
+            let most = want_len + unsent + digits(tight) - digits(body.len());
+            assert!(tight <= most, "{what:?}");
+            for space in [512, tight] {
+                let mut out = [0u8; 512];
+                let out = &mut out[..space];
+                let cx = cx_for(version, head_request);
+                let mut res = Responder::new(out, cx, persistence, true);
+                assert_eq!(res.send_with(Status::OK, headers, render), Ok(()));
+                assert_eq!(res.outcome(), want_outcome, "{what:?}");
+                let written = res.written();
+                assert_eq!(out[..written], want[..want_len], "{what:?} in {space}");
+            }
+        }
+    }
+
+    #[test]
+    fn send_with_refusals_write_nothing_and_allow_a_retry() {
+        let mut out = [0u8; 64];
+        let mut res = Responder::new(&mut out, cx(), Persistence::KeepAlive, true);
+        let text = |buf: &mut [u8]| {
+            buf.get_mut(..2)?.copy_from_slice(b"ok");
+            Some(2)
+        };
+        /// Status, headers, rendered length, error.
+        type Row = (
+            Status,
+            &'static [(&'static str, &'static [u8])],
+            Option<usize>,
+            RespondError,
+        );
+        let rows: &[Row] = &[
+            (Status::CONTINUE, &[], Some(0), RespondError::Interim),
+            (
+                Status::OK,
+                &[("Date", b"x")],
+                Some(0),
+                RespondError::Encode(EncodeError::ReservedHeader),
+            ),
+            (
+                Status::NO_CONTENT,
+                &[],
+                Some(0),
+                RespondError::Encode(EncodeError::BodyForbidden),
+            ),
+            (Status::OK, &[], None, RespondError::NoSpace),
+            (Status::OK, &[], Some(65), RespondError::NoSpace),
+            (
+                Status::OK,
+                &[("X-Long", &[b'a'; 60])],
+                Some(0),
+                RespondError::NoSpace,
+            ),
+        ];
+        for &(status, headers, rendered, error) in rows {
+            assert_eq!(
+                res.send_with(status, headers, |_| rendered),
+                Err(error),
+                "{status:?} {rendered:?}"
+            );
+            assert_eq!(res.written(), 0);
+            assert!(matches!(res.outcome(), Outcome::Pending | Outcome::NoSpace));
+        }
+        assert_eq!(res.outcome(), Outcome::NoSpace);
+        assert_eq!(res.send_with(Status::OK, &[], text), Ok(()));
+        assert_eq!(
+            res.send_with(Status::OK, &[], text),
+            Err(RespondError::AlreadySent)
+        );
+        let written = res.written();
+        assert!(out[..written].ends_with(b"Content-Length: 2\r\n\r\nok"));
+    }
+
     fn cx_for(version: Version, head_request: bool) -> EncodeContext<'static> {
         EncodeContext {
             version,

@@ -21,20 +21,17 @@ pub const MAX_UNIX_SECS: u64 = 253_402_300_799;
 const SECS_PER_DAY: u64 = 86_400;
 
 /// Days in a 400-year Gregorian cycle: 400 * 365 + 97 leap days.
-const DAYS_PER_400_YEARS: u64 = 146_097;
+const DAYS_PER_400_YEARS: u32 = 146_097;
 
 /// Days in a 100-year span that does not end on a 400-year boundary: 100 * 365 + 24.
-const DAYS_PER_100_YEARS: u64 = 36_524;
+const DAYS_PER_100_YEARS: u32 = 36_524;
 
 /// Days in a 4-year span holding one leap day: 4 * 365 + 1.
-const DAYS_PER_4_YEARS: u64 = 1_461;
+const DAYS_PER_4_YEARS: u32 = 1_461;
 
 /// Days from 0000-03-01 (proleptic Gregorian) to 1970-01-01. Counting from a March 1st puts the
 /// leap day at the very end of each counted year, which keeps the arithmetic below branch-light.
-const DAYS_FROM_0000_03_01_TO_EPOCH: u64 = 719_468;
-
-/// Day of the year (counted from March 1st) on which each month starts, March first.
-const MONTH_STARTS_FROM_MARCH: [u16; 12] = [0, 31, 61, 92, 122, 153, 184, 214, 245, 275, 306, 337];
+const DAYS_FROM_0000_03_01_TO_EPOCH: u32 = 719_468;
 
 /// Month abbreviations, March first, to match [`MONTH_STARTS_FROM_MARCH`].
 const MONTH_NAMES_FROM_MARCH: [&[u8; 3]; 12] = [
@@ -65,8 +62,10 @@ impl Date {
         } else {
             unix_secs
         };
-        let days = secs / SECS_PER_DAY;
-        let secs_of_day = secs % SECS_PER_DAY;
+        // The one 64-bit division; the clamp above keeps the days (at most 2,932,896) and
+        // everything after in 32 bits, where division by a constant is a multiplication.
+        let days = (secs / SECS_PER_DAY) as u32;
+        let secs_of_day = (secs - days as u64 * SECS_PER_DAY) as u32;
         let civil = Civil::from_days_since_epoch(days);
 
         let mut b = *b"Thu, 01 Jan 1970 00:00:00 GMT";
@@ -74,17 +73,28 @@ impl Date {
         b[0] = weekday[0];
         b[1] = weekday[1];
         b[2] = weekday[2];
-        put_2_digits(&mut b, 5, civil.day as u64);
         let month = MONTH_NAMES_FROM_MARCH[civil.month_from_march as usize];
         b[8] = month[0];
         b[9] = month[1];
         b[10] = month[2];
-        // The year is at most 9999 here because the seconds were clamped above.
-        put_2_digits(&mut b, 12, civil.year as u64 / 100);
-        put_2_digits(&mut b, 14, civil.year as u64 % 100);
-        put_2_digits(&mut b, 17, secs_of_day / 3_600);
-        put_2_digits(&mut b, 20, secs_of_day / 60 % 60);
-        put_2_digits(&mut b, 23, secs_of_day % 60);
+        // The year is at most 9999 here because the seconds were clamped above. One loop
+        // writes every two-digit field, so the digit code exists once.
+        let fields = [
+            (5, civil.day as u32),
+            (12, civil.year / 100),
+            (14, civil.year % 100),
+            (17, secs_of_day / 3_600),
+            (20, secs_of_day / 60 % 60),
+            (23, secs_of_day % 60),
+        ];
+        let mut i = 0;
+        while i < fields.len() {
+            let (at, value) = fields[i];
+            // Every offset is a constant below `DATE_LEN - 1`, every value below 100.
+            b[at] = b'0' + (value / 10 % 10) as u8;
+            b[at + 1] = b'0' + (value % 10) as u8;
+            i += 1;
+        }
         Self { bytes: b }
     }
 
@@ -176,53 +186,39 @@ struct Civil {
 }
 
 impl Civil {
-    /// The civil date `days` days after 1970-01-01. Exact for any `days` whose year fits `u32`;
-    /// callers pass at most the days to 9999-12-31.
-    const fn from_days_since_epoch(days: u64) -> Self {
+    /// The civil date `days` days after 1970-01-01 (Howard Hinnant's `civil_from_days`, in
+    /// 32 bits and without branches or tables). Exact for any `days` that does not overflow the
+    /// count from year 0 (past the year 11,000,000); callers pass at most the days to
+    /// 9999-12-31.
+    const fn from_days_since_epoch(days: u32) -> Self {
         let since_0000_03_01 = days + DAYS_FROM_0000_03_01_TO_EPOCH;
         let cycles_400 = since_0000_03_01 / DAYS_PER_400_YEARS;
-        let mut rest = since_0000_03_01 % DAYS_PER_400_YEARS;
-        // The last day of a 400-year cycle is the fourth century's leap day (e.g. 2000-02-29):
-        // cap at 3 so it stays in the fourth century rather than starting a fifth.
-        let mut centuries = rest / DAYS_PER_100_YEARS;
-        if centuries > 3 {
-            centuries = 3;
-        }
-        rest -= centuries * DAYS_PER_100_YEARS;
-        let quads = rest / DAYS_PER_4_YEARS;
-        rest %= DAYS_PER_4_YEARS;
-        // Likewise the last day of a 4-year span is its leap day (e.g. 1972-02-29).
-        let mut years = rest / 365;
-        if years > 3 {
-            years = 3;
-        }
-        let day_of_year = (rest - years * 365) as u16;
-        let march_year = cycles_400 * 400 + centuries * 100 + quads * 4 + years;
-
-        let mut month = 11;
-        while MONTH_STARTS_FROM_MARCH[month] > day_of_year {
-            month -= 1;
-        }
-        let day = (day_of_year - MONTH_STARTS_FROM_MARCH[month]) as u8 + 1;
+        let day_of_cycle = since_0000_03_01 - cycles_400 * DAYS_PER_400_YEARS;
+        // Leap days skipped: one every 4 years (1460 days without it), none every 100 years,
+        // one every 400 years; what is left divides into 365-day years.
+        let year_of_cycle = (day_of_cycle - day_of_cycle / (DAYS_PER_4_YEARS - 1)
+            + day_of_cycle / DAYS_PER_100_YEARS
+            - day_of_cycle / (DAYS_PER_400_YEARS - 1))
+            / 365;
+        let day_of_year =
+            day_of_cycle - (365 * year_of_cycle + year_of_cycle / 4 - year_of_cycle / 100);
+        // Months from March run 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 31, (28 or 29): in
+        // five-month periods of 153 days.
+        let month_from_march = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+        let march_year = cycles_400 * 400 + year_of_cycle;
         // January and February belong to the year after the March that began the count.
-        let year = if month >= 10 {
+        let year = if month_from_march >= 10 {
             march_year + 1
         } else {
             march_year
         };
         Self {
-            year: year as u32,
-            month_from_march: month as u8,
-            day,
+            year,
+            month_from_march: month_from_march as u8,
+            day: day as u8,
         }
     }
-}
-
-/// Writes `value % 100` as two ASCII digits at `b[at]` and `b[at + 1]`. Every caller passes a
-/// constant offset below `DATE_LEN - 1`.
-const fn put_2_digits(b: &mut [u8; DATE_LEN], at: usize, value: u64) {
-    b[at] = b'0' + (value / 10 % 10) as u8;
-    b[at + 1] = b'0' + (value % 10) as u8;
 }
 
 #[cfg(test)]

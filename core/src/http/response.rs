@@ -49,6 +49,7 @@
 use core::fmt;
 
 use crate::http::date::Date;
+use crate::http::header::is_token;
 use crate::http::status::Status;
 
 /// The complete interim `100 Continue` response, sent before reading the body of a request that
@@ -237,19 +238,7 @@ pub fn encode_head(
     cx: &EncodeContext<'_>,
     out: &mut [u8],
 ) -> Result<Encoded, EncodeError> {
-    let plan = Plan::new(head.status, head.persistence, body, cx)?;
-    check_headers(head.headers).map_err(HeaderFault::into_encode_error)?;
-    let len = plan.head_len(head, cx);
-    if len > out.len() {
-        return Err(EncodeError::BufferTooSmall);
-    }
-    let mut writer = Writer::new(out);
-    plan.emit(head, cx, &mut writer);
-    Ok(Encoded {
-        len: writer.finish().ok_or(EncodeError::BufferTooSmall)?,
-        body: plan.body,
-        persistence: plan.persistence,
-    })
+    encode(head, body, &[], cx, out)
 }
 
 /// Encodes a complete response with a body already in memory: the head as [`encode_head`] would
@@ -266,31 +255,10 @@ pub fn encode_full(
     cx: &EncodeContext<'_>,
     out: &mut [u8],
 ) -> Result<Encoded, EncodeError> {
-    let plan = Plan::new(
-        head.status,
-        head.persistence,
-        BodyKind::Length(body.len() as u64),
-        cx,
-    )?;
-    check_headers(head.headers).map_err(HeaderFault::into_encode_error)?;
-    let body = match plan.body {
-        BodyFraming::Length(_) => body,
-        _ => &[],
-    };
-    let len = plan
-        .head_len(head, cx)
-        .checked_add(body.len())
-        .ok_or(EncodeError::BufferTooSmall)?;
-    if len > out.len() {
-        return Err(EncodeError::BufferTooSmall);
-    }
-    let mut writer = Writer::new(out);
-    plan.emit(head, cx, &mut writer);
-    writer.put(body);
+    let encoded = encode(head, BodyKind::Length(body.len() as u64), body, cx, out)?;
     Ok(Encoded {
-        len: writer.finish().ok_or(EncodeError::BufferTooSmall)?,
         body: BodyFraming::None,
-        persistence: plan.persistence,
+        ..encoded
     })
 }
 
@@ -306,9 +274,8 @@ pub fn head_len(
     body: BodyKind,
     cx: &EncodeContext<'_>,
 ) -> Result<usize, EncodeError> {
-    let plan = Plan::new(head.status, head.persistence, body, cx)?;
-    check_headers(head.headers).map_err(HeaderFault::into_encode_error)?;
-    Ok(plan.head_len(head, cx))
+    let plan = Plan::checked(head, body, cx)?;
+    Ok(plan.emit(head, cx, &mut Sink::counter()))
 }
 
 /// Checks one header field as [`encode_head`] would, so a caller can reject a bad field where
@@ -342,6 +309,38 @@ pub const fn max_chunk_data(space: usize) -> usize {
         Some(total) if total <= space => bigger,
         _ => guess,
     }
+}
+
+/// [`encode_head`] for `kind`, followed by `body` when the framing sends a body (the bytes
+/// [`encode_full`] adds).
+fn encode(
+    head: &ResponseHead<'_>,
+    kind: BodyKind,
+    body: &[u8],
+    cx: &EncodeContext<'_>,
+    out: &mut [u8],
+) -> Result<Encoded, EncodeError> {
+    let plan = Plan::checked(head, kind, cx)?;
+    let body = match plan.body {
+        BodyFraming::Length(_) => body,
+        _ => &[],
+    };
+    let len = plan
+        .emit(head, cx, &mut Sink::counter())
+        .checked_add(body.len())
+        .filter(|len| *len <= out.len())
+        .ok_or(EncodeError::BufferTooSmall)?;
+    let mut sink = Sink::new(out);
+    plan.emit(head, cx, &mut sink);
+    sink.put(body);
+    if sink.len != len {
+        return Err(EncodeError::BufferTooSmall);
+    }
+    Ok(Encoded {
+        len,
+        body: plan.body,
+        persistence: plan.persistence,
+    })
 }
 
 impl<'a> ServerName<'a> {
@@ -409,13 +408,12 @@ impl ChunkedEncoder {
         if len > out.len() {
             return Err(ChunkError::BufferTooSmall);
         }
-        let size = Digits::hex(data.len() as u64);
-        let mut writer = Writer::new(out);
-        writer.put(size.as_bytes());
-        writer.put(CRLF);
-        writer.put(data);
-        writer.put(CRLF);
-        writer.finish().ok_or(ChunkError::BufferTooSmall)
+        let mut sink = Sink::new(out);
+        sink.put(Digits::hex(data.len() as u64).as_bytes());
+        sink.put(CRLF);
+        sink.put(data);
+        sink.put(CRLF);
+        Ok(sink.len)
     }
 
     /// Writes the last chunk (`0`, the `trailers` as header fields, a blank line) at the start of
@@ -437,14 +435,11 @@ impl ChunkedEncoder {
             return Err(ChunkError::Finished);
         }
         check_headers(trailers).map_err(HeaderFault::into_chunk_error)?;
-        let mut counter = Counter::default();
-        emit_last_chunk(trailers, &mut counter);
-        if counter.len > out.len() {
+        let len = emit_last_chunk(trailers, &mut Sink::counter());
+        if len > out.len() {
             return Err(ChunkError::BufferTooSmall);
         }
-        let mut writer = Writer::new(out);
-        emit_last_chunk(trailers, &mut writer);
-        let len = writer.finish().ok_or(ChunkError::BufferTooSmall)?;
+        let len = emit_last_chunk(trailers, &mut Sink::new(out));
         self.state = ChunkedState::Finished;
         Ok(len)
     }
@@ -473,7 +468,8 @@ impl core::error::Error for ChunkError {}
 struct Plan {
     /// Whether this is a final (not 1xx) response, which carries `Date` and `Server`.
     is_final: bool,
-    /// The whole `Connection` line, if one is written.
+    /// The whole `Connection` line (after the CRLF that ends the line before), if one is
+    /// written.
     connection: Option<&'static [u8]>,
     /// The framing header written.
     framing: FramingHeader,
@@ -511,7 +507,7 @@ impl Plan {
                 return Err(EncodeError::InterimForHttp10);
             }
             let connection: Option<&'static [u8]> = if status == Status::SWITCHING_PROTOCOLS {
-                Some(b"Connection: upgrade\r\n")
+                Some(b"\r\nConnection: upgrade")
             } else {
                 None
             };
@@ -551,8 +547,8 @@ impl Plan {
             },
         };
         let connection: Option<&'static [u8]> = match (persistence, cx.version) {
-            (Persistence::Close, _) => Some(b"Connection: close\r\n"),
-            (Persistence::KeepAlive, Version::Http10) => Some(b"Connection: keep-alive\r\n"),
+            (Persistence::Close, _) => Some(b"\r\nConnection: close"),
+            (Persistence::KeepAlive, Version::Http10) => Some(b"\r\nConnection: keep-alive"),
             (Persistence::KeepAlive, Version::Http11) => None,
         };
         Ok(Self {
@@ -564,31 +560,35 @@ impl Plan {
         })
     }
 
-    /// The bytes [`emit`](Self::emit) writes, saturating (a saturated length never fits).
-    fn head_len(&self, head: &ResponseHead<'_>, cx: &EncodeContext<'_>) -> usize {
-        let mut counter = Counter::default();
-        self.emit(head, cx, &mut counter);
-        counter.len
+    /// The plan for `head`, whose header fields are checked too.
+    fn checked(
+        head: &ResponseHead<'_>,
+        body: BodyKind,
+        cx: &EncodeContext<'_>,
+    ) -> Result<Self, EncodeError> {
+        let plan = Self::new(head.status, head.persistence, body, cx)?;
+        check_headers(head.headers).map_err(HeaderFault::into_encode_error)?;
+        Ok(plan)
     }
 
-    /// Writes the head. Counting and writing share this one function, so the length checked
-    /// before writing is exactly the length written.
-    fn emit(&self, head: &ResponseHead<'_>, cx: &EncodeContext<'_>, sink: &mut impl Sink) {
+    /// Writes the head and returns its length (saturating: a saturated length never fits).
+    /// Counting and writing share this one function, so the length checked before writing is
+    /// exactly the length written.
+    fn emit(&self, head: &ResponseHead<'_>, cx: &EncodeContext<'_>, sink: &mut Sink<'_>) -> usize {
+        // Every line after the status line is written with the CRLF that ends the line before
+        // it, which saves a write per line.
+        let [a, b, c] = head.status.digits();
         sink.put(b"HTTP/1.1 ");
-        sink.put(&head.status.digits());
-        sink.put(b" ");
-        sink.put(head.status.reason().as_bytes());
-        sink.put(CRLF);
+        sink.put(&[a, b, c, b' ']);
+        sink.put(head.status.reason_bytes());
         if self.is_final {
             if let Some(date) = cx.date {
-                sink.put(b"Date: ");
+                sink.put(b"\r\nDate: ");
                 sink.put(date.as_bytes());
-                sink.put(CRLF);
             }
             if let Some(server) = cx.server {
-                sink.put(b"Server: ");
+                sink.put(b"\r\nServer: ");
                 sink.put(server.as_str().as_bytes());
-                sink.put(CRLF);
             }
         }
         emit_fields(head.headers, sink);
@@ -598,31 +598,32 @@ impl Plan {
         match self.framing {
             FramingHeader::None => {}
             FramingHeader::ContentLength(n) => {
-                sink.put(b"Content-Length: ");
+                sink.put(b"\r\nContent-Length: ");
                 sink.put(Digits::decimal(n).as_bytes());
-                sink.put(CRLF);
             }
-            FramingHeader::Chunked => sink.put(b"Transfer-Encoding: chunked\r\n"),
+            FramingHeader::Chunked => sink.put(b"\r\nTransfer-Encoding: chunked"),
         }
-        sink.put(CRLF);
+        sink.put(b"\r\n\r\n");
+        sink.len
     }
 }
 
-/// Writes `name: value` lines.
-fn emit_fields(fields: &[(&str, &[u8])], sink: &mut impl Sink) {
+/// Writes `CRLF name: value` for each field: each ends the line before it.
+fn emit_fields(fields: &[(&str, &[u8])], sink: &mut Sink<'_>) {
     for (name, value) in fields {
+        sink.put(CRLF);
         sink.put(name.as_bytes());
         sink.put(b": ");
         sink.put(value);
-        sink.put(CRLF);
     }
 }
 
-/// Writes the last chunk with its trailer section.
-fn emit_last_chunk(trailers: &[(&str, &[u8])], sink: &mut impl Sink) {
-    sink.put(b"0\r\n");
+/// Writes the last chunk with its trailer section and returns its length.
+fn emit_last_chunk(trailers: &[(&str, &[u8])], sink: &mut Sink<'_>) -> usize {
+    sink.put(b"0");
     emit_fields(trailers, sink);
-    sink.put(CRLF);
+    sink.put(b"\r\n\r\n");
+    sink.len
 }
 
 /// What is wrong with a caller's header field.
@@ -657,7 +658,7 @@ fn check_headers(fields: &[(&str, &[u8])]) -> Result<(), HeaderFault> {
 }
 
 fn check_field(name: &str, value: &[u8]) -> Result<(), HeaderFault> {
-    if name.is_empty() || !name.bytes().all(is_tchar) || !is_field_value(value) {
+    if !is_token(name.as_bytes()) || !is_field_value(value) {
         return Err(HeaderFault::Invalid);
     }
     if RESERVED_HEADERS
@@ -667,13 +668,6 @@ fn check_field(name: &str, value: &[u8]) -> Result<(), HeaderFault> {
         return Err(HeaderFault::Reserved);
     }
     Ok(())
-}
-
-/// `tchar` of RFC 9110 §5.6.2.
-const fn is_tchar(b: u8) -> bool {
-    matches!(b,
-        b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
-        | b'`' | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
 }
 
 /// A field value as RFC 9110 §5.5 lets a sender write it: visible bytes, spaces, HTAB and
@@ -747,61 +741,30 @@ impl Digits {
     }
 }
 
-/// Where emitted bytes go: counted, or copied.
-trait Sink {
-    fn put(&mut self, bytes: &[u8]);
-}
-
-/// Counts bytes, saturating.
-#[derive(Debug, Default)]
-struct Counter {
+/// Where emitted bytes go: counted, and copied into `out` as far as they fit. With an empty
+/// `out` it only counts; the encoders count first, so that writing never runs out of room.
+#[derive(Debug)]
+struct Sink<'o> {
+    out: &'o mut [u8],
+    /// Bytes put so far, saturating; beyond `out.len()` once a put did not fit.
     len: usize,
 }
 
-impl Sink for Counter {
-    fn put(&mut self, bytes: &[u8]) {
-        self.len = self.len.saturating_add(bytes.len());
-    }
-}
-
-/// Copies bytes into a buffer whose size was checked by a [`Counter`] first. Should a write
-/// ever not fit anyway, it is dropped and [`finish`](Writer::finish) reports it.
-#[derive(Debug)]
-struct Writer<'o> {
-    out: &'o mut [u8],
-    pos: usize,
-    overflowed: bool,
-}
-
-impl<'o> Writer<'o> {
+impl<'o> Sink<'o> {
     fn new(out: &'o mut [u8]) -> Self {
-        Self {
-            out,
-            pos: 0,
-            overflowed: false,
-        }
+        Self { out, len: 0 }
     }
 
-    /// The bytes written, or `None` if any write did not fit.
-    fn finish(self) -> Option<usize> {
-        if self.overflowed {
-            None
-        } else {
-            Some(self.pos)
-        }
+    fn counter() -> Self {
+        Self::new(&mut [])
     }
-}
 
-impl Sink for Writer<'_> {
     fn put(&mut self, bytes: &[u8]) {
-        let end = self.pos.checked_add(bytes.len());
-        match end.and_then(|end| self.out.get_mut(self.pos..end)) {
-            Some(dst) => {
-                dst.copy_from_slice(bytes);
-                self.pos += bytes.len();
-            }
-            None => self.overflowed = true,
+        let end = self.len.saturating_add(bytes.len());
+        if let Some(dst) = self.out.get_mut(self.len..end) {
+            dst.copy_from_slice(bytes);
         }
+        self.len = end;
     }
 }
 

@@ -17,12 +17,21 @@ macro_rules! statuses {
 
             /// The standard reason phrase, or `""` for a code this crate does not name.
             pub const fn reason(self) -> &'static str {
-                match self.0 {
-                    $($code => $reason,)+
-                    _ => "",
+                match core::str::from_utf8(self.reason_bytes()) {
+                    Ok(reason) => reason,
+                    Err(_) => "",
                 }
             }
         }
+
+        /// The named codes, in ascending order.
+        const CODES: [u16; [$($code),+].len()] = [$($code),+];
+
+        /// The reason phrases of [`CODES`], one after the other.
+        const REASONS: &[u8] = concat!($($reason),+).as_bytes();
+
+        /// The length of each phrase in [`REASONS`].
+        const REASON_LENS: [u8; CODES.len()] = [$($reason.len() as u8),+];
     };
 }
 
@@ -92,6 +101,22 @@ impl Status {
         self.0 < 200 || self.0 == 204 || self.0 == 304
     }
 
+    /// The reason phrase as bytes, looked up in one table rather than a `match` of many arms.
+    pub(crate) const fn reason_bytes(self) -> &'static [u8] {
+        let mut start = 0;
+        let mut i = 0;
+        while i < CODES.len() {
+            let len = REASON_LENS[i] as usize;
+            if CODES[i] == self.0 {
+                let (_, rest) = REASONS.split_at(start);
+                return rest.split_at(len).0;
+            }
+            start += len;
+            i += 1;
+        }
+        b""
+    }
+
     /// The three ASCII digits of the code.
     pub const fn digits(self) -> [u8; 3] {
         let c = self.0;
@@ -124,5 +149,15 @@ mod tests {
         assert!(Status::NOT_MODIFIED.forbids_body());
         assert!(Status::CONTINUE.is_informational());
         assert_eq!(Status::SERVICE_UNAVAILABLE.class(), 5);
+        assert_eq!(Status::CONTINUE.reason(), "Continue");
+        assert_eq!(
+            Status::HTTP_VERSION_NOT_SUPPORTED.reason(),
+            "HTTP Version Not Supported"
+        );
+        assert!(CODES.is_sorted());
+        assert_eq!(
+            REASON_LENS.iter().map(|n| usize::from(*n)).sum::<usize>(),
+            REASONS.len()
+        );
     }
 }

@@ -115,12 +115,40 @@ struct Family {
 /// A sample's value as it is printed.
 #[derive(Clone, Copy, Debug)]
 enum Value {
-    Unsigned(u64),
-    Signed(i64),
-    /// `units / 10^digits`, printed as a decimal.
-    Fixed(u64, u32),
+    /// `units / 10^scale` (`scale <= MAX_FRACTION_DIGITS`), printed as a decimal without
+    /// trailing zeros, after a `-` if `negative`.
+    Number {
+        units: u64,
+        scale: u32,
+        negative: bool,
+    },
     /// `+Inf`, for the last bucket bound.
     Inf,
+}
+
+impl Value {
+    const fn unsigned(units: u64) -> Self {
+        Self::Number {
+            units,
+            scale: 0,
+            negative: false,
+        }
+    }
+
+    const fn signed(value: i64) -> Self {
+        Self::Number {
+            units: value.unsigned_abs(),
+            scale: 0,
+            negative: value < 0,
+        }
+    }
+}
+
+/// Where a renderer stood before a call, to go back to if the call fails.
+#[derive(Clone, Copy, Debug)]
+struct Mark {
+    len: usize,
+    family: Option<Family>,
 }
 
 impl<'a> Renderer<'a> {
@@ -152,30 +180,7 @@ impl<'a> Renderer<'a> {
     ///
     /// [`RenderError::InvalidName`] for a bad `name`, [`RenderError::BufferTooSmall`].
     pub fn family(&mut self, name: &str, help: &str, kind: MetricKind) -> Result<(), RenderError> {
-        if !is_metric_name(name) {
-            return Err(RenderError::InvalidName);
-        }
-        self.atomically(|r| {
-            if !help.is_empty() {
-                r.put(b"# HELP ")?;
-                r.put(name.as_bytes())?;
-                r.put(b" ")?;
-                r.put_escaped(help, false)?;
-                r.put(b"\n")?;
-            }
-            r.put(b"# TYPE ")?;
-            let start = r.len;
-            r.put(name.as_bytes())?;
-            r.put(b" ")?;
-            r.put(kind.keyword().as_bytes())?;
-            r.put(b"\n")?;
-            r.family = Some(Family {
-                start,
-                len: name.len(),
-                kind,
-            });
-            Ok(())
-        })
+        self.write_family(name, help, kind, &[], None)
     }
 
     /// Writes one sample of the family opened last, which must be named `name` and be a
@@ -191,8 +196,7 @@ impl<'a> Renderer<'a> {
         labels: &[(&str, &str)],
         value: u64,
     ) -> Result<(), RenderError> {
-        self.check_sample(name, labels, false)?;
-        self.atomically(|r| r.put_sample(name, "", labels, None, Value::Unsigned(value)))
+        self.sample(name, labels, Value::unsigned(value))
     }
 
     /// Writes one signed sample of the family opened last, which must be named `name` and be
@@ -207,8 +211,7 @@ impl<'a> Renderer<'a> {
         labels: &[(&str, &str)],
         value: i64,
     ) -> Result<(), RenderError> {
-        self.check_sample(name, labels, value < 0)?;
-        self.atomically(|r| r.put_sample(name, "", labels, None, Value::Signed(value)))
+        self.sample(name, labels, Value::signed(value))
     }
 
     /// A counter family with one sample.
@@ -223,10 +226,8 @@ impl<'a> Renderer<'a> {
         labels: &[(&str, &str)],
         value: u64,
     ) -> Result<(), RenderError> {
-        self.atomically(|r| {
-            r.family(name, help, MetricKind::Counter)?;
-            r.sample_u64(name, labels, value)
-        })
+        let value = Value::unsigned(value);
+        self.write_family(name, help, MetricKind::Counter, labels, Some(value))
     }
 
     /// A gauge family with one sample.
@@ -241,10 +242,8 @@ impl<'a> Renderer<'a> {
         labels: &[(&str, &str)],
         value: i64,
     ) -> Result<(), RenderError> {
-        self.atomically(|r| {
-            r.family(name, help, MetricKind::Gauge)?;
-            r.sample_i64(name, labels, value)
-        })
+        let value = Value::signed(value);
+        self.write_family(name, help, MetricKind::Gauge, labels, Some(value))
     }
 
     /// A histogram family: cumulative `name_bucket{...,le="bound"}` samples ending with
@@ -265,46 +264,119 @@ impl<'a> Renderer<'a> {
         snapshot: &HistogramSnapshot<N>,
         fraction_digits: u32,
     ) -> Result<(), RenderError> {
-        if labels
-            .iter()
-            .any(|(label, _)| !is_label_name(label) || *label == "le")
-        {
-            return Err(RenderError::InvalidName);
-        }
-        let digits = fraction_digits.min(MAX_FRACTION_DIGITS);
-        self.atomically(|r| {
-            r.family(name, help, MetricKind::Histogram)?;
-            let mut cumulative = 0u64;
-            for (bound, n) in snapshot.bounds.iter().zip(&snapshot.buckets) {
-                cumulative = cumulative.wrapping_add(*n);
-                let le = Value::Fixed(*bound, digits);
-                r.put_sample(
-                    name,
-                    "_bucket",
-                    labels,
-                    Some(le),
-                    Value::Unsigned(cumulative),
-                )?;
-            }
-            let count = snapshot.count();
-            let inf = Some(Value::Inf);
-            r.put_sample(name, "_bucket", labels, inf, Value::Unsigned(count))?;
-            let sum = Value::Fixed(snapshot.sum, digits);
-            r.put_sample(name, "_sum", labels, None, sum)?;
-            r.put_sample(name, "_count", labels, None, Value::Unsigned(count))
-        })
+        let counts = Counts {
+            bounds: snapshot.bounds,
+            buckets: &snapshot.buckets,
+            count: snapshot.count(),
+            sum: snapshot.sum,
+        };
+        self.write_histogram(name, help, labels, &counts, fraction_digits)
     }
 
-    /// Runs `f`; if it fails, forgets everything it wrote.
-    fn atomically(
+    /// [`histogram`](Self::histogram) for any number of buckets: one body, not one per `N`.
+    fn write_histogram(
         &mut self,
-        f: impl FnOnce(&mut Self) -> Result<(), RenderError>,
+        name: &str,
+        help: &str,
+        labels: &[(&str, &str)],
+        counts: &Counts<'_>,
+        fraction_digits: u32,
     ) -> Result<(), RenderError> {
-        let (len, family) = (self.len, self.family);
-        let result = f(self);
+        if labels.iter().any(|(label, _)| *label == "le") {
+            return Err(RenderError::InvalidName);
+        }
+        let mark = self.mark();
+        self.write_family(name, help, MetricKind::Histogram, labels, None)?;
+        let scale = fraction_digits.min(MAX_FRACTION_DIGITS);
+        let fixed = |units| Value::Number {
+            units,
+            scale,
+            negative: false,
+        };
+        let mut cumulative = 0u64;
+        for (bound, n) in counts.bounds.iter().zip(counts.buckets) {
+            cumulative = cumulative.wrapping_add(*n);
+            let le = Some(fixed(*bound));
+            self.put_sample(name, "_bucket", labels, le, Value::unsigned(cumulative));
+        }
+        let count = Value::unsigned(counts.count);
+        self.put_sample(name, "_bucket", labels, Some(Value::Inf), count);
+        self.put_sample(name, "_sum", labels, None, fixed(counts.sum));
+        self.put_sample(name, "_count", labels, None, count);
+        self.settle(mark, Ok(()))
+    }
+
+    /// Opens a family as [`family`](Self::family) does and, with a `value`, writes its one
+    /// sample: all or nothing.
+    #[inline(never)]
+    fn write_family(
+        &mut self,
+        name: &str,
+        help: &str,
+        kind: MetricKind,
+        labels: &[(&str, &str)],
+        value: Option<Value>,
+    ) -> Result<(), RenderError> {
+        if !is_metric_name(name) || !labels_are_valid(labels) {
+            return Err(RenderError::InvalidName);
+        }
+        let mark = self.mark();
+        if !help.is_empty() {
+            self.put(b"# HELP ");
+            self.put(name.as_bytes());
+            self.put(b" ");
+            self.put_escaped(help, false);
+            self.put(b"\n");
+        }
+        self.put(b"# TYPE ");
+        let start = self.len;
+        self.put(name.as_bytes());
+        self.put(b" ");
+        self.put(kind.keyword().as_bytes());
+        self.put(b"\n");
+        self.family = Some(Family {
+            start,
+            len: name.len(),
+            kind,
+        });
+        if let Some(value) = value {
+            self.put_sample(name, "", labels, None, value);
+        }
+        self.settle(mark, Ok(()))
+    }
+
+    /// Writes one plain sample of the family opened last: all or nothing.
+    #[inline(never)]
+    fn sample(
+        &mut self,
+        name: &str,
+        labels: &[(&str, &str)],
+        value: Value,
+    ) -> Result<(), RenderError> {
+        let negative = matches!(value, Value::Number { negative: true, .. });
+        self.check_sample(name, labels, negative)?;
+        let mark = self.mark();
+        self.put_sample(name, "", labels, None, value);
+        self.settle(mark, Ok(()))
+    }
+
+    /// Where the renderer stands now.
+    fn mark(&self) -> Mark {
+        Mark {
+            len: self.len,
+            family: self.family,
+        }
+    }
+
+    /// Ends a call begun at `mark`: a call that failed or ran past the buffer is forgotten.
+    fn settle(&mut self, mark: Mark, result: Result<(), RenderError>) -> Result<(), RenderError> {
+        let result = match result {
+            Ok(()) if self.len > self.buf.len() => Err(RenderError::BufferTooSmall),
+            other => other,
+        };
         if result.is_err() {
-            self.len = len;
-            self.family = family;
+            self.len = mark.len;
+            self.family = mark.family;
         }
         result
     }
@@ -319,16 +391,16 @@ impl<'a> Renderer<'a> {
         let Some(family) = self.family else {
             return Err(RenderError::OutsideFamily);
         };
-        let opened = self.buf.get(family.start..family.start + family.len);
         let fits_kind = match family.kind {
             MetricKind::Counter => !negative,
             MetricKind::Gauge | MetricKind::Untyped => true,
             MetricKind::Histogram => false,
         };
-        if opened != Some(name.as_bytes()) || !fits_kind {
+        let opened = self.buf.get(family.start..family.start + family.len);
+        if !fits_kind || opened != Some(name.as_bytes()) {
             return Err(RenderError::OutsideFamily);
         }
-        if labels.iter().any(|(label, _)| !is_label_name(label)) {
+        if !labels_are_valid(labels) {
             return Err(RenderError::InvalidName);
         }
         Ok(())
@@ -342,117 +414,111 @@ impl<'a> Renderer<'a> {
         labels: &[(&str, &str)],
         le: Option<Value>,
         value: Value,
-    ) -> Result<(), RenderError> {
-        self.put(name.as_bytes())?;
-        self.put(suffix.as_bytes())?;
-        if !labels.is_empty() || le.is_some() {
-            self.put(b"{")?;
-            for (i, (label, text)) in labels.iter().enumerate() {
-                if i > 0 {
-                    self.put(b",")?;
-                }
-                self.put(label.as_bytes())?;
-                self.put(b"=\"")?;
-                self.put_escaped(text, true)?;
-                self.put(b"\"")?;
-            }
-            if let Some(le) = le {
-                if !labels.is_empty() {
-                    self.put(b",")?;
-                }
-                self.put(b"le=\"")?;
-                self.put_value(le)?;
-                self.put(b"\"")?;
-            }
-            self.put(b"}")?;
+    ) {
+        self.put(name.as_bytes());
+        self.put(suffix.as_bytes());
+        let mut open = b"{";
+        for (label, text) in labels {
+            self.put(open);
+            open = b",";
+            self.put(label.as_bytes());
+            self.put(b"=\"");
+            self.put_escaped(text, true);
+            self.put(b"\"");
         }
-        self.put(b" ")?;
-        self.put_value(value)?;
-        self.put(b"\n")
+        if let Some(le) = le {
+            self.put(open);
+            open = b",";
+            self.put(b"le=\"");
+            self.put_value(le);
+            self.put(b"\"");
+        }
+        if open == b"," {
+            self.put(b"}");
+        }
+        self.put(b" ");
+        self.put_value(value);
+        self.put(b"\n");
     }
 
-    fn put_value(&mut self, value: Value) -> Result<(), RenderError> {
-        match value {
-            Value::Unsigned(v) => self.put_u64(v),
-            Value::Signed(v) => {
-                if v < 0 {
-                    self.put(b"-")?;
-                }
-                self.put_u64(v.unsigned_abs())
-            }
-            Value::Fixed(units, digits) => self.put_fixed(units, digits),
-            Value::Inf => self.put(b"+Inf"),
-        }
-    }
-
-    fn put_u64(&mut self, mut v: u64) -> Result<(), RenderError> {
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
+    /// Writes a value: `+Inf`, or a number as `[-]integer[.fraction]` with no trailing zeros
+    /// in the fraction.
+    fn put_value(&mut self, value: Value) {
+        let Value::Number {
+            units,
+            scale,
+            negative,
+        } = value
+        else {
+            self.put(b"+Inf");
+            return;
+        };
+        // The digits of `units`, right-aligned, with zeros in front: at most 20 digits, and
+        // at least one zero before a fraction of up to `MAX_FRACTION_DIGITS`.
+        const END: usize = 40;
+        let mut text = [b'0'; END];
+        let mut start = END;
+        let mut rest = units;
         loop {
             start -= 1;
-            // At most 20 iterations for a u64, so `start` stays in bounds.
-            digits[start] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
+            // At most 20 digits for a u64, so `start` stays in bounds.
+            text[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
                 break;
             }
         }
-        self.put(&digits[start..])
-    }
-
-    /// Writes `units / 10^digits` as a decimal without trailing zeros; `digits <= 19`.
-    fn put_fixed(&mut self, units: u64, digits: u32) -> Result<(), RenderError> {
-        let scale = 10u64.pow(digits);
-        self.put_u64(units / scale)?;
-        let mut fraction = units % scale;
-        if fraction == 0 {
-            return Ok(());
+        let point = END - scale.min(MAX_FRACTION_DIGITS) as usize;
+        let mut end = END;
+        while end > point && text[end - 1] == b'0' {
+            end -= 1;
         }
-        let mut text = [0u8; MAX_FRACTION_DIGITS as usize];
-        let len = digits as usize;
-        for place in text[..len].iter_mut().rev() {
-            *place = b'0' + (fraction % 10) as u8;
-            fraction /= 10;
+        if negative {
+            self.put(b"-");
         }
-        let kept = text[..len]
-            .iter()
-            .rposition(|d| *d != b'0')
-            .map_or(0, |last| last + 1);
-        self.put(b".")?;
-        self.put(&text[..kept])
+        // `point >= 21` and `start >= 20`, so the integer part has at least one digit.
+        self.put(&text[start.min(point - 1)..point]);
+        if end > point {
+            self.put(b".");
+            self.put(&text[point..end]);
+        }
     }
 
     /// Writes `text` escaped: backslash and newline always, the double quote in label values.
-    fn put_escaped(&mut self, text: &str, quote: bool) -> Result<(), RenderError> {
-        let mut rest = text.as_bytes();
-        while let Some(at) = rest
-            .iter()
-            .position(|b| matches!(b, b'\\' | b'\n') || (quote && *b == b'"'))
-        {
-            self.put(&rest[..at])?;
-            self.put(match rest[at] {
-                b'\\' => b"\\\\",
-                b'\n' => b"\\n",
-                _ => b"\\\"",
-            })?;
-            rest = &rest[at + 1..];
+    fn put_escaped(&mut self, text: &str, quote: bool) {
+        for b in text.bytes() {
+            match b {
+                b'\\' => self.put(b"\\\\"),
+                b'\n' => self.put(b"\\n"),
+                b'"' if quote => self.put(b"\\\""),
+                _ => self.put(&[b]),
+            }
         }
-        self.put(rest)
     }
 
-    fn put(&mut self, bytes: &[u8]) -> Result<(), RenderError> {
-        let end = self
-            .len
-            .checked_add(bytes.len())
-            .ok_or(RenderError::BufferTooSmall)?;
-        let dest = self
-            .buf
-            .get_mut(self.len..end)
-            .ok_or(RenderError::BufferTooSmall)?;
-        dest.copy_from_slice(bytes);
+    /// Appends `bytes` as far as they fit; [`settle`](Self::settle) then sees the length past
+    /// the buffer's end and undoes the call.
+    #[inline(never)]
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.len.saturating_add(bytes.len());
+        if let Some(dest) = self.buf.get_mut(self.len..end) {
+            dest.copy_from_slice(bytes);
+        }
         self.len = end;
-        Ok(())
     }
+}
+
+/// A histogram's counts with the bucket count erased.
+struct Counts<'s> {
+    bounds: &'s [u64],
+    buckets: &'s [u64],
+    count: u64,
+    sum: u64,
+}
+
+/// Whether every label name is valid.
+fn labels_are_valid(labels: &[(&str, &str)]) -> bool {
+    labels.iter().all(|(label, _)| is_label_name(label))
 }
 
 /// The most fractional digits a scaled value is printed with (`10^19` still fits a `u64`).
@@ -500,11 +566,20 @@ mod tests {
             (u64::MAX, 19, "1.8446744073709551615"),
             (u64::MAX, 0, "18446744073709551615"),
             (1, 19, "0.0000000000000000001"),
+            (10, 1, "1"),
+            (12_340, 3, "12.34"),
+            (5, 30, "0.0000000000000000005"),
         ];
         for &(units, digits, want) in rows {
             let got = render(|r| {
                 r.family("x", "", MetricKind::Untyped)?;
-                r.atomically(|r| r.put_fixed(units, digits))
+                let value = Value::Number {
+                    units,
+                    scale: digits,
+                    negative: false,
+                };
+                r.put_value(value);
+                Ok(())
             });
             assert_eq!(
                 got,

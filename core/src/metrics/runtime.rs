@@ -4,7 +4,8 @@
 //! through [`RuntimeMetrics::worker`]; a scrape renders the sums. Parse errors are counted by a
 //! small integer kind the caller maps from its own error enum, and named at render time.
 
-use super::instruments::{Counter, Gauge, Histogram, HistogramSnapshot, ShardInit, Sharded};
+use super::cell::Cell64;
+use super::instruments::{Counter, Histogram, HistogramSnapshot, ShardInit, Sharded};
 use super::render::{MetricKind, RenderError, Renderer};
 use crate::http::Status;
 use crate::mem::SIZE_CLASSES;
@@ -22,17 +23,103 @@ const STATUS_CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 /// The `class` label values of `aurora_buffers_in_use`: [`SIZE_CLASSES`] in decimal.
 const SIZE_CLASS_LABELS: [&str; SIZE_CLASSES.len()] = ["1024", "4096", "16384", "65536", "262144"];
 
+/// Index of the first `aurora_requests_total` cell (class `1xx`) in [`WorkerMetrics`].
+const REQUESTS: usize = 0;
+/// Index of the `aurora_connections_accepted_total` cell.
+const ACCEPTED: usize = REQUESTS + STATUS_CLASSES.len();
+/// Index of the `aurora_connections_rejected_total` cell.
+const REJECTED: usize = ACCEPTED + 1;
+/// Index of the `aurora_connections_closed_total` cell.
+const CLOSED: usize = REJECTED + 1;
+/// Index of the `aurora_connections_open` cell.
+const OPEN: usize = CLOSED + 1;
+/// Index of the first `aurora_buffers_in_use` cell (size class 0).
+const BUFFERS: usize = OPEN + 1;
+/// Index of the `aurora_arena_fallbacks_total` cell.
+const FALLBACKS: usize = BUFFERS + SIZE_CLASSES.len();
+/// The cells of a [`WorkerMetrics`] besides its histogram and parse errors.
+const CELLS: usize = FALLBACKS + 1;
+
+/// A family of [`RuntimeMetrics`] rendered from consecutive cells of each worker: one sample
+/// per cell, labelled `label="values[i]"` (no label when `label` is empty).
+struct Spec<'l> {
+    name: &'static str,
+    help: &'static str,
+    kind: MetricKind,
+    label: &'static str,
+    values: &'l [&'l str],
+    /// The cell of the first value; a parse error kind `k` is cell `CELLS + k`.
+    first: usize,
+}
+
+/// The families rendered before the histogram, in order: one table walked by one loop rather
+/// than a call per family.
+const FAMILIES: [Spec<'static>; 7] = [
+    Spec {
+        name: "aurora_requests_total",
+        help: "HTTP responses sent, by status class.",
+        kind: MetricKind::Counter,
+        label: "class",
+        values: &STATUS_CLASSES,
+        first: REQUESTS,
+    },
+    Spec {
+        name: "aurora_connections_accepted_total",
+        help: "Connections accepted.",
+        kind: MetricKind::Counter,
+        label: "",
+        values: &[""],
+        first: ACCEPTED,
+    },
+    Spec {
+        name: "aurora_connections_rejected_total",
+        help: "Connections refused at the connection limit or under overload.",
+        kind: MetricKind::Counter,
+        label: "",
+        values: &[""],
+        first: REJECTED,
+    },
+    Spec {
+        name: "aurora_connections_closed_total",
+        help: "Accepted connections that have closed.",
+        kind: MetricKind::Counter,
+        label: "",
+        values: &[""],
+        first: CLOSED,
+    },
+    Spec {
+        name: "aurora_connections_open",
+        help: "Connections open now.",
+        kind: MetricKind::Gauge,
+        label: "",
+        values: &[""],
+        first: OPEN,
+    },
+    Spec {
+        name: "aurora_buffers_in_use",
+        help: "Pool buffers in use, by size class in bytes.",
+        kind: MetricKind::Gauge,
+        label: "class",
+        values: &SIZE_CLASS_LABELS,
+        first: BUFFERS,
+    },
+    Spec {
+        name: "aurora_arena_fallbacks_total",
+        help: "Request arena allocations served by the fallback heap.",
+        kind: MetricKind::Counter,
+        label: "",
+        values: &[""],
+        first: FALLBACKS,
+    },
+];
+
 /// One worker's share of the [`RuntimeMetrics`]. Every method is a relaxed atomic update and
 /// never panics; out-of-range indices are ignored.
 #[derive(Debug)]
 pub struct WorkerMetrics<const PARSE_ERROR_KINDS: usize> {
-    requests: [Counter; 5],
-    accepted: Counter,
-    rejected: Counter,
-    closed: Counter,
-    open: Gauge,
-    buffers_in_use: [Gauge; SIZE_CLASSES.len()],
-    arena_fallbacks: Counter,
+    /// The counters and gauges, at the indices [`REQUESTS`] to [`FALLBACKS`]; gauges are
+    /// wrapping two's-complement sums, as in [`Gauge`].
+    cells: [Cell64; CELLS],
     request_duration: Histogram<13>,
     parse_errors: [Counter; PARSE_ERROR_KINDS],
 }
@@ -41,8 +128,8 @@ impl<const PARSE_ERROR_KINDS: usize> WorkerMetrics<PARSE_ERROR_KINDS> {
     /// A response with `status` went out. Statuses of class 6 to 9 are not counted.
     pub fn response(&self, status: Status) {
         let class = usize::from(status.class());
-        if let Some(counter) = class.checked_sub(1).and_then(|i| self.requests.get(i)) {
-            counter.inc();
+        if (1..=STATUS_CLASSES.len()).contains(&class) {
+            self.add(REQUESTS + class - 1, 1);
         }
     }
 
@@ -53,46 +140,48 @@ impl<const PARSE_ERROR_KINDS: usize> WorkerMetrics<PARSE_ERROR_KINDS> {
 
     /// A connection was accepted (and is now open).
     pub fn connection_accepted(&self) {
-        self.accepted.inc();
-        self.open.inc();
+        self.add(ACCEPTED, 1);
+        self.add(OPEN, 1);
     }
 
     /// A connection was refused at the connection limit or under overload; it never opened.
     pub fn connection_rejected(&self) {
-        self.rejected.inc();
+        self.add(REJECTED, 1);
     }
 
     /// An accepted connection closed.
     pub fn connection_closed(&self) {
-        self.closed.inc();
-        self.open.dec();
+        self.add(CLOSED, 1);
+        self.add(OPEN, u64::MAX);
     }
 
     /// A buffer of size class `class` (an index into [`SIZE_CLASSES`]) was taken from the pool.
     pub fn buffer_acquired(&self, class: usize) {
-        if let Some(gauge) = self.buffers_in_use.get(class) {
-            gauge.inc();
+        if class < SIZE_CLASSES.len() {
+            self.add(BUFFERS + class, 1);
         }
     }
 
     /// A buffer of size class `class` went back to the pool.
     pub fn buffer_released(&self, class: usize) {
-        if let Some(gauge) = self.buffers_in_use.get(class) {
-            gauge.dec();
+        if class < SIZE_CLASSES.len() {
+            self.add(BUFFERS + class, u64::MAX);
         }
     }
 
     /// Sets this worker's count of buffers in use in size class `class`, for a pool that
     /// reports its level rather than each acquire and release.
     pub fn set_buffers_in_use(&self, class: usize, in_use: u32) {
-        if let Some(gauge) = self.buffers_in_use.get(class) {
-            gauge.set(i64::from(in_use));
+        if class < SIZE_CLASSES.len() {
+            if let Some(cell) = self.cells.get(BUFFERS + class) {
+                cell.store(u64::from(in_use));
+            }
         }
     }
 
     /// A request's arena ran out and allocated from the fallback heap.
     pub fn arena_fallback(&self) {
-        self.arena_fallbacks.inc();
+        self.add(FALLBACKS, 1);
     }
 
     /// A request head or body failed to parse with error kind `kind`, below
@@ -102,17 +191,27 @@ impl<const PARSE_ERROR_KINDS: usize> WorkerMetrics<PARSE_ERROR_KINDS> {
             counter.inc();
         }
     }
+
+    /// Adds `n` (wrapping; `u64::MAX` subtracts one) to cell `index`.
+    fn add(&self, index: usize, n: u64) {
+        if let Some(cell) = self.cells.get(index) {
+            cell.add(n);
+        }
+    }
+
+    /// The value of cell `index`, where the parse error counters follow the [`CELLS`] cells;
+    /// 0 past the end.
+    fn cell(&self, index: usize) -> u64 {
+        match index.checked_sub(CELLS) {
+            None => self.cells.get(index).map_or(0, Cell64::load),
+            Some(kind) => self.parse_errors.get(kind).map_or(0, Counter::value),
+        }
+    }
 }
 
 impl<const PARSE_ERROR_KINDS: usize> ShardInit for WorkerMetrics<PARSE_ERROR_KINDS> {
     const INIT: Self = Self {
-        requests: ShardInit::INIT,
-        accepted: Counter::new(),
-        rejected: Counter::new(),
-        closed: Counter::new(),
-        open: Gauge::new(),
-        buffers_in_use: ShardInit::INIT,
-        arena_fallbacks: Counter::new(),
+        cells: [const { Cell64::new() }; CELLS],
         request_duration: Histogram::new(&REQUEST_DURATION_BOUNDS_US),
         parse_errors: ShardInit::INIT,
     };
@@ -169,7 +268,7 @@ impl<const WORKERS: usize, const PARSE_ERROR_KINDS: usize>
 
     /// Connections open across all workers.
     pub fn connections_open(&self) -> i64 {
-        self.shards.sum(|w| w.open.value() as u64) as i64
+        self.sum(|w| w.cell(OPEN)) as i64
     }
 
     /// Renders every family into `buf` and returns the bytes written. `parse_error_labels[i]`
@@ -199,56 +298,9 @@ impl<const WORKERS: usize, const PARSE_ERROR_KINDS: usize>
         r: &mut Renderer<'_>,
         parse_error_labels: &[&str; PARSE_ERROR_KINDS],
     ) -> Result<(), RenderError> {
-        let requests = "aurora_requests_total";
-        r.family(
-            requests,
-            "HTTP responses sent, by status class.",
-            MetricKind::Counter,
-        )?;
-        for (i, class) in STATUS_CLASSES.iter().enumerate() {
-            let total = self.sum(|w| w.requests.get(i).map_or(0, Counter::value));
-            r.sample_u64(requests, &[("class", class)], total)?;
+        for spec in &FAMILIES {
+            self.render_family(r, spec)?;
         }
-        r.counter(
-            "aurora_connections_accepted_total",
-            "Connections accepted.",
-            &[],
-            self.sum(|w| w.accepted.value()),
-        )?;
-        r.counter(
-            "aurora_connections_rejected_total",
-            "Connections refused at the connection limit or under overload.",
-            &[],
-            self.sum(|w| w.rejected.value()),
-        )?;
-        r.counter(
-            "aurora_connections_closed_total",
-            "Accepted connections that have closed.",
-            &[],
-            self.sum(|w| w.closed.value()),
-        )?;
-        r.gauge(
-            "aurora_connections_open",
-            "Connections open now.",
-            &[],
-            self.connections_open(),
-        )?;
-        let buffers = "aurora_buffers_in_use";
-        r.family(
-            buffers,
-            "Pool buffers in use, by size class in bytes.",
-            MetricKind::Gauge,
-        )?;
-        for (i, class) in SIZE_CLASS_LABELS.iter().enumerate() {
-            let in_use = self.sum(|w| w.buffers_in_use.get(i).map_or(0, |g| g.value() as u64));
-            r.sample_i64(buffers, &[("class", class)], in_use as i64)?;
-        }
-        r.counter(
-            "aurora_arena_fallbacks_total",
-            "Request arena allocations served by the fallback heap.",
-            &[],
-            self.sum(|w| w.arena_fallbacks.value()),
-        )?;
         let mut durations = HistogramSnapshot::empty(&REQUEST_DURATION_BOUNDS_US);
         self.shards
             .iter()
@@ -261,15 +313,35 @@ impl<const WORKERS: usize, const PARSE_ERROR_KINDS: usize>
             6,
         )?;
         if PARSE_ERROR_KINDS > 0 {
-            let errors = "aurora_parse_errors_total";
-            r.family(
-                errors,
-                "Requests rejected as malformed, by kind.",
-                MetricKind::Counter,
+            self.render_family(
+                r,
+                &Spec {
+                    name: "aurora_parse_errors_total",
+                    help: "Requests rejected as malformed, by kind.",
+                    kind: MetricKind::Counter,
+                    label: "kind",
+                    values: parse_error_labels,
+                    first: CELLS,
+                },
             )?;
-            for (i, kind) in parse_error_labels.iter().enumerate() {
-                let total = self.sum(|w| w.parse_errors.get(i).map_or(0, Counter::value));
-                r.sample_u64(errors, &[("kind", kind)], total)?;
+        }
+        Ok(())
+    }
+
+    /// Renders the family `spec` describes, one sample per value, from consecutive cells.
+    fn render_family(&self, r: &mut Renderer<'_>, spec: &Spec<'_>) -> Result<(), RenderError> {
+        r.family(spec.name, spec.help, spec.kind)?;
+        for (i, value) in spec.values.iter().enumerate() {
+            let label = [(spec.label, *value)];
+            let labels = if spec.label.is_empty() {
+                &[][..]
+            } else {
+                &label
+            };
+            let total = self.sum(|w| w.cell(spec.first + i));
+            match spec.kind {
+                MetricKind::Gauge => r.sample_i64(spec.name, labels, total as i64)?,
+                _ => r.sample_u64(spec.name, labels, total)?,
             }
         }
         Ok(())

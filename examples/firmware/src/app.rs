@@ -1,5 +1,6 @@
 //! The HTTP server of the `hello` and `qemu-test` images: Aurora's demo application on
-//! aurora-embassy, with the memory it runs in.
+//! aurora-embassy, with the memory it runs in; and the sockets, metrics and loop every server
+//! image shares ([`serve_with`]).
 //!
 //! Memory, all static: 4 TCP sockets with 1 KiB receive and 1 KiB transmit buffers
 //! ([`Sockets`]), and the core's buffer pool ([`Pool`]): eight 4 KiB buffers, so that all 4
@@ -8,11 +9,12 @@
 //! `/metrics` answer (about 4.7 KB of text) grows its output queue into.
 
 use aurora_core::config::ServerConfig;
+use aurora_core::conn::Handler;
 use aurora_core::hello::Hello;
 use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};
 use aurora_embassy::{Memory, Options, Resources, RunError, run};
 use embassy_net::Stack;
-use static_cell::{ConstStaticCell, StaticCell};
+use static_cell::ConstStaticCell;
 
 use crate::net;
 
@@ -67,19 +69,38 @@ pub const fn config() -> ServerConfig {
 ///
 /// When called a second time (the static memory is taken).
 pub async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
-    static SOCKETS: ConstStaticCell<Sockets> = ConstStaticCell::new(Resources::new());
     static POOL: ConstStaticCell<Pool> = ConstStaticCell::new(Memory::new());
-    static APP: StaticCell<App> = StaticCell::new();
-    let handler = APP.init(Hello::new(render_metrics));
     // In flash, not on the task's stack: `run` validates it, and with every value known at
     // build time that check folds away.
     static OPTIONS: Options = Options::new(net::PORT, config());
+    serve_with(stack, POOL.take(), &OPTIONS, &mut App::new(render_metrics)).await
+}
+
+/// Serves `handler` on `stack` with the 4 [`Sockets`], `memory` and `options`, recording into
+/// [`METRICS`], for ever. Call once per image.
+///
+/// # Errors
+///
+/// [`RunError`] when the configuration does not validate or `memory` does not fit it.
+///
+/// # Panics
+///
+/// When called a second time (the sockets are taken).
+pub async fn serve_with<H: Handler, const BYTES: usize, const BUFFERS: usize>(
+    stack: Stack<'static>,
+    memory: &'static mut Memory<BYTES, BUFFERS, MAX_HEADERS>,
+    options: &'static Options,
+    handler: &mut H,
+) -> Result<(), RunError> {
+    static SOCKETS: ConstStaticCell<Sockets> = ConstStaticCell::new(Resources::new());
+    let sockets = SOCKETS.take();
+    let metrics = METRICS.worker(0);
     run(
         stack,
-        SOCKETS.take(),
-        POOL.take(),
-        METRICS.worker(0),
-        &OPTIONS,
+        sockets,
+        memory,
+        metrics,
+        options,
         handler,
         core::future::pending(),
     )

@@ -11,8 +11,7 @@
 use aurora_core::conn::Responder;
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
-use aurora_core::server::ServerMetrics;
-use aurora_embassy::{Memory, Options, Resources, RunError, run};
+use aurora_embassy::{Memory, Options, RunError};
 use aurora_firmware::{app, net};
 use embassy_net::Stack;
 use static_cell::ConstStaticCell;
@@ -22,9 +21,6 @@ const POOL_BUFFERS: [u16; 5] = [0, 8, 0, 0, 0];
 
 /// Bytes of the pool and the arena.
 const POOL_BYTES: usize = 8 * 4 * 1024 + app::ARENA_BYTES;
-
-/// The driver's metrics (recorded, not served).
-static METRICS: ServerMetrics<1> = ServerMetrics::new();
 
 /// The server's options: `hello`'s configuration with this pool.
 static OPTIONS: Options = Options::new(net::PORT, config());
@@ -37,7 +33,6 @@ aurora_firmware::server_image!(serve);
 ///
 /// [`RunError`] when the configuration does not validate or the pool does not fit it.
 async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
-    static SOCKETS: ConstStaticCell<app::Sockets> = ConstStaticCell::new(Resources::new());
     static POOL: ConstStaticCell<Memory<POOL_BYTES, 8, { app::MAX_HEADERS }>> =
         ConstStaticCell::new(Memory::new());
     let mut greet = |_: &Request<'_>, _: &[u8], res: &mut Responder<'_>| {
@@ -47,16 +42,7 @@ async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
             b"Hello, World!",
         );
     };
-    run(
-        stack,
-        SOCKETS.take(),
-        POOL.take(),
-        METRICS.worker(0),
-        &OPTIONS,
-        &mut greet,
-        core::future::pending(),
-    )
-    .await
+    app::serve_with(stack, POOL.take(), &OPTIONS, &mut greet).await
 }
 
 /// `hello`'s configuration with a pool of 4 KiB buffers only.
