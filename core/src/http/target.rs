@@ -164,7 +164,7 @@ impl fmt::Display for Target<'_> {
 /// Whether `b` may appear anywhere in a request-target: unreserved, sub-delims, `:`, `@`,
 /// `/`, `?`, `%`, `[` and `]`. The request-line scanner rejects every other byte at once.
 pub const fn is_target_byte(b: u8) -> bool {
-    CLASS[b as usize] != 0
+    class(b) & TARGET != 0
 }
 
 /// The `key=value` pairs of a raw query string, split on `&`. A piece without `=` is a key
@@ -329,7 +329,8 @@ pub fn validate_host(value: &[u8]) -> Result<(), TargetError> {
     authority(value, PortRule::Optional)
 }
 
-// Byte classes of RFC 3986, one bit each, so one table lookup answers a membership test.
+// Byte classes of RFC 3986, one bit each, so one table lookup answers a membership test. The
+// last bit is RFC 9110's `tchar`, so field names, methods and targets share one table.
 const UNRESERVED: u8 = 1;
 const SUB_DELIM: u8 = 2;
 const COLON_AT: u8 = 4;
@@ -337,16 +338,19 @@ const SLASH: u8 = 8;
 const PERCENT: u8 = 16;
 const BRACKET: u8 = 32;
 const QUESTION: u8 = 64;
+/// The class bit of a `tchar` (RFC 9110 section 5.6.2).
+pub(crate) const TCHAR: u8 = 128;
 
 const PCHAR: u8 = UNRESERVED | SUB_DELIM | COLON_AT;
 const REG_NAME: u8 = UNRESERVED | SUB_DELIM;
+const TARGET: u8 = !TCHAR;
 
 static CLASS: [u8; 256] = {
     let mut map = [0u8; 256];
     let mut i = 0usize;
     while i < 256 {
         let b = i as u8;
-        map[i] = match b {
+        let target = match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => UNRESERVED,
             b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' => {
                 SUB_DELIM
@@ -358,12 +362,18 @@ static CLASS: [u8; 256] = {
             b'[' | b']' => BRACKET,
             _ => 0,
         };
+        let token = matches!(b,
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9'
+            | b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+'
+            | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~');
+        map[i] = if token { target | TCHAR } else { target };
         i += 1;
     }
     map
 };
 
-const fn class(b: u8) -> u8 {
+/// The class bits of `b`.
+pub(crate) const fn class(b: u8) -> u8 {
     CLASS[b as usize]
 }
 
@@ -510,27 +520,8 @@ fn check_component(bytes: &[u8], allowed: u8) -> Result<(), TargetError> {
     Ok(())
 }
 
-/// Validates `host [ ":" port ]` (no userinfo).
-#[inline]
+/// Validates `host [ ":" port ]` (no userinfo), naming the first problem.
 fn authority(bytes: &[u8], port: PortRule) -> Result<(), TargetError> {
-    // The common case in one pass: a reg-name of plain bytes, then an optional `:port`. Such
-    // input holds no `@`, `[` or `%`, so the full check below would accept it as well.
-    let host_len = bytes
-        .iter()
-        .position(|&b| class(b) & REG_NAME == 0)
-        .unwrap_or(bytes.len());
-    if host_len > 0 {
-        match (bytes.get(host_len..).unwrap_or(&[]), port) {
-            ([], PortRule::Optional) => return Ok(()),
-            ([b':', digits @ ..], _) if check_port(digits).is_ok() => return Ok(()),
-            _ => {}
-        }
-    }
-    authority_slow(bytes, port)
-}
-
-/// [`authority`] for everything its fast path does not settle, naming the first problem.
-fn authority_slow(bytes: &[u8], port: PortRule) -> Result<(), TargetError> {
     if bytes.contains(&b'@') {
         return Err(TargetError::UserInfo);
     }
