@@ -74,7 +74,7 @@ use super::Limits;
 use super::Status;
 use super::header::{self, HeaderSpan, Headers, Span};
 use super::method::Method;
-use super::target::{self, QueryPairs, Target, TargetForm, TargetLayout};
+use super::target::{self, QueryPairs, TCHAR, Target, TargetForm, TargetLayout};
 
 /// Parses the request head at the front of `buf`.
 ///
@@ -98,9 +98,8 @@ pub fn parse(buf: &[u8], limits: &Limits, spans: &mut [HeaderSpan]) -> Result<Pa
         None => (buf, false),
     };
     match parse_window(window, full, limits, spans)? {
-        Some(head) => Ok(Parse::Complete(head)),
-        None if full => Err(RequestError::HeadTooLarge),
-        None => Ok(Parse::Partial),
+        Parse::Partial if full => Err(RequestError::HeadTooLarge),
+        parsed => Ok(parsed),
     }
 }
 
@@ -202,7 +201,10 @@ impl<'b> Request<'b> {
 
     /// The method (case-sensitive; `get` is an extension method).
     pub fn method(&self) -> Method<'b> {
-        Method::parse(self.head.method.slice(self.buf)).unwrap_or(Method::Extension(""))
+        // The parser checked the token; only a foreign buffer could hold other bytes.
+        let token = self.head.method.slice(self.buf);
+        Method::standard(token)
+            .unwrap_or_else(|| Method::Extension(core::str::from_utf8(token).unwrap_or("")))
     }
 
     /// The request-target.
@@ -545,16 +547,16 @@ struct RequestLine {
     end: usize,
 }
 
-/// Parses the head at the front of the window `w`; `Ok(None)` when more bytes are needed.
-/// `full` says that `w` is cut at the head limit, so a target still running at its end is 414.
+/// Parses the head at the front of the window `w`. `full` says that `w` is cut at the head
+/// limit, so a target still running at its end is 414.
 fn parse_window(
     w: &[u8],
     full: bool,
     limits: &Limits,
     spans: &mut [HeaderSpan],
-) -> Result<Option<RequestHead>, RequestError> {
+) -> Result<Parse, RequestError> {
     let Some(line) = request_line(w, full, limits.max_target_bytes)? else {
-        return Ok(None);
+        return Ok(Parse::Partial);
     };
     // The request line holds a non-empty run of `tchar`s here, so only the method's identity
     // matters: whether it is `CONNECT` or `OPTIONS`.
@@ -567,10 +569,15 @@ fn parse_window(
     let capacity = limits.max_headers.min(spans.len());
     let mut fields = Fields::default();
     let Some((head_len, count)) = header_block(w, line.end, spans, capacity, &mut fields)? else {
-        return Ok(None);
+        return Ok(Parse::Partial);
     };
-    let decided = fields.decide(line.version, limits)?;
-    Ok(Some(RequestHead {
+    let http10 = line.version == Version::Http10;
+    let framing = fields.framing(http10, limits)?;
+    if fields.expect_other {
+        return Err(RequestError::UnsupportedExpectation);
+    }
+    let keep_alive = !fields.close && (!http10 || fields.keep_alive);
+    Ok(Parse::Complete(RequestHead {
         head_len: head_len as u32,
         method: line.method,
         target: line.target,
@@ -578,10 +585,18 @@ fn parse_window(
         version: line.version,
         // Each field takes at least four bytes of the window.
         header_count: count as u32,
-        host: decided.host,
-        framing: decided.framing,
-        persistence: decided.persistence,
-        expectation: decided.expectation,
+        host: fields.host.unwrap_or(Span::EMPTY),
+        framing,
+        persistence: if keep_alive {
+            Persistence::KeepAlive
+        } else {
+            Persistence::Close
+        },
+        expectation: if fields.expect_continue && !http10 {
+            Expectation::Continue
+        } else {
+            Expectation::Nothing
+        },
     }))
 }
 
@@ -605,9 +620,7 @@ fn request_line(
     }
 
     let method_start = i;
-    while w.get(i).is_some_and(|&b| header::is_tchar(b)) {
-        i += 1;
-    }
+    i += token_len(w.get(i..).unwrap_or(&[]));
     match w.get(i) {
         None => return Ok(None),
         Some(b' ') if i > method_start => {}
@@ -635,6 +648,25 @@ fn request_line(
     let target = Span::new(target_start as u32, i as u32);
     i += 1;
 
+    // The two versions served, checked whole; anything else takes the byte-wise scan below,
+    // which names the error.
+    let version = match w.get(i..i + 10) {
+        Some(b"HTTP/1.1\r\n") => Version::Http11,
+        Some(b"HTTP/1.0\r\n") => Version::Http10,
+        _ => return version_error(w, i),
+    };
+    Ok(Some(RequestLine {
+        method,
+        target,
+        version,
+        end: i + 10,
+    }))
+}
+
+/// The outcome of a request line whose version, at `i`, is neither `HTTP/1.1` nor `HTTP/1.0`
+/// followed by CRLF: more bytes needed, or the error.
+#[cold]
+fn version_error(w: &[u8], mut i: usize) -> Result<Option<RequestLine>, RequestError> {
     let version_start = i;
     loop {
         match w.get(i) {
@@ -649,41 +681,31 @@ fn request_line(
         }
         i += 1;
     }
-    let version_bytes = w.get(version_start..i).unwrap_or(&[]);
     match (w.get(i), w.get(i + 1)) {
         (Some(b'\r'), Some(b'\n')) => {}
         (Some(b'\r'), None) => return Ok(None),
         (Some(b'\r'), Some(_)) => return Err(RequestError::BareCr),
         _ => return Err(RequestError::BareLf),
     }
-    Ok(Some(RequestLine {
-        method,
-        target,
-        version: version(version_bytes)?,
-        end: i + 2,
-    }))
+    // A version served, followed by CRLF, took the fast path.
+    Err(version(w.get(version_start..i).unwrap_or(&[])))
 }
 
 /// Longest version token examined before it is called malformed.
 const MAX_VERSION_LEN: usize = 16;
 
-/// `HTTP/1.0` or `HTTP/1.1`; another `HTTP/<digits>[.<digits>]` is 505, the rest 400.
-fn version(bytes: &[u8]) -> Result<Version, RequestError> {
-    match bytes {
-        b"HTTP/1.1" => return Ok(Version::Http11),
-        b"HTTP/1.0" => return Ok(Version::Http10),
-        _ => {}
-    }
+/// The error for a version other than `HTTP/1.0` and `HTTP/1.1`: 505 for another
+/// `HTTP/<digits>[.<digits>]`, 400 for the rest.
+fn version(bytes: &[u8]) -> RequestError {
     let Some(number) = bytes.strip_prefix(b"HTTP/") else {
-        return Err(RequestError::InvalidVersion);
+        return RequestError::InvalidVersion;
     };
     // At most one dot, with digits on both sides of it.
     let mut parts = number.splitn(2, |&b| b == b'.');
-    let well_formed = parts.all(|part| !part.is_empty() && part.iter().all(u8::is_ascii_digit));
-    if well_formed {
-        Err(RequestError::UnsupportedVersion)
+    if parts.all(|part| !part.is_empty() && part.iter().all(u8::is_ascii_digit)) {
+        RequestError::UnsupportedVersion
     } else {
-        Err(RequestError::InvalidVersion)
+        RequestError::InvalidVersion
     }
 }
 
@@ -693,6 +715,50 @@ const WORD: usize = core::mem::size_of::<usize>();
 const LOW: usize = usize::MAX / 255;
 /// `0x80` in every byte of a word.
 const HIGH: usize = LOW << 7;
+
+/// The length of the run of `tchar`s at the front of `bytes`.
+fn token_len(bytes: &[u8]) -> usize {
+    let mut rest = bytes;
+    // On 64-bit targets, for speed; elsewhere the byte loop alone, for size.
+    while let Some((word, tail)) = rest.split_first_chunk::<WORD>()
+        && WORD == 8
+    {
+        // No early exit inside the word: one branch per word.
+        let classes = word.iter().fold(TCHAR, |acc, &b| acc & target::class(b));
+        if classes & TCHAR == 0 {
+            break;
+        }
+        rest = tail;
+    }
+    let run = rest.iter().take_while(|&&b| header::is_tchar(b)).count();
+    bytes.len() - rest.len() + run
+}
+
+/// The length of the run of field-value bytes (HTAB, SP, visible ASCII, obs-text) at the
+/// front of `bytes`. A word at a time: the lowest byte below SP or equal to DEL in a word is
+/// found exactly (the borrows of the subtractions only run upwards), and is the end of the
+/// run unless it is HTAB.
+#[inline]
+fn value_len(bytes: &[u8]) -> usize {
+    let mut rest = bytes;
+    loop {
+        let mut skip = 0usize;
+        if let Some((word, tail)) = rest.split_first_chunk::<WORD>() {
+            let x = usize::from_le_bytes(*word);
+            let del = x ^ (LOW * 0x7F);
+            let found = (x.wrapping_sub(LOW * 0x20) & !x | del.wrapping_sub(LOW) & !del) & HIGH;
+            if found == 0 {
+                rest = tail;
+                continue;
+            }
+            skip = (found.trailing_zeros() / 8) as usize;
+        }
+        match rest.get(skip..) {
+            Some([b, tail @ ..]) if header::is_field_vchar(*b) => rest = tail,
+            _ => return bytes.len() - rest.len() + skip,
+        }
+    }
+}
 
 /// Scans the field lines from `start` through the blank line in one pass, storing each
 /// field's span and handing it to `fields`; returns the head's end and the number of fields,
@@ -722,9 +788,7 @@ fn header_block(
             Some(b' ' | b'\t') => return Err(RequestError::ObsFold),
             Some(_) => {}
         }
-        while w.get(i).is_some_and(|&b| header::is_tchar(b)) {
-            i += 1;
-        }
+        i += token_len(w.get(i..).unwrap_or(&[]));
         // One field more than there is room for: decided at its first byte.
         if i > name_start && count >= capacity {
             return Err(RequestError::TooManyHeaders);
@@ -744,28 +808,17 @@ fn header_block(
             i += 1;
         }
         let value_start = i;
-        loop {
-            // A word at a time while no byte is below SP or DEL (HTAB takes the slow path).
-            if let Some(word) = w.get(i..).and_then(<[u8]>::first_chunk::<WORD>) {
-                let x = usize::from_le_bytes(*word);
-                let del = x ^ (LOW * 0x7F);
-                if (x.wrapping_sub(LOW * 0x20) & !x | del.wrapping_sub(LOW) & !del) & HIGH == 0 {
-                    i += WORD;
-                    continue;
-                }
-            }
-            match w.get(i) {
+        i += value_len(w.get(i..).unwrap_or(&[]));
+        match w.get(i) {
+            None => return Ok(None),
+            Some(b'\r') => match w.get(i + 1) {
+                Some(b'\n') => {}
                 None => return Ok(None),
-                Some(b'\r') => match w.get(i + 1) {
-                    Some(b'\n') => break,
-                    None => return Ok(None),
-                    Some(_) => return Err(RequestError::BareCr),
-                },
-                Some(b'\n') => return Err(RequestError::BareLf),
-                Some(0) => return Err(RequestError::HeaderValueNul),
-                Some(&b) if header::is_field_vchar(b) => i += 1,
-                Some(_) => return Err(RequestError::InvalidHeaderValue),
-            }
+                Some(_) => return Err(RequestError::BareCr),
+            },
+            Some(b'\n') => return Err(RequestError::BareLf),
+            Some(0) => return Err(RequestError::HeaderValueNul),
+            Some(_) => return Err(RequestError::InvalidHeaderValue),
         }
         // The value ends before trailing whitespace.
         let mut value_end = i;
@@ -783,15 +836,6 @@ fn header_block(
         fields.read(w, field);
         i += 2;
     }
-}
-
-/// What the fields decide.
-#[derive(Clone, Copy, Debug)]
-struct Decided {
-    host: Span,
-    framing: BodyFraming,
-    persistence: Persistence,
-    expectation: Expectation,
 }
 
 /// What the fields that decide framing, persistence, `Host` and `Expect` have said so far.
@@ -924,60 +968,31 @@ impl Fields {
         Ok(())
     }
 
-    /// The decisions, once every field is read: first the rule a field broke, then the
-    /// cross-field rules in order: Host, framing, size, expectation.
-    fn decide(&self, version: Version, limits: &Limits) -> Result<Decided, RequestError> {
+    /// The body's framing, once every field is read: first the rule a field broke, then the
+    /// cross-field rules in order: Host, framing, size. (The expectation comes last.)
+    fn framing(&self, http10: bool, limits: &Limits) -> Result<BodyFraming, RequestError> {
         if let Some(error) = self.error {
             return Err(error);
         }
-        let http10 = version == Version::Http10;
         if !http10 && self.host.is_none() {
             return Err(RequestError::MissingHost);
         }
-        let framing = match self.content_length {
-            _ if self.transfer_encoding => {
-                return Err(if self.content_length.is_some() {
-                    RequestError::ContentLengthWithTransferEncoding
-                } else if http10 {
-                    RequestError::TransferEncodingInHttp10
-                } else if !self.last_is_chunked {
-                    RequestError::ChunkedNotFinal
-                } else if self.chunked_twice {
-                    RequestError::ChunkedTwice
-                } else if self.other_coding {
-                    RequestError::UnsupportedTransferCoding
-                } else {
-                    return self.decided(BodyFraming::Chunked, http10);
-                });
+        Err(match self.content_length {
+            _ if !self.transfer_encoding => {
+                return match self.content_length {
+                    Some(length) if length > limits.max_body_bytes => {
+                        Err(RequestError::ContentTooLarge)
+                    }
+                    Some(length) => Ok(BodyFraming::ContentLength(length)),
+                    None => Ok(BodyFraming::None),
+                };
             }
-            Some(length) if length > limits.max_body_bytes => {
-                return Err(RequestError::ContentTooLarge);
-            }
-            Some(length) => BodyFraming::ContentLength(length),
-            None => BodyFraming::None,
-        };
-        self.decided(framing, http10)
-    }
-
-    /// The decisions after the framing: expectation and persistence.
-    fn decided(&self, framing: BodyFraming, http10: bool) -> Result<Decided, RequestError> {
-        if self.expect_other {
-            return Err(RequestError::UnsupportedExpectation);
-        }
-        let keep_alive = !self.close && (!http10 || self.keep_alive);
-        Ok(Decided {
-            host: self.host.unwrap_or(Span::EMPTY),
-            framing,
-            persistence: if keep_alive {
-                Persistence::KeepAlive
-            } else {
-                Persistence::Close
-            },
-            expectation: if self.expect_continue && !http10 {
-                Expectation::Continue
-            } else {
-                Expectation::Nothing
-            },
+            Some(_) => RequestError::ContentLengthWithTransferEncoding,
+            None if http10 => RequestError::TransferEncodingInHttp10,
+            None if !self.last_is_chunked => RequestError::ChunkedNotFinal,
+            None if self.chunked_twice => RequestError::ChunkedTwice,
+            None if self.other_coding => RequestError::UnsupportedTransferCoding,
+            None => return Ok(BodyFraming::Chunked),
         })
     }
 }
@@ -1019,18 +1034,31 @@ mod tests {
 
     #[test]
     fn versions() {
-        assert_eq!(version(b"HTTP/1.1"), Ok(Version::Http11));
-        assert_eq!(version(b"HTTP/1.0"), Ok(Version::Http10));
-        assert_eq!(version(b"HTTP/2.0"), Err(RequestError::UnsupportedVersion));
-        assert_eq!(version(b"HTTP/3"), Err(RequestError::UnsupportedVersion));
-        assert_eq!(version(b"HTTP/1.2"), Err(RequestError::UnsupportedVersion));
-        assert_eq!(version(b"HTTP/0.9"), Err(RequestError::UnsupportedVersion));
-        assert_eq!(version(b"http/1.1"), Err(RequestError::InvalidVersion));
-        assert_eq!(version(b"HTTP/1."), Err(RequestError::InvalidVersion));
-        assert_eq!(version(b"HTTP/.1"), Err(RequestError::InvalidVersion));
-        assert_eq!(version(b"HTTP/"), Err(RequestError::InvalidVersion));
-        assert_eq!(version(b"HTTP/1.1.1"), Err(RequestError::InvalidVersion));
-        assert_eq!(version(b"HTTPS/1.1"), Err(RequestError::InvalidVersion));
+        let run = |v: &str| {
+            let head = std::format!("GET / {v}\r\nHost: a\r\n\r\n");
+            let mut spans = [HeaderSpan::EMPTY; 4];
+            parse(head.as_bytes(), &Limits::DEFAULT, &mut spans).map(|parsed| match parsed {
+                Parse::Complete(head) => Some(head.version()),
+                Parse::Partial => None,
+            })
+        };
+        use RequestError::{InvalidVersion as Invalid, UnsupportedVersion as Unsupported};
+        for (v, want) in [
+            ("HTTP/1.1", Ok(Some(Version::Http11))),
+            ("HTTP/1.0", Ok(Some(Version::Http10))),
+            ("HTTP/2.0", Err(Unsupported)),
+            ("HTTP/3", Err(Unsupported)),
+            ("HTTP/1.2", Err(Unsupported)),
+            ("HTTP/0.9", Err(Unsupported)),
+            ("http/1.1", Err(Invalid)),
+            ("HTTP/1.", Err(Invalid)),
+            ("HTTP/.1", Err(Invalid)),
+            ("HTTP/", Err(Invalid)),
+            ("HTTP/1.1.1", Err(Invalid)),
+            ("HTTPS/1.1", Err(Invalid)),
+        ] {
+            assert_eq!(run(v), want, "{v}");
+        }
     }
 
     /// Line endings are checked at every field line and at the blank line, whatever the

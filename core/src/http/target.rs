@@ -522,6 +522,19 @@ fn check_component(bytes: &[u8], allowed: u8) -> Result<(), TargetError> {
 
 /// Validates `host [ ":" port ]` (no userinfo), naming the first problem.
 fn authority(bytes: &[u8], port: PortRule) -> Result<(), TargetError> {
+    // The common case in one pass: a reg-name of plain bytes, then an optional `:port`. Such
+    // input holds no `@`, `[` or `%`, so the full check below would accept it as well.
+    let host_len = bytes
+        .iter()
+        .position(|&b| class(b) & REG_NAME == 0)
+        .unwrap_or(bytes.len());
+    if host_len > 0 {
+        match (bytes.get(host_len..).unwrap_or(&[]), port) {
+            ([], PortRule::Optional) => return Ok(()),
+            ([b':', digits @ ..], _) if check_port(digits).is_ok() => return Ok(()),
+            _ => {}
+        }
+    }
     if bytes.contains(&b'@') {
         return Err(TargetError::UserInfo);
     }
