@@ -92,15 +92,10 @@ pub fn parse(buf: &[u8], limits: &Limits, spans: &mut [HeaderSpan]) -> Result<Pa
     // On 32-bit targets MAX_HEAD_BYTES is usize::MAX and the clamp is a no-op.
     #[allow(clippy::unnecessary_min_or_max)]
     let limit = limits.max_head_bytes.min(MAX_HEAD_BYTES);
-    // `full`: the buffer reaches the limit, so a head still incomplete is too large.
-    let (window, full) = match buf.get(..limit) {
-        Some(window) => (window, true),
-        None => (buf, false),
-    };
-    match parse_window(window, full, limits, spans)? {
-        Parse::Partial if full => Err(RequestError::HeadTooLarge),
-        parsed => Ok(parsed),
-    }
+    let window = buf.get(..limit).unwrap_or(buf);
+    // The buffer reaches the limit, so a head still incomplete is too large.
+    let full = buf.len() >= limit;
+    parse_window(window, full, limits, spans)
 }
 
 /// The outcome of [`parse`] when no rule was broken.
@@ -548,7 +543,7 @@ struct RequestLine {
 }
 
 /// Parses the head at the front of the window `w`. `full` says that `w` is cut at the head
-/// limit, so a target still running at its end is 414.
+/// limit, so a head still incomplete is 431, or 414 while inside the target.
 fn parse_window(
     w: &[u8],
     full: bool,
@@ -556,7 +551,7 @@ fn parse_window(
     spans: &mut [HeaderSpan],
 ) -> Result<Parse, RequestError> {
     let Some(line) = request_line(w, full, limits.max_target_bytes)? else {
-        return Ok(Parse::Partial);
+        return partial(full);
     };
     // The request line holds a non-empty run of `tchar`s here, so only the method's identity
     // matters: whether it is `CONNECT` or `OPTIONS`.
@@ -569,14 +564,14 @@ fn parse_window(
     let capacity = limits.max_headers.min(spans.len());
     let mut fields = Fields::default();
     let Some((head_len, count)) = header_block(w, line.end, spans, capacity, &mut fields)? else {
-        return Ok(Parse::Partial);
+        return partial(full);
     };
     let http10 = line.version == Version::Http10;
     let framing = fields.framing(http10, limits)?;
-    if fields.expect_other {
+    if fields.saw(SEEN_OTHER_EXPECTATION) {
         return Err(RequestError::UnsupportedExpectation);
     }
-    let keep_alive = !fields.close && (!http10 || fields.keep_alive);
+    let keep_alive = !fields.saw(SEEN_CLOSE) && (!http10 || fields.saw(SEEN_KEEP_ALIVE));
     Ok(Parse::Complete(RequestHead {
         head_len: head_len as u32,
         method: line.method,
@@ -592,12 +587,20 @@ fn parse_window(
         } else {
             Persistence::Close
         },
-        expectation: if fields.expect_continue && !http10 {
+        expectation: if fields.saw(SEEN_CONTINUE) && !http10 {
             Expectation::Continue
         } else {
             Expectation::Nothing
         },
     }))
+}
+
+/// The answer for a head that is not complete: read more, unless the window is full.
+fn partial(full: bool) -> Result<Parse, RequestError> {
+    if full {
+        return Err(RequestError::HeadTooLarge);
+    }
+    Ok(Parse::Partial)
 }
 
 /// Scans `[CRLF...] method SP target SP version CRLF`, reporting bad bytes as soon as they
@@ -843,24 +846,31 @@ fn header_block(
 struct Fields {
     host: Option<Span>,
     content_length: Option<u64>,
-    /// A `Transfer-Encoding` line was seen.
-    transfer_encoding: bool,
-    /// `chunked` was seen.
-    chunked: bool,
-    /// `chunked` was seen more than once.
-    chunked_twice: bool,
-    /// A coding other than `chunked` was seen.
-    other_coding: bool,
-    /// The last coding so far is `chunked`.
-    last_is_chunked: bool,
-    close: bool,
-    keep_alive: bool,
-    expect_continue: bool,
-    expect_other: bool,
+    /// What was seen, as the bits below.
+    seen: u16,
     /// The first rule a field broke, reported once the head is complete (after any error in
     /// the field lines' syntax, which comes first).
     error: Option<RequestError>,
 }
+
+/// A `Transfer-Encoding` line.
+const SEEN_TRANSFER_ENCODING: u16 = 1;
+/// A `chunked` coding.
+const SEEN_CHUNKED: u16 = 2;
+/// A second `chunked` coding.
+const SEEN_CHUNKED_TWICE: u16 = 4;
+/// A coding other than `chunked`.
+const SEEN_OTHER_CODING: u16 = 8;
+/// The last coding so far is `chunked`.
+const LAST_IS_CHUNKED: u16 = 16;
+/// `Connection: close`.
+const SEEN_CLOSE: u16 = 32;
+/// `Connection: keep-alive`.
+const SEEN_KEEP_ALIVE: u16 = 64;
+/// `Expect: 100-continue`.
+const SEEN_CONTINUE: u16 = 128;
+/// Another expectation.
+const SEEN_OTHER_EXPECTATION: u16 = 256;
 
 /// The field names that matter, lower case; their indices are the constants below.
 const NAMES: [&[u8]; 5] = [
@@ -874,8 +884,27 @@ const HOST: usize = 0;
 const CONTENT_LENGTH: usize = 1;
 const TRANSFER_ENCODING: usize = 2;
 const CONNECTION: usize = 3;
+const EXPECT: usize = 4;
+
+/// [`<[u8]>::eq_ignore_ascii_case`], once in the image instead of inlined at every use.
+#[inline(never)]
+fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
 
 impl Fields {
+    /// Whether `bit` was seen.
+    const fn saw(&self, bit: u16) -> bool {
+        self.seen & bit != 0
+    }
+
+    /// Records `bit` when `yes`.
+    fn mark(&mut self, bit: u16, yes: bool) {
+        if yes {
+            self.seen |= bit;
+        }
+    }
+
     /// Takes one field into account, unless an earlier one already broke a rule.
     fn read(&mut self, w: &[u8], field: HeaderSpan) {
         if self.error.is_some() {
@@ -887,10 +916,7 @@ impl Fields {
         if !matches!(name.len(), 4 | 6 | 10 | 14 | 17) {
             return;
         }
-        let Some(which) = NAMES
-            .iter()
-            .position(|known| name.eq_ignore_ascii_case(known))
-        else {
+        let Some(which) = NAMES.iter().position(|known| eq_ignore_case(name, known)) else {
             return;
         };
         if let Err(error) = self.field(which, field.value.slice(w), field.value) {
@@ -909,62 +935,71 @@ impl Fields {
                     target::validate_host(value).map_err(|_| RequestError::InvalidHost)?;
                 }
                 self.host = Some(span);
+                return Ok(());
             }
             CONTENT_LENGTH => {
                 if self.content_length.is_some() {
                     return Err(RequestError::DuplicateContentLength);
                 }
                 self.content_length = Some(parse_content_length(value)?);
+                return Ok(());
             }
-            // The three list-valued fields share one walk over their items.
-            _ => {
-                let mut empty = true;
-                for item in header::list_items(value) {
-                    empty = false;
-                    match which {
-                        TRANSFER_ENCODING => self.coding(item)?,
-                        CONNECTION => {
-                            if !header::is_token(item) {
-                                return Err(RequestError::InvalidConnection);
-                            }
-                            self.close |= item.eq_ignore_ascii_case(b"close");
-                            self.keep_alive |= item.eq_ignore_ascii_case(b"keep-alive");
-                        }
-                        _ => {
-                            let continue_ = item.eq_ignore_ascii_case(b"100-continue");
-                            self.expect_continue |= continue_;
-                            self.expect_other |= !continue_;
-                        }
-                    }
-                }
-                if which == TRANSFER_ENCODING {
-                    if empty {
-                        return Err(RequestError::InvalidTransferEncoding);
-                    }
-                    self.transfer_encoding = true;
-                }
-            }
+            _ => {}
         }
-        Ok(())
-    }
-
-    /// Reads one item of a `Transfer-Encoding` list.
-    fn coding(&mut self, item: &[u8]) -> Result<(), RequestError> {
-        let (name, params) = match item.iter().position(|&b| b == b';') {
-            Some(semi) => (header::trim_ows(item.get(..semi).unwrap_or(item)), true),
-            None => (item, false),
+        // The three list-valued fields share one walk over their items.
+        let (invalid, item_bit, other_bit, word) = match which {
+            TRANSFER_ENCODING => (
+                RequestError::InvalidTransferEncoding,
+                SEEN_CHUNKED,
+                SEEN_OTHER_CODING,
+                &b"chunked"[..],
+            ),
+            CONNECTION => (
+                RequestError::InvalidConnection,
+                SEEN_CLOSE,
+                0,
+                &b"close"[..],
+            ),
+            _ => (
+                RequestError::UnsupportedExpectation,
+                SEEN_CONTINUE,
+                SEEN_OTHER_EXPECTATION,
+                &b"100-continue"[..],
+            ),
         };
-        if !header::is_token(name) {
-            return Err(RequestError::InvalidTransferEncoding);
+        let mut empty = true;
+        for item in header::list_items(value) {
+            empty = false;
+            // A transfer coding's name ends at its parameters.
+            let (name, params) = match item.iter().position(|&b| b == b';') {
+                Some(semi) if which == TRANSFER_ENCODING => {
+                    (header::trim_ows(item.get(..semi).unwrap_or(item)), true)
+                }
+                _ => (item, false),
+            };
+            if which != EXPECT && !header::is_token(name) {
+                return Err(invalid);
+            }
+            let known = eq_ignore_case(name, word);
+            if known && params {
+                return Err(invalid);
+            }
+            if which == TRANSFER_ENCODING {
+                self.mark(SEEN_CHUNKED_TWICE, known && self.saw(SEEN_CHUNKED));
+                self.seen &= !LAST_IS_CHUNKED;
+                self.mark(LAST_IS_CHUNKED, known);
+            }
+            if which == CONNECTION {
+                self.mark(SEEN_KEEP_ALIVE, eq_ignore_case(name, b"keep-alive"));
+            }
+            self.mark(if known { item_bit } else { other_bit }, true);
         }
-        let chunked = name.eq_ignore_ascii_case(b"chunked");
-        if chunked && params {
-            return Err(RequestError::InvalidTransferEncoding);
+        if which == TRANSFER_ENCODING {
+            if empty {
+                return Err(invalid);
+            }
+            self.seen |= SEEN_TRANSFER_ENCODING;
         }
-        self.chunked_twice |= chunked && self.chunked;
-        self.chunked |= chunked;
-        self.other_coding |= !chunked;
-        self.last_is_chunked = chunked;
         Ok(())
     }
 
@@ -978,7 +1013,7 @@ impl Fields {
             return Err(RequestError::MissingHost);
         }
         Err(match self.content_length {
-            _ if !self.transfer_encoding => {
+            _ if !self.saw(SEEN_TRANSFER_ENCODING) => {
                 return match self.content_length {
                     Some(length) if length > limits.max_body_bytes => {
                         Err(RequestError::ContentTooLarge)
@@ -989,9 +1024,9 @@ impl Fields {
             }
             Some(_) => RequestError::ContentLengthWithTransferEncoding,
             None if http10 => RequestError::TransferEncodingInHttp10,
-            None if !self.last_is_chunked => RequestError::ChunkedNotFinal,
-            None if self.chunked_twice => RequestError::ChunkedTwice,
-            None if self.other_coding => RequestError::UnsupportedTransferCoding,
+            None if !self.saw(LAST_IS_CHUNKED) => RequestError::ChunkedNotFinal,
+            None if self.saw(SEEN_CHUNKED_TWICE) => RequestError::ChunkedTwice,
+            None if self.saw(SEEN_OTHER_CODING) => RequestError::UnsupportedTransferCoding,
             None => return Ok(BodyFraming::Chunked),
         })
     }
