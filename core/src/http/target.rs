@@ -393,36 +393,47 @@ enum PortRule {
 #[inline]
 pub(crate) fn parse_layout(raw: &[u8]) -> Result<TargetLayout, TargetError> {
     let len = u32::try_from(raw.len()).map_err(|_| TargetError::InvalidByte)?;
+    let mut layout = TargetLayout {
+        form: TargetForm::Origin,
+        authority: Span::EMPTY,
+        path: Span::EMPTY,
+        query: None,
+    };
     match raw {
-        [] => Err(TargetError::Empty),
-        [b'*'] => Ok(TargetLayout {
-            form: TargetForm::Asterisk,
-            authority: Span::EMPTY,
-            path: Span::EMPTY,
-            query: None,
-        }),
-        [b'/', ..] => {
-            let (path, query) = path_and_query(raw, 0, len)?;
-            Ok(TargetLayout {
-                form: TargetForm::Origin,
-                authority: Span::EMPTY,
-                path,
-                query,
-            })
-        }
+        [] => return Err(TargetError::Empty),
+        [b'*'] => layout.form = TargetForm::Asterisk,
+        [b'/', ..] => (layout.path, layout.query) = path_and_query(raw, 0, len)?,
         _ => match scheme_end(raw) {
-            Some(colon) => absolute(raw, colon, len),
+            Some(colon) => {
+                let scheme = raw.get(..colon).unwrap_or(&[]);
+                if !scheme.eq_ignore_ascii_case(b"http") && !scheme.eq_ignore_ascii_case(b"https") {
+                    return Err(TargetError::UnsupportedScheme);
+                }
+                // `colon` is at most 5 (the length of "https"), so `+ 3` cannot overflow, and
+                // every offset fits `len`, a `u32`.
+                let start = colon + 3;
+                let after = raw.get(start..).unwrap_or(&[]);
+                let authority_len = after
+                    .iter()
+                    .position(|&b| b == b'/' || b == b'?')
+                    .unwrap_or(after.len());
+                authority(
+                    after.get(..authority_len).unwrap_or(&[]),
+                    PortRule::Optional,
+                )?;
+                let path_start = (start + authority_len) as u32;
+                layout.form = TargetForm::Absolute;
+                layout.authority = Span::new(start as u32, path_start);
+                (layout.path, layout.query) = path_and_query(raw, path_start, len)?;
+            }
             None => {
                 authority(raw, PortRule::Required)?;
-                Ok(TargetLayout {
-                    form: TargetForm::Authority,
-                    authority: Span::new(0, len),
-                    path: Span::EMPTY,
-                    query: None,
-                })
+                layout.form = TargetForm::Authority;
+                layout.authority = Span::new(0, len);
             }
         },
     }
+    Ok(layout)
 }
 
 /// The index of the `:` of a leading `scheme://`, when the target has one.
@@ -436,34 +447,6 @@ fn scheme_end(raw: &[u8]) -> Option<usize> {
             .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
     let slashes = raw.get(colon + 1..colon + 3) == Some(b"//".as_slice());
     (scheme_ok && slashes).then_some(colon)
-}
-
-fn absolute(raw: &[u8], colon: usize, len: u32) -> Result<TargetLayout, TargetError> {
-    let scheme = raw.get(..colon).unwrap_or(&[]);
-    if !scheme.eq_ignore_ascii_case(b"http") && !scheme.eq_ignore_ascii_case(b"https") {
-        return Err(TargetError::UnsupportedScheme);
-    }
-    // `colon` is at most 5 (the length of "https"), so `+ 3` cannot overflow.
-    let authority_start = colon + 3;
-    let after = raw.get(authority_start..).unwrap_or(&[]);
-    let authority_len = after
-        .iter()
-        .position(|&b| b == b'/' || b == b'?')
-        .unwrap_or(after.len());
-    authority(
-        after.get(..authority_len).unwrap_or(&[]),
-        PortRule::Optional,
-    )?;
-    let path_start = authority_start + authority_len;
-    let start = u32::try_from(authority_start).map_err(|_| TargetError::InvalidByte)?;
-    let path_start = u32::try_from(path_start).map_err(|_| TargetError::InvalidByte)?;
-    let (path, query) = path_and_query(raw, path_start, len)?;
-    Ok(TargetLayout {
-        form: TargetForm::Absolute,
-        authority: Span::new(start, path_start),
-        path,
-        query,
-    })
 }
 
 /// Validates `raw[start..end]` as `path-abempty [ "?" query ]` and returns the path and query
@@ -487,7 +470,7 @@ fn path_and_query(raw: &[u8], start: u32, end: u32) -> Result<(Span, Option<Span
 /// Checks that every byte of `bytes` is in the classes `allowed` or starts a valid `%XX`
 /// escape, stopping at the first `?` when `allowed` lacks [`QUESTION`]. Returns where it
 /// stopped: the `?` or the end.
-#[inline]
+#[inline(never)]
 fn scan_component(bytes: &[u8], allowed: u8) -> Result<usize, TargetError> {
     let mut i = 0usize;
     while let Some(&b) = bytes.get(i) {
