@@ -886,8 +886,10 @@ const TRANSFER_ENCODING: usize = 2;
 const CONNECTION: usize = 3;
 const EXPECT: usize = 4;
 
-/// [`<[u8]>::eq_ignore_ascii_case`], once in the image instead of inlined at every use.
-#[inline(never)]
+/// [`<[u8]>::eq_ignore_ascii_case`]: inlined for speed on 64-bit targets, elsewhere once in
+/// the image instead of at every use.
+#[cfg_attr(target_pointer_width = "64", inline)]
+#[cfg_attr(not(target_pointer_width = "64"), inline(never))]
 fn eq_ignore_case(a: &[u8], b: &[u8]) -> bool {
     a.eq_ignore_ascii_case(b)
 }
@@ -916,7 +918,10 @@ impl Fields {
         if !matches!(name.len(), 4 | 6 | 10 | 14 | 17) {
             return;
         }
-        let Some(which) = NAMES.iter().position(|known| eq_ignore_case(name, known)) else {
+        let Some(which) = NAMES
+            .iter()
+            .position(|known| known.len() == name.len() && eq_ignore_case(name, known))
+        else {
             return;
         };
         if let Err(error) = self.field(which, field.value.slice(w), field.value) {

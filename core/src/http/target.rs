@@ -469,8 +469,10 @@ fn path_and_query(raw: &[u8], start: u32, end: u32) -> Result<(Span, Option<Span
 
 /// Checks that every byte of `bytes` is in the classes `allowed` or starts a valid `%XX`
 /// escape, stopping at the first `?` when `allowed` lacks [`QUESTION`]. Returns where it
-/// stopped: the `?` or the end.
-#[inline(never)]
+/// stopped: the `?` or the end. Inlined for speed on 64-bit targets, elsewhere once in the
+/// image.
+#[cfg_attr(target_pointer_width = "64", inline)]
+#[cfg_attr(not(target_pointer_width = "64"), inline(never))]
 fn scan_component(bytes: &[u8], allowed: u8) -> Result<usize, TargetError> {
     let mut i = 0usize;
     while let Some(&b) = bytes.get(i) {
