@@ -14,7 +14,7 @@ use core::fmt;
 /// Whether `b` is a `tchar` (RFC 9110 section 5.6.2): a visible ASCII byte other than a
 /// delimiter.
 pub const fn is_tchar(b: u8) -> bool {
-    TCHAR[b as usize]
+    super::target::class(b) & super::target::TCHAR != 0
 }
 
 /// Whether `bytes` is a `token`: one or more `tchar`s.
@@ -332,21 +332,6 @@ impl fmt::Display for HeaderError {
 }
 
 impl core::error::Error for HeaderError {}
-
-/// `tchar` membership, one entry per byte value.
-static TCHAR: [bool; 256] = {
-    let mut map = [false; 256];
-    let mut b = 0usize;
-    while b < 256 {
-        let c = b as u8;
-        map[b] = matches!(c,
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9'
-            | b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+'
-            | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~');
-        b += 1;
-    }
-    map
-};
 
 #[cfg(test)]
 mod tests {

@@ -62,34 +62,35 @@ impl<'a> Method<'a> {
 
     /// The standard method spelled exactly `token`, if any (case-sensitive).
     pub fn standard(token: &[u8]) -> Option<Method<'static>> {
-        Some(match token {
-            b"GET" => Method::Get,
-            b"HEAD" => Method::Head,
-            b"POST" => Method::Post,
-            b"PUT" => Method::Put,
-            b"DELETE" => Method::Delete,
-            b"CONNECT" => Method::Connect,
-            b"OPTIONS" => Method::Options,
-            b"TRACE" => Method::Trace,
-            b"PATCH" => Method::Patch,
-            _ => return None,
+        let index = STANDARD.iter().position(|name| name.as_bytes() == token)?;
+        // One arm per entry of `STANDARD`, in its order.
+        Some(match index {
+            0 => Method::Get,
+            1 => Method::Head,
+            2 => Method::Post,
+            3 => Method::Put,
+            4 => Method::Delete,
+            5 => Method::Connect,
+            6 => Method::Options,
+            7 => Method::Trace,
+            _ => Method::Patch,
         })
     }
 
     /// The method as it appears on the wire.
     pub const fn as_str(&self) -> &'a str {
-        match self {
-            Method::Get => "GET",
-            Method::Head => "HEAD",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Delete => "DELETE",
-            Method::Connect => "CONNECT",
-            Method::Options => "OPTIONS",
-            Method::Trace => "TRACE",
-            Method::Patch => "PATCH",
-            Method::Extension(name) => name,
-        }
+        STANDARD[match self {
+            Method::Get => 0,
+            Method::Head => 1,
+            Method::Post => 2,
+            Method::Put => 3,
+            Method::Delete => 4,
+            Method::Connect => 5,
+            Method::Options => 6,
+            Method::Trace => 7,
+            Method::Patch => 8,
+            Method::Extension(name) => return name,
+        }]
     }
 
     /// Whether this is one of the nine standard methods. A server answers 501 for a method
@@ -112,6 +113,11 @@ impl<'a> Method<'a> {
         self.is_safe() || matches!(self, Method::Put | Method::Delete)
     }
 }
+
+/// The standard methods' names, in the order of [`Method`]'s variants.
+const STANDARD: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+];
 
 impl fmt::Display for Method<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -164,7 +164,7 @@ impl fmt::Display for Target<'_> {
 /// Whether `b` may appear anywhere in a request-target: unreserved, sub-delims, `:`, `@`,
 /// `/`, `?`, `%`, `[` and `]`. The request-line scanner rejects every other byte at once.
 pub const fn is_target_byte(b: u8) -> bool {
-    CLASS[b as usize] != 0
+    class(b) & TARGET != 0
 }
 
 /// The `key=value` pairs of a raw query string, split on `&`. A piece without `=` is a key
@@ -329,7 +329,8 @@ pub fn validate_host(value: &[u8]) -> Result<(), TargetError> {
     authority(value, PortRule::Optional)
 }
 
-// Byte classes of RFC 3986, one bit each, so one table lookup answers a membership test.
+// Byte classes of RFC 3986, one bit each, so one table lookup answers a membership test. The
+// last bit is RFC 9110's `tchar`, so field names, methods and targets share one table.
 const UNRESERVED: u8 = 1;
 const SUB_DELIM: u8 = 2;
 const COLON_AT: u8 = 4;
@@ -337,16 +338,19 @@ const SLASH: u8 = 8;
 const PERCENT: u8 = 16;
 const BRACKET: u8 = 32;
 const QUESTION: u8 = 64;
+/// The class bit of a `tchar` (RFC 9110 section 5.6.2).
+pub(crate) const TCHAR: u8 = 128;
 
 const PCHAR: u8 = UNRESERVED | SUB_DELIM | COLON_AT;
 const REG_NAME: u8 = UNRESERVED | SUB_DELIM;
+const TARGET: u8 = !TCHAR;
 
 static CLASS: [u8; 256] = {
     let mut map = [0u8; 256];
     let mut i = 0usize;
     while i < 256 {
         let b = i as u8;
-        map[i] = match b {
+        let target = match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => UNRESERVED,
             b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' => {
                 SUB_DELIM
@@ -358,12 +362,18 @@ static CLASS: [u8; 256] = {
             b'[' | b']' => BRACKET,
             _ => 0,
         };
+        let token = matches!(b,
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9'
+            | b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+'
+            | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~');
+        map[i] = if token { target | TCHAR } else { target };
         i += 1;
     }
     map
 };
 
-const fn class(b: u8) -> u8 {
+/// The class bits of `b`.
+pub(crate) const fn class(b: u8) -> u8 {
     CLASS[b as usize]
 }
 
@@ -383,36 +393,47 @@ enum PortRule {
 #[inline]
 pub(crate) fn parse_layout(raw: &[u8]) -> Result<TargetLayout, TargetError> {
     let len = u32::try_from(raw.len()).map_err(|_| TargetError::InvalidByte)?;
+    let mut layout = TargetLayout {
+        form: TargetForm::Origin,
+        authority: Span::EMPTY,
+        path: Span::EMPTY,
+        query: None,
+    };
     match raw {
-        [] => Err(TargetError::Empty),
-        [b'*'] => Ok(TargetLayout {
-            form: TargetForm::Asterisk,
-            authority: Span::EMPTY,
-            path: Span::EMPTY,
-            query: None,
-        }),
-        [b'/', ..] => {
-            let (path, query) = path_and_query(raw, 0, len)?;
-            Ok(TargetLayout {
-                form: TargetForm::Origin,
-                authority: Span::EMPTY,
-                path,
-                query,
-            })
-        }
+        [] => return Err(TargetError::Empty),
+        [b'*'] => layout.form = TargetForm::Asterisk,
+        [b'/', ..] => (layout.path, layout.query) = path_and_query(raw, 0, len)?,
         _ => match scheme_end(raw) {
-            Some(colon) => absolute(raw, colon, len),
+            Some(colon) => {
+                let scheme = raw.get(..colon).unwrap_or(&[]);
+                if !scheme.eq_ignore_ascii_case(b"http") && !scheme.eq_ignore_ascii_case(b"https") {
+                    return Err(TargetError::UnsupportedScheme);
+                }
+                // `colon` is at most 5 (the length of "https"), so `+ 3` cannot overflow, and
+                // every offset fits `len`, a `u32`.
+                let start = colon + 3;
+                let after = raw.get(start..).unwrap_or(&[]);
+                let authority_len = after
+                    .iter()
+                    .position(|&b| b == b'/' || b == b'?')
+                    .unwrap_or(after.len());
+                authority(
+                    after.get(..authority_len).unwrap_or(&[]),
+                    PortRule::Optional,
+                )?;
+                let path_start = (start + authority_len) as u32;
+                layout.form = TargetForm::Absolute;
+                layout.authority = Span::new(start as u32, path_start);
+                (layout.path, layout.query) = path_and_query(raw, path_start, len)?;
+            }
             None => {
                 authority(raw, PortRule::Required)?;
-                Ok(TargetLayout {
-                    form: TargetForm::Authority,
-                    authority: Span::new(0, len),
-                    path: Span::EMPTY,
-                    query: None,
-                })
+                layout.form = TargetForm::Authority;
+                layout.authority = Span::new(0, len);
             }
         },
     }
+    Ok(layout)
 }
 
 /// The index of the `:` of a leading `scheme://`, when the target has one.
@@ -426,34 +447,6 @@ fn scheme_end(raw: &[u8]) -> Option<usize> {
             .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
     let slashes = raw.get(colon + 1..colon + 3) == Some(b"//".as_slice());
     (scheme_ok && slashes).then_some(colon)
-}
-
-fn absolute(raw: &[u8], colon: usize, len: u32) -> Result<TargetLayout, TargetError> {
-    let scheme = raw.get(..colon).unwrap_or(&[]);
-    if !scheme.eq_ignore_ascii_case(b"http") && !scheme.eq_ignore_ascii_case(b"https") {
-        return Err(TargetError::UnsupportedScheme);
-    }
-    // `colon` is at most 5 (the length of "https"), so `+ 3` cannot overflow.
-    let authority_start = colon + 3;
-    let after = raw.get(authority_start..).unwrap_or(&[]);
-    let authority_len = after
-        .iter()
-        .position(|&b| b == b'/' || b == b'?')
-        .unwrap_or(after.len());
-    authority(
-        after.get(..authority_len).unwrap_or(&[]),
-        PortRule::Optional,
-    )?;
-    let path_start = authority_start + authority_len;
-    let start = u32::try_from(authority_start).map_err(|_| TargetError::InvalidByte)?;
-    let path_start = u32::try_from(path_start).map_err(|_| TargetError::InvalidByte)?;
-    let (path, query) = path_and_query(raw, path_start, len)?;
-    Ok(TargetLayout {
-        form: TargetForm::Absolute,
-        authority: Span::new(start, path_start),
-        path,
-        query,
-    })
 }
 
 /// Validates `raw[start..end]` as `path-abempty [ "?" query ]` and returns the path and query
@@ -476,8 +469,10 @@ fn path_and_query(raw: &[u8], start: u32, end: u32) -> Result<(Span, Option<Span
 
 /// Checks that every byte of `bytes` is in the classes `allowed` or starts a valid `%XX`
 /// escape, stopping at the first `?` when `allowed` lacks [`QUESTION`]. Returns where it
-/// stopped: the `?` or the end.
-#[inline]
+/// stopped: the `?` or the end. Inlined for speed on 64-bit targets, elsewhere once in the
+/// image.
+#[cfg_attr(target_pointer_width = "64", inline)]
+#[cfg_attr(not(target_pointer_width = "64"), inline(never))]
 fn scan_component(bytes: &[u8], allowed: u8) -> Result<usize, TargetError> {
     let mut i = 0usize;
     while let Some(&b) = bytes.get(i) {
@@ -510,8 +505,7 @@ fn check_component(bytes: &[u8], allowed: u8) -> Result<(), TargetError> {
     Ok(())
 }
 
-/// Validates `host [ ":" port ]` (no userinfo).
-#[inline]
+/// Validates `host [ ":" port ]` (no userinfo), naming the first problem.
 fn authority(bytes: &[u8], port: PortRule) -> Result<(), TargetError> {
     // The common case in one pass: a reg-name of plain bytes, then an optional `:port`. Such
     // input holds no `@`, `[` or `%`, so the full check below would accept it as well.
@@ -526,11 +520,6 @@ fn authority(bytes: &[u8], port: PortRule) -> Result<(), TargetError> {
             _ => {}
         }
     }
-    authority_slow(bytes, port)
-}
-
-/// [`authority`] for everything its fast path does not settle, naming the first problem.
-fn authority_slow(bytes: &[u8], port: PortRule) -> Result<(), TargetError> {
     if bytes.contains(&b'@') {
         return Err(TargetError::UserInfo);
     }
