@@ -167,8 +167,8 @@ pub async fn run<
         Lent(handler),
         metrics,
         core_now(Instant::now()),
-    )
-    .with_arena(carved.arena);
+    );
+    server.set_arena(carved.arena);
     let mut stop = pin!(stop);
     let mut phase = Phase::Serving;
     info!("serving port {} with {} sockets", options.port, SOCKETS);

@@ -297,9 +297,15 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
     /// [`Responder::arena`]: crate::conn::Responder::arena
     #[must_use]
     pub fn with_arena(mut self, arena: Arena<'m>) -> Self {
+        self.set_arena(arena);
+        self
+    }
+
+    /// As [`with_arena`](Self::with_arena), in place: for a server that is not moved again
+    /// (moving a `Server` copies all its slots).
+    pub fn set_arena(&mut self, arena: Arena<'m>) {
         self.arena_fallbacks = arena.stats().fallback_allocations;
         self.arena = Some(arena);
-        self
     }
 
     /// Sets the wall clock, in seconds since the Unix epoch, for the `Date` header. The header
