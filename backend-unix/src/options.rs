@@ -464,6 +464,7 @@ fn flatten<'t>(table: &'t toml::Table, prefix: &str, out: &mut Vec<(String, &'t 
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use aurora_core::mem::buffer_pool::SizeClass;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Loads from `toml` (written to a fresh file, unless `None`) and `env`; an error comes
@@ -513,6 +514,7 @@ mod tests {
 
             [pools]
             buffers_64k = 2
+            start_bytes = 1024
         "#;
         let o = load(Some(toml), &[]).unwrap();
         assert_eq!(o.addr.to_string(), "0.0.0.0:9000");
@@ -528,6 +530,10 @@ mod tests {
             aurora_core::time::Duration::from_millis(1500)
         );
         assert_eq!(c.pools.buffers[3], 2);
+        assert_eq!(c.pools.start_class, SizeClass::Kib1);
+        let env = [("AURORA_POOLS_START_BYTES", "16384")];
+        let o = load(None, &env).unwrap();
+        assert_eq!(o.config.pools.start_class, SizeClass::Kib16);
     }
 
     #[test]
@@ -695,6 +701,18 @@ mod tests {
                 &[("AURORA_SERVER_HEADER", " aurora")],
                 "invalid configuration: server_header must be 1..=128 visible ASCII \
                  characters, spaces only inside",
+            ),
+            (
+                None,
+                &[("AURORA_POOLS_START_BYTES", "2048")],
+                "AURORA_POOLS_START_BYTES: pools.start_bytes = 2048 is not a buffer class size \
+                 (1024, 4096, 16384, 65536 or 262144)",
+            ),
+            (
+                Some("[pools]\nstart_bytes = 1024\nbuffers_1k = 0"),
+                &[],
+                "invalid configuration: pools.buffers_1k = 0, but every connection starts in \
+                 that buffer class",
             ),
             (
                 Some("[pools]\nbuffers_4k = 0"),

@@ -7,7 +7,7 @@ use aurora_core::config::ServerConfig;
 use aurora_core::conn::{CloseReason, Processing, State, Timer};
 use aurora_core::mem::buffer_pool::SizeClass;
 use aurora_core::time::Duration;
-use conn_util::{Mode, Peer, Seen};
+use conn_util::{Mode, Peer, Seen, pool_of};
 
 const GET: &[u8] = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
 
@@ -375,6 +375,96 @@ fn big_head_grows_the_buffer_4k_to_16k() {
     peer.send(head.as_bytes());
     assert_eq!(peer.responses()[0].code, 200);
     assert_eq!(peer.pool.stats(SizeClass::Kib16).acquires, 1);
+    assert_eq!(peer.in_use(), 0);
+}
+
+/// The default config, with connections starting in 1 KiB (`pools.start_bytes = 1024`).
+fn start_1k() -> ServerConfig {
+    let mut config = config();
+    config.pools.start_class = SizeClass::Kib1;
+    config
+}
+
+/// From a 1 KiB start, a small request and its response stay in 1 KiB buffers; a larger head
+/// grows the read buffer one class at a time; a head over `limits.max_head_bytes` (8 KiB) is
+/// 431 wherever it got to.
+#[test]
+fn a_1k_start_grows_only_for_a_larger_head() {
+    // (bytes of an extra header, status, acquires per class from 1 KiB up)
+    let rows: [(usize, u16, [u64; 5]); 5] = [
+        // The read buffer and the output queue, both 1 KiB.
+        (0, 200, [2, 0, 0, 0, 0]),
+        (900, 200, [2, 0, 0, 0, 0]),
+        (2_000, 200, [2, 1, 0, 0, 0]),
+        (6_000, 200, [2, 1, 1, 0, 0]),
+        (9_000, 431, [2, 1, 1, 0, 0]),
+    ];
+    for (extra, code, acquires) in rows {
+        let mut peer = Peer::with_pool(start_1k(), pool_of([2, 2, 1, 1, 0]));
+        let head = format!(
+            "GET /a HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+            "b".repeat(extra)
+        );
+        peer.send(head.as_bytes());
+        let responses = peer.responses();
+        assert_eq!(responses.len(), 1, "{extra}");
+        assert_eq!(responses[0].code, code, "{extra}");
+        assert_eq!(peer.acquires(), acquires, "{extra}");
+        assert_eq!(peer.in_use(), 0, "{extra}");
+    }
+}
+
+/// From a 1 KiB start, pipelined responses share the 1 KiB queue while they fit; one that does
+/// not fit an empty queue grows it, and one that does not fit behind another waits for the
+/// queue to drain.
+#[test]
+fn a_1k_start_grows_the_queue_for_pipelined_responses() {
+    let two = b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n";
+    // (response body bytes, handler calls, acquires per class from 1 KiB up)
+    let rows: [(usize, usize, [u64; 5]); 4] = [
+        // Both in one 1 KiB queue.
+        (300, 2, [2, 0, 0, 0, 0]),
+        // The second waits for the first to be written.
+        (600, 3, [2, 0, 0, 0, 0]),
+        // The queue grows to 4 KiB for the first (one more call); the second waits, then
+        // reuses it.
+        (3_000, 4, [2, 1, 0, 0, 0]),
+        (10_000, 5, [2, 1, 1, 0, 0]),
+    ];
+    for (size, calls, acquires) in rows {
+        let mut peer = Peer::with_pool(start_1k(), pool_of([2, 2, 1, 1, 0]));
+        peer.app.mode = Mode::Sized(size);
+        peer.writable = false;
+        peer.send(two);
+        peer.writable = true;
+        peer.drive();
+        let responses = peer.responses();
+        assert_eq!(responses.len(), 2, "{size}");
+        assert!(
+            responses
+                .iter()
+                .all(|r| r.code == 200 && r.body.len() == size),
+            "{size}"
+        );
+        assert_eq!(peer.app.calls, calls, "{size}");
+        assert_eq!(peer.acquires(), acquires, "{size}");
+        assert_eq!(peer.state(), State::KeepAlive, "{size}");
+        assert_eq!(peer.in_use(), 0, "{size}");
+    }
+}
+
+/// A 256 KiB start class (the largest) serves requests too.
+#[test]
+fn a_256k_start_serves() {
+    let mut config = config();
+    config.pools.start_class = SizeClass::Kib256;
+    let mut peer = Peer::with_pool(config, pool_of([0, 0, 0, 0, 2]));
+    peer.send(GET);
+    peer.send(GET);
+    let responses = peer.responses();
+    assert_eq!(responses.len(), 2);
+    assert!(responses.iter().all(|r| r.code == 200));
+    assert_eq!(peer.acquires(), [0, 0, 0, 0, 4]);
     assert_eq!(peer.in_use(), 0);
 }
 

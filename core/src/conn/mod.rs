@@ -42,7 +42,9 @@ use handler::{Outcome, Stream};
 /// [`Limits::max_body_bytes`]) goes to [`Handler::handle_part`] in parts.
 pub const MAX_READ_BUFFER: usize = SIZE_CLASSES[3];
 
-/// The class a connection's read buffer and output queue start in (4 KiB).
+/// The class a connection's read buffer and output queue start in by default (4 KiB): the
+/// default of [`Pools::start_class`](crate::config::Pools::start_class), the
+/// `pools.start_bytes` key.
 pub const START_CLASS: SizeClass = SizeClass::Kib4;
 
 /// The largest output queue a connection grows to for one response (256 KiB).
@@ -86,9 +88,10 @@ impl<H> core::fmt::Debug for Env<'_, '_, H> {
 /// One HTTP/1.1 connection, sans-IO.
 ///
 /// The connection owns no memory and borrows none between calls. Its read buffer is a
-/// [`BufferHandle`] taken from the pool when bytes are about to arrive (4 KiB, growing up to
-/// [`MAX_READ_BUFFER`] for a large head or body) and given back whenever nothing is buffered;
-/// its output queue is another, taken when a response is queued (growing up to
+/// [`BufferHandle`] taken from the pool when bytes are about to arrive (in the configured start
+/// class, [`START_CLASS`] by default, growing up to [`MAX_READ_BUFFER`] for a large head or
+/// body) and given back whenever nothing is buffered; its output queue is another, taken in
+/// the start class when a response is queued (growing up to
 /// [`MAX_WRITE_BUFFER`] for a large one) and given back once written. An idle keep-alive
 /// connection holds no buffer at all.
 ///
@@ -194,6 +197,8 @@ pub struct Connection {
     draining: bool,
     /// The backend's name for this connection, passed to [`Handler::resume`].
     id: usize,
+    /// The class the read buffer and the output queue are taken in.
+    start: SizeClass,
 }
 
 /// The read side's position in the request cycle.
@@ -291,7 +296,8 @@ enum Step {
 }
 
 impl Connection {
-    /// A connection accepted at `now`, with `config`'s limits, timeouts and request limit.
+    /// A connection accepted at `now`, with `config`'s limits, timeouts, request limit and
+    /// start class.
     pub fn new(config: &ServerConfig, now: Instant) -> Self {
         let server = config.server_header.and_then(|s| ServerName::new(s).ok());
         Self {
@@ -310,6 +316,7 @@ impl Connection {
             spans_fresh: false,
             draining: false,
             id: 0,
+            start: config.pools.start_class,
         }
     }
 
@@ -398,7 +405,7 @@ impl Connection {
             Some(handle) => handle,
             None => {
                 let handle = pool
-                    .acquire(START_CLASS, Spill::ToLarger)
+                    .acquire(self.start, Spill::ToLarger)
                     .map_err(ReadError::Pool)?;
                 self.rx = Some(handle);
                 self.filled = 0;
@@ -817,7 +824,7 @@ impl Connection {
             return Step::Fail(status, cause);
         }
         // A response larger than the queue's buffer grows it one class at a time and asks the
-        // handler again, up to MAX_WRITE_BUFFER (four tries from 4 KiB).
+        // handler again, up to MAX_WRITE_BUFFER (four more tries from 1 KiB).
         let mut outcome = (Outcome::NoSpace, 0);
         for _ in 0..SIZE_CLASSES.len() {
             let call = Call::Handle {
@@ -1292,7 +1299,7 @@ impl Connection {
         if let Some(tx) = self.tx {
             return Some(tx);
         }
-        match pool.acquire(START_CLASS, Spill::ToLarger) {
+        match pool.acquire(self.start, Spill::ToLarger) {
             Ok(tx) => {
                 self.tx = Some(tx);
                 self.tx_start = 0;

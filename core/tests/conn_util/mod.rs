@@ -301,21 +301,18 @@ pub fn encode_chunked(body: &[u8], chunk: usize) -> Vec<u8> {
 
 /// A pool over leaked memory: `n4` buffers of 4 KiB, `n16` of 16 KiB and `n64` of 64 KiB.
 pub fn pool(n4: usize, n16: usize, n64: usize) -> BufferPool<'static> {
-    fn region(class: usize, n: usize) -> ClassRegion<'static> {
-        let bytes = Box::leak(vec![0u8; class * n].into_boxed_slice());
+    pool_of([0, n4, n16, n64, 0])
+}
+
+/// A pool over leaked memory with `counts[i]` buffers of class `SizeClass::ALL[i]`.
+pub fn pool_of(counts: [usize; 5]) -> BufferPool<'static> {
+    let regions = SizeClass::ALL.map(|class| {
+        let n = counts[class.index()];
+        let bytes = Box::leak(vec![0u8; class.bytes() * n].into_boxed_slice());
         let slots = Box::leak(vec![Slot::EMPTY; n].into_boxed_slice());
         ClassRegion::new(bytes, slots)
-    }
-    BufferPool::new(
-        1,
-        [
-            ClassRegion::empty(),
-            region(4096, n4),
-            region(16384, n16),
-            region(65536, n64),
-            ClassRegion::empty(),
-        ],
-    )
+    });
+    BufferPool::new(1, regions)
 }
 
 /// The `Env` of a `Peer`, borrowing its fields (not `self`, so `self.conn` stays usable).
@@ -364,12 +361,17 @@ pub struct Peer {
 
 impl Peer {
     pub fn new(config: ServerConfig) -> Self {
+        Self::with_pool(config, pool(4, 2, 2))
+    }
+
+    /// A peer whose connection takes its buffers from `pool`.
+    pub fn with_pool(config: ServerConfig, pool: BufferPool<'static>) -> Self {
         let now = Instant::from_millis(1_000);
         Self {
             conn: Connection::new(&config, now),
             spans: vec![HeaderSpan::EMPTY; 64],
             events: Events::default(),
-            pool: pool(4, 2, 2),
+            pool,
             app: App::default(),
             now,
             out: Vec::new(),
@@ -483,6 +485,11 @@ impl Peer {
 
     pub fn state(&self) -> State {
         self.conn.state()
+    }
+
+    /// Successful acquires of each class, smallest first (growth targets included).
+    pub fn acquires(&self) -> [u64; 5] {
+        SizeClass::ALL.map(|class| self.pool.stats(class).acquires)
     }
 
     pub fn in_use(&self) -> usize {
