@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aurora_core::config::{ConfigError, Field, OverloadPolicy, ServerConfig};
+use aurora_core::mem::SIZE_CLASSES;
 
 /// The prefix of every variable [`Options::load`] reads.
 pub const ENV_PREFIX: &str = "AURORA_";
@@ -387,6 +388,10 @@ impl Key {
             }
             Key::Core(Field::OverloadResponse) => "503 or close".to_owned(),
             Key::Core(Field::ServerHeader) => "a string".to_owned(),
+            Key::Core(Field::StartBytes) => {
+                let sizes: Vec<String> = SIZE_CLASSES.iter().map(|size| size.to_string()).collect();
+                format!("one of the buffer class sizes {}", sizes.join(", "))
+            }
             Key::Core(field) => match field.range() {
                 Some((min, max)) => format!("a whole number in {min}..={max}"),
                 None => "a whole number".to_owned(),
