@@ -10,14 +10,13 @@ use aurora_core::conn::{Connection, Env};
 use aurora_core::hello::{ECHO_TYPE, GREETING, Hello};
 use aurora_core::http::header::HeaderSpan;
 use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
+use aurora_core::metrics::{RenderError, Renderer};
 use aurora_core::time::Instant;
 
-type Render = fn(&mut [u8]) -> Option<usize>;
+type Render = fn(&mut Renderer<'_>) -> Result<(), RenderError>;
 
-fn render(buf: &mut [u8]) -> Option<usize> {
-    let text = b"# TYPE up gauge\nup 1\n";
-    buf.get_mut(..text.len())?.copy_from_slice(text);
-    Some(text.len())
+fn render(r: &mut Renderer<'_>) -> Result<(), RenderError> {
+    r.gauge("up", "", &[], 1)
 }
 
 /// A pool over leaked memory with `[1 KiB, 4 KiB, 16 KiB, 64 KiB, 256 KiB]` buffers per class.
