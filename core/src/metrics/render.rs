@@ -711,6 +711,55 @@ mod tests {
         );
     }
 
+    /// A window leaves out the lines asked and keeps the whole lines that fit: (buffer size,
+    /// lines to skip) → (text kept, lines kept, whether lines were cut).
+    #[test]
+    fn windows_keep_whole_lines() {
+        static B: [u64; 1] = [5];
+        let all = |r: &mut Renderer<'_>| {
+            r.counter("a", "A.", &[], 1)?;
+            r.histogram("h", "", &[("k", "v")], &Histogram::new(&B).snapshot(), 0)?;
+            r.family("g", "", MetricKind::Gauge)?;
+            r.sample_i64("g", &[], -2)
+        };
+        let lines = [
+            "# HELP a A.\n",
+            "# TYPE a counter\n",
+            "a 1\n",
+            "# TYPE h histogram\n",
+            "h_bucket{k=\"v\",le=\"5\"} 0\n",
+            "h_bucket{k=\"v\",le=\"+Inf\"} 0\n",
+            "h_sum{k=\"v\"} 0\n",
+            "h_count{k=\"v\"} 0\n",
+            "# TYPE g gauge\n",
+            "g -2\n",
+        ];
+        let rows: &[(usize, u32, usize, u32, bool)] = &[
+            (512, 0, 0, 10, false),
+            (512, 3, 3, 7, false),
+            (512, 10, 10, 0, false),
+            (512, 99, 10, 0, false),
+            (0, 0, 0, 0, true),
+            (12, 0, 0, 1, true),
+            (13, 0, 0, 1, true),
+            (30, 0, 0, 2, true),
+            (40, 4, 4, 1, true),
+            (80, 4, 4, 3, true),
+            (30, 8, 8, 2, false),
+        ];
+        for &(size, skip, first, count, cut) in rows {
+            let mut buf = [0u8; 512];
+            let mut r = Renderer::window(&mut buf[..size], skip);
+            let result = all(&mut r);
+            let (len, kept, was_cut) = r.window_end();
+            let want: std::string::String = lines[first..first + count as usize].concat();
+            let what = (size, skip);
+            assert_eq!(std::str::from_utf8(&buf[..len]).unwrap(), want, "{what:?}");
+            assert_eq!((kept, was_cut), (count, cut), "{what:?}");
+            assert_eq!(result.is_err(), cut, "{what:?}");
+        }
+    }
+
     #[test]
     fn failed_call_leaves_nothing_behind() {
         let mut buf = [0u8; 40];
