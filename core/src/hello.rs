@@ -24,7 +24,9 @@
 //! already sent and keeping the whole lines that fit, and those go out as the next chunk. The
 //! cursor of each open stream (its connection's id and the lines sent) sits in a table of
 //! [`STREAMS`] entries; a value that changes between two pieces is sent as it is when its line
-//! goes out, so every line is whole and the text stays valid.
+//! goes out, so every line is whole and the text stays valid. The cursor of a stream that was
+//! cut (the peer gone, the write timeout) is dropped when its connection id next sends a
+//! request.
 //!
 //! # Examples
 //!
