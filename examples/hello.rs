@@ -49,6 +49,7 @@ mod serve {
     #[cfg(target_os = "linux")]
     use aurora::linux as backend;
     use aurora_core::hello::Hello;
+    use aurora_core::metrics::Renderer;
     use backend::Options;
     use log::{LevelFilter, Log, Metadata, Record};
 
@@ -105,7 +106,7 @@ mod serve {
 
         let running = match backend::start(options, |cx| {
             let metrics = cx.metrics.clone();
-            Hello::new(move |buf: &mut [u8]| metrics.render(buf))
+            Hello::new(move |r: &mut Renderer<'_>| metrics.render_into(r))
         }) {
             Ok(running) => running,
             Err(error) => {

@@ -56,6 +56,7 @@
 //! ```no_run
 //! use aurora_core::config::ServerConfig;
 //! use aurora_core::hello::Hello;
+//! use aurora_core::metrics::Renderer;
 //! use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};
 //! use aurora_embassy::{Memory, Options, Resources, run};
 //!
@@ -74,7 +75,7 @@
 //!     config.pools.arena_bytes = 1024;
 //!     config.pools.arena_fallback_bytes = 0;
 //!     config.max_connections = 4;
-//!     let mut handler = Hello::new(|buf: &mut [u8]| METRICS.render(buf, &PARSE_ERROR_LABELS).ok());
+//!     let mut handler = Hello::new(|r: &mut Renderer<'_>| METRICS.render_into(r, &PARSE_ERROR_LABELS));
 //!     let options = Options::new(80, config);
 //!     let stop = core::future::pending();
 //!     let metrics = METRICS.worker(0);

@@ -12,6 +12,7 @@ mod framing_rules;
 mod util;
 
 use aurora_core::hello::Hello;
+use aurora_core::metrics::{RenderError, Renderer};
 use aurora_embassy::{Memory, MemoryError, Options, Resources, RunError, run};
 use embassy_futures::join::join_array;
 use embassy_net::Stack;
@@ -659,7 +660,7 @@ async fn run_spare(stack: Stack<'static>, options: Options) -> Result<(), RunErr
     let resources: &'static mut Resources<2, 1024, 1024> = Box::leak(Box::new(Resources::new()));
     let memory: &'static mut Memory<{ 8 * 1024 + 2 * util::ARENA_BYTES }, 2, 4> =
         Box::leak(Box::new(Memory::new()));
-    let mut handler = Hello::new(|_: &mut [u8]| None);
+    let mut handler = Hello::new(|_: &mut Renderer<'_>| Err(RenderError::BufferTooSmall));
     let metrics = util::METRICS.worker(0);
     run(
         stack,

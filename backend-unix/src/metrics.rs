@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use aurora_core::metrics::WorkerMetrics;
+use aurora_core::metrics::{RenderError, Renderer, WorkerMetrics};
 use aurora_core::server::{PARSE_ERROR_KINDS, PARSE_ERROR_LABELS, ServerMetrics};
 
 /// The most workers with a metrics shard of their own; workers beyond it share shards
@@ -31,6 +31,16 @@ impl MetricsHandle {
     /// bytes written, or `None` if they do not fit.
     pub fn render(&self, buf: &mut [u8]) -> Option<usize> {
         self.metrics.render(buf, &PARSE_ERROR_LABELS).ok()
+    }
+
+    /// Renders every metric into `r`: [`render`](Self::render) for a renderer of one's own,
+    /// such as the one a streamed `/metrics` renders each piece with.
+    ///
+    /// # Errors
+    ///
+    /// [`RenderError::BufferTooSmall`] when `r` runs out.
+    pub fn render_into(&self, r: &mut Renderer<'_>) -> Result<(), RenderError> {
+        self.metrics.render_into(r, &PARSE_ERROR_LABELS)
     }
 
     /// The shard worker `index` records into (shared beyond [`MAX_WORKERS`]).

@@ -10,14 +10,14 @@ use aurora_core::conn::{Connection, Env};
 use aurora_core::hello::{ECHO_TYPE, GREETING, Hello};
 use aurora_core::http::header::HeaderSpan;
 use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
+use aurora_core::metrics::{RenderError, Renderer};
+use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};
 use aurora_core::time::Instant;
 
-type Render = fn(&mut [u8]) -> Option<usize>;
+type Render = fn(&mut Renderer<'_>) -> Result<(), RenderError>;
 
-fn render(buf: &mut [u8]) -> Option<usize> {
-    let text = b"# TYPE up gauge\nup 1\n";
-    buf.get_mut(..text.len())?.copy_from_slice(text);
-    Some(text.len())
+fn render(r: &mut Renderer<'_>) -> Result<(), RenderError> {
+    r.gauge("up", "", &[], 1)
 }
 
 /// A pool over leaked memory with `[1 KiB, 4 KiB, 16 KiB, 64 KiB, 256 KiB]` buffers per class.
@@ -52,12 +52,17 @@ struct Drive {
 
 impl Drive {
     fn new(counts: [usize; 5]) -> Self {
+        Self::with(counts, render)
+    }
+
+    /// A connection whose `/metrics` renders with `render`.
+    fn with(counts: [usize; 5], render: Render) -> Self {
         let now = Instant::from_millis(1_000);
         Self {
             conn: Connection::new(&ServerConfig::DEFAULT, now),
             pool: pool(counts),
             spans: vec![HeaderSpan::EMPTY; 32],
-            hello: Hello::new(render as Render),
+            hello: Hello::new(render),
             now,
             out: Vec::new(),
         }
@@ -250,4 +255,35 @@ fn a_body_beyond_the_read_buffer_is_echoed_in_parts() {
         assert_eq!(got[1], (200, GREETING.to_vec()));
         assert!(!drive.closed());
     }
+}
+
+/// The server's whole metric set (about 4.7 KB, more than the 4 KiB output queue) streams
+/// through a pool of two 4 KiB buffers, a piece each time the queue drains, after a greeting
+/// pipelined with it, as HTTP/1.1 and as HTTP/1.0; the connection goes on after the first.
+#[test]
+fn the_server_metrics_stream_through_a_4k_queue() {
+    static METRICS: ServerMetrics<1> = ServerMetrics::new();
+    fn server(r: &mut Renderer<'_>) -> Result<(), RenderError> {
+        METRICS.render_into(r, &PARSE_ERROR_LABELS)
+    }
+    let mut whole = vec![0u8; 16 * 1024];
+    let n = METRICS.render(&mut whole, &PARSE_ERROR_LABELS).unwrap();
+    assert!(n > 4096, "{n}");
+    let mut drive = Drive::with([0, 2, 0, 0, 0], server);
+    let mut raw = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n".to_vec();
+    raw.extend_from_slice(b"GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n");
+    raw.extend_from_slice(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    drive.exchange(&raw, 700);
+    let got = drive.responses();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[1], (200, whole[..n].to_vec()));
+    assert_eq!(got[2], (200, GREETING.to_vec()));
+    assert!(!drive.closed());
+
+    let mut drive = Drive::with([0, 2, 0, 0, 0], server);
+    drive.exchange(b"GET /metrics HTTP/1.0\r\n\r\n", 300);
+    assert!(drive.closed());
+    let text = &drive.out[..];
+    let end = text.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert_eq!(&text[end..], &whole[..n]);
 }

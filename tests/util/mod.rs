@@ -13,6 +13,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use aurora_core::hello::Hello;
+use aurora_core::metrics::Renderer;
 use aurora_core::time::Duration as CoreDuration;
 use aurora_linux::{MetricsHandle, Options, Running, StopHandle};
 
@@ -61,7 +62,7 @@ impl Server {
         tweak(&mut options);
         let running = aurora_linux::start(options, |cx| {
             let metrics = cx.metrics.clone();
-            Hello::new(move |buf: &mut [u8]| metrics.render(buf))
+            Hello::new(move |r: &mut Renderer<'_>| metrics.render_into(r))
         })
         .expect("the server starts");
         let addr = running.local_addr();

@@ -14,6 +14,7 @@ use std::time::Duration as StdDuration;
 
 use aurora_core::config::{OverloadPolicy, ServerConfig};
 use aurora_core::hello::Hello;
+use aurora_core::metrics::{RenderError, Renderer};
 use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};
 use aurora_core::time::Duration as CoreDuration;
 use aurora_embassy::{Memory, Options, Resources, run};
@@ -237,9 +238,12 @@ async fn net(mut runner: embassy_net::Runner<'static, channel::Device<'static, M
 }
 
 /// Renders both servers' metrics for `/metrics`.
-fn render(buf: &mut [u8]) -> Option<usize> {
-    METRICS.render(buf, &PARSE_ERROR_LABELS).ok()
+fn render(r: &mut Renderer<'_>) -> Result<(), RenderError> {
+    METRICS.render_into(r, &PARSE_ERROR_LABELS)
 }
+
+/// How [`render`] is passed to [`Hello`].
+type Render = fn(&mut Renderer<'_>) -> Result<(), RenderError>;
 
 /// The main server, serving until the process ends.
 #[embassy_executor::task]
@@ -248,7 +252,7 @@ async fn main_server(stack: Stack<'static>, options: Options) {
         Box::leak(Box::new(Resources::new()));
     let memory: &'static mut Memory<POOL_BYTES, POOL_BUFFERS, 16> =
         Box::leak(Box::new(Memory::new()));
-    let mut handler = Hello::new(render as fn(&mut [u8]) -> Option<usize>);
+    let mut handler = Hello::new(render as Render);
     let result = run(
         stack,
         resources,
@@ -269,7 +273,7 @@ async fn small_server(stack: Stack<'static>, options: Options) {
         Box::leak(Box::new(Resources::new()));
     let memory: &'static mut Memory<POOL_BYTES, POOL_BUFFERS, 16> =
         Box::leak(Box::new(Memory::new()));
-    let mut handler = Hello::new(render as fn(&mut [u8]) -> Option<usize>);
+    let mut handler = Hello::new(render as Render);
     let result = run(
         stack,
         resources,

@@ -8,6 +8,10 @@
 //!
 //! It does not remember which families were written: writing the same family twice is the
 //! caller's mistake to avoid.
+//!
+//! For a response streamed in pieces, the crate also renders a *window*: the same calls with
+//! the first lines left out and as many whole lines as fit kept, so an exposition larger than
+//! any one buffer goes out line by line, each piece ending on a line's end.
 
 use core::fmt;
 
@@ -100,15 +104,24 @@ impl core::error::Error for RenderError {}
 #[derive(Debug)]
 pub struct Renderer<'a> {
     buf: &'a mut [u8],
+    /// Bytes written, or that would have been: past `buf.len()` once a call ran out.
     len: usize,
     family: Option<Family>,
+    /// Lines still to leave out (a window's lines sent before).
+    skip: u32,
+    /// Whether this is a window: a call that runs out keeps the whole lines it wrote, and
+    /// nothing is written after it.
+    window: bool,
+    /// Whole lines in `buf[..line_end]`.
+    lines: u32,
+    /// The end of the last whole line in `buf`.
+    line_end: usize,
 }
 
-/// The family written last: where its name sits in the buffer, and its kind.
+/// The family written last: a hash of its name (see [`name_hash`]), and its kind.
 #[derive(Clone, Copy, Debug)]
 struct Family {
-    start: usize,
-    len: usize,
+    name: u32,
     kind: MetricKind,
 }
 
@@ -158,7 +171,28 @@ impl<'a> Renderer<'a> {
             buf,
             len: 0,
             family: None,
+            skip: 0,
+            window: false,
+            lines: 0,
+            line_end: 0,
         }
+    }
+
+    /// A window: a renderer that leaves out the first `skip` lines and then writes whole lines
+    /// into `buf` while they fit. Once one does not, the call writing it fails with
+    /// [`RenderError::BufferTooSmall`] and every later call writes nothing and fails alike;
+    /// [`window_end`](Self::window_end) tells what was kept.
+    pub(crate) fn window(buf: &'a mut [u8], skip: u32) -> Self {
+        let mut r = Self::new(buf);
+        r.skip = skip;
+        r.window = true;
+        r
+    }
+
+    /// How a window ended: the bytes of the whole lines in its buffer, their count, and
+    /// whether lines were left out for want of room.
+    pub(crate) fn window_end(self) -> (usize, u32, bool) {
+        (self.line_end, self.lines, self.len > self.buf.len())
     }
 
     /// Bytes written so far.
@@ -326,17 +360,15 @@ impl<'a> Renderer<'a> {
             self.put(name.as_bytes());
             self.put(b" ");
             self.put_escaped(help, false);
-            self.put(b"\n");
+            self.end_line();
         }
         self.put(b"# TYPE ");
-        let start = self.len;
         self.put(name.as_bytes());
         self.put(b" ");
         self.put(kind.keyword().as_bytes());
-        self.put(b"\n");
+        self.end_line();
         self.family = Some(Family {
-            start,
-            len: name.len(),
+            name: name_hash(name),
             kind,
         });
         if let Some(value) = value {
@@ -368,13 +400,14 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Ends a call begun at `mark`: a call that failed or ran past the buffer is forgotten.
+    /// Ends a call begun at `mark`: a call that failed or ran past the buffer is forgotten
+    /// (but for the whole lines a window keeps).
     fn settle(&mut self, mark: Mark, result: Result<(), RenderError>) -> Result<(), RenderError> {
         let result = match result {
             Ok(()) if self.len > self.buf.len() => Err(RenderError::BufferTooSmall),
             other => other,
         };
-        if result.is_err() {
+        if result.is_err() && !self.window {
             self.len = mark.len;
             self.family = mark.family;
         }
@@ -396,8 +429,7 @@ impl<'a> Renderer<'a> {
             MetricKind::Gauge | MetricKind::Untyped => true,
             MetricKind::Histogram => false,
         };
-        let opened = self.buf.get(family.start..family.start + family.len);
-        if !fits_kind || opened != Some(name.as_bytes()) {
+        if !fits_kind || family.name != name_hash(name) {
             return Err(RenderError::OutsideFamily);
         }
         if !labels_are_valid(labels) {
@@ -438,7 +470,7 @@ impl<'a> Renderer<'a> {
         }
         self.put(b" ");
         self.put_value(value);
-        self.put(b"\n");
+        self.end_line();
     }
 
     /// Writes a value: `+Inf`, or a number as `[-]integer[.fraction]` with no trailing zeros
@@ -496,10 +528,28 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    /// Appends `bytes` as far as they fit; [`settle`](Self::settle) then sees the length past
-    /// the buffer's end and undoes the call.
+    /// Ends a line (the only raw newline the format has: escaping turns those in texts into
+    /// `\n`), or leaves out one more of the lines a window skips.
+    fn end_line(&mut self) {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return;
+        }
+        self.put(b"\n");
+        if self.len <= self.buf.len() {
+            self.line_end = self.len;
+            self.lines = self.lines.saturating_add(1);
+        }
+    }
+
+    /// Appends `bytes` as far as they fit (nothing while a window skips lines);
+    /// [`settle`](Self::settle) then sees the length past the buffer's end and undoes the
+    /// call. Once past the end, nothing more is written.
     #[inline(never)]
     fn put(&mut self, bytes: &[u8]) {
+        if self.skip > 0 {
+            return;
+        }
         let end = self.len.saturating_add(bytes.len());
         if let Some(dest) = self.buf.get_mut(self.len..end) {
             dest.copy_from_slice(bytes);
@@ -514,6 +564,14 @@ struct Counts<'s> {
     buckets: &'s [u64],
     count: u64,
     sum: u64,
+}
+
+/// A 32-bit FNV-1a hash of a family's name: how a sample is matched to the family opened last
+/// without keeping the name (a window may have left it out of the buffer).
+fn name_hash(name: &str) -> u32 {
+    name.bytes().fold(0x811c_9dc5, |hash, b| {
+        (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// Whether every label name is valid.
@@ -651,6 +709,55 @@ mod tests {
              d_seconds_sum{m=\"GET\"} 2.0001\n\
              d_seconds_count{m=\"GET\"} 2\n"
         );
+    }
+
+    /// A window leaves out the lines asked and keeps the whole lines that fit: (buffer size,
+    /// lines to skip) → (text kept, lines kept, whether lines were cut).
+    #[test]
+    fn windows_keep_whole_lines() {
+        static B: [u64; 1] = [5];
+        let all = |r: &mut Renderer<'_>| {
+            r.counter("a", "A.", &[], 1)?;
+            r.histogram("h", "", &[("k", "v")], &Histogram::new(&B).snapshot(), 0)?;
+            r.family("g", "", MetricKind::Gauge)?;
+            r.sample_i64("g", &[], -2)
+        };
+        let lines = [
+            "# HELP a A.\n",
+            "# TYPE a counter\n",
+            "a 1\n",
+            "# TYPE h histogram\n",
+            "h_bucket{k=\"v\",le=\"5\"} 0\n",
+            "h_bucket{k=\"v\",le=\"+Inf\"} 0\n",
+            "h_sum{k=\"v\"} 0\n",
+            "h_count{k=\"v\"} 0\n",
+            "# TYPE g gauge\n",
+            "g -2\n",
+        ];
+        let rows: &[(usize, u32, usize, u32, bool)] = &[
+            (512, 0, 0, 10, false),
+            (512, 3, 3, 7, false),
+            (512, 10, 10, 0, false),
+            (512, 99, 10, 0, false),
+            (0, 0, 0, 0, true),
+            (12, 0, 0, 1, true),
+            (13, 0, 0, 1, true),
+            (30, 0, 0, 2, true),
+            (40, 4, 4, 1, true),
+            (80, 4, 4, 3, true),
+            (30, 8, 8, 2, false),
+        ];
+        for &(size, skip, first, count, cut) in rows {
+            let mut buf = [0u8; 512];
+            let mut r = Renderer::window(&mut buf[..size], skip);
+            let result = all(&mut r);
+            let (len, kept, was_cut) = r.window_end();
+            let want: std::string::String = lines[first..first + count as usize].concat();
+            let what = (size, skip);
+            assert_eq!(std::str::from_utf8(&buf[..len]).unwrap(), want, "{what:?}");
+            assert_eq!((kept, was_cut), (count, cut), "{what:?}");
+            assert_eq!(result.is_err(), cut, "{what:?}");
+        }
     }
 
     #[test]

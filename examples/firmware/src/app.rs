@@ -5,12 +5,13 @@
 //! Memory, all static: 4 TCP sockets with 1 KiB receive and 1 KiB transmit buffers
 //! ([`Sockets`]), and the core's buffer pool ([`Pool`]): eight 4 KiB buffers, so that all 4
 //! connections can hold a read buffer and an output queue at once (a connection starts both in
-//! the 4 KiB class and returns them between requests), and one 16 KiB buffer, the class the
-//! `/metrics` answer (about 4.7 KB of text) grows its output queue into.
+//! the 4 KiB class and returns them between requests). Nothing larger: the `/metrics` answer
+//! (about 4.7 KB of text) is streamed, a piece each time the 4 KiB output queue drains.
 
 use aurora_core::config::ServerConfig;
 use aurora_core::conn::Handler;
 use aurora_core::hello::Hello;
+use aurora_core::metrics::{RenderError, Renderer};
 use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};
 use aurora_embassy::{Memory, Options, Resources, RunError, run};
 use embassy_net::Stack;
@@ -22,25 +23,25 @@ use crate::net;
 pub type Sockets = Resources<{ net::CONNECTIONS }, { net::TCP_BUFFER }, { net::TCP_BUFFER }>;
 
 /// Buffers in each of the pool's size classes (1, 4, 16, 64, 256 KiB).
-pub const POOL_BUFFERS: [u16; 5] = [0, 8, 1, 0, 0];
+pub const POOL_BUFFERS: [u16; 5] = [0, 8, 0, 0, 0];
 
 /// Bytes of the handlers' per-call arena.
 pub const ARENA_BYTES: usize = 1024;
 
 /// Bytes of the pool: the buffers of [`POOL_BUFFERS`] and the arena.
-pub const POOL_BYTES: usize = 8 * 4 * 1024 + 16 * 1024 + ARENA_BYTES;
+pub const POOL_BYTES: usize = 8 * 4 * 1024 + ARENA_BYTES;
 
 /// Header fields a request head (or a chunked body's trailer) may carry.
 pub const MAX_HEADERS: usize = 16;
 
 /// The core's buffer pool and header scratch.
-pub type Pool = Memory<POOL_BYTES, 9, MAX_HEADERS>;
+pub type Pool = Memory<POOL_BYTES, 8, MAX_HEADERS>;
 
 /// The server's metrics, rendered at `/metrics`.
 pub static METRICS: ServerMetrics<1> = ServerMetrics::new();
 
 /// The application: the demo with [`METRICS`] at `/metrics`.
-pub type App = Hello<fn(&mut [u8]) -> Option<usize>>;
+pub type App = Hello<fn(&mut Renderer<'_>) -> Result<(), RenderError>>;
 
 /// The core's configuration for this board: the defaults with limits that fit the pool.
 pub const fn config() -> ServerConfig {
@@ -107,7 +108,7 @@ pub async fn serve_with<H: Handler, const BYTES: usize, const BUFFERS: usize>(
     .await
 }
 
-/// Renders [`METRICS`] into `buf`; `None` when they do not fit.
-fn render_metrics(buf: &mut [u8]) -> Option<usize> {
-    METRICS.render(buf, &PARSE_ERROR_LABELS).ok()
+/// Renders [`METRICS`] into `r`.
+fn render_metrics(r: &mut Renderer<'_>) -> Result<(), RenderError> {
+    METRICS.render_into(r, &PARSE_ERROR_LABELS)
 }
