@@ -3,14 +3,18 @@
 //! image shares ([`serve_with`]).
 //!
 //! Memory, all static: 4 TCP sockets with 1 KiB receive and 1 KiB transmit buffers
-//! ([`Sockets`]), and the core's buffer pool ([`Pool`]): eight 4 KiB buffers, so that all 4
+//! ([`Sockets`]), and the core's buffer pool ([`Pool`]): eight 1 KiB buffers, so that all 4
 //! connections can hold a read buffer and an output queue at once (a connection starts both in
-//! the 4 KiB class and returns them between requests). Nothing larger: the `/metrics` answer
-//! (about 4.7 KB of text) is streamed, a piece each time the 4 KiB output queue drains.
+//! the 1 KiB class, `pools.start_bytes`, and returns them between requests), and two 4 KiB
+//! buffers for the connections whose head (up to `limits.max_head_bytes`, 4 KiB) or pipelined
+//! answers outgrow 1 KiB. Nothing larger: the `/metrics` answer (about 4.7 KB of text) is
+//! streamed, a piece each time the output queue drains, and a body larger than a read buffer
+//! reaches the echo in parts.
 
 use aurora_core::config::ServerConfig;
 use aurora_core::conn::Handler;
 use aurora_core::hello::Hello;
+use aurora_core::mem::buffer_pool::SizeClass;
 use aurora_core::metrics::{RenderError, Renderer};
 use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};
 use aurora_embassy::{Memory, Options, Resources, RunError, run};
@@ -23,19 +27,19 @@ use crate::net;
 pub type Sockets = Resources<{ net::CONNECTIONS }, { net::TCP_BUFFER }, { net::TCP_BUFFER }>;
 
 /// Buffers in each of the pool's size classes (1, 4, 16, 64, 256 KiB).
-pub const POOL_BUFFERS: [u16; 5] = [0, 8, 0, 0, 0];
+pub const POOL_BUFFERS: [u16; 5] = [8, 2, 0, 0, 0];
 
 /// Bytes of the handlers' per-call arena.
 pub const ARENA_BYTES: usize = 1024;
 
 /// Bytes of the pool: the buffers of [`POOL_BUFFERS`] and the arena.
-pub const POOL_BYTES: usize = 8 * 4 * 1024 + ARENA_BYTES;
+pub const POOL_BYTES: usize = 8 * 1024 + 2 * 4 * 1024 + ARENA_BYTES;
 
 /// Header fields a request head (or a chunked body's trailer) may carry.
 pub const MAX_HEADERS: usize = 16;
 
 /// The core's buffer pool and header scratch.
-pub type Pool = Memory<POOL_BYTES, 8, MAX_HEADERS>;
+pub type Pool = Memory<POOL_BYTES, 10, MAX_HEADERS>;
 
 /// The server's metrics, rendered at `/metrics`.
 pub static METRICS: ServerMetrics<1> = ServerMetrics::new();
@@ -52,6 +56,7 @@ pub const fn config() -> ServerConfig {
     config.limits.max_trailers = MAX_HEADERS;
     config.limits.max_body_bytes = 64 * 1024;
     config.pools.buffers = POOL_BUFFERS;
+    config.pools.start_class = SizeClass::Kib1;
     // The smallest arena the schema accepts (the hello routes allocate nothing), no fallback.
     config.pools.arena_bytes = ARENA_BYTES;
     config.pools.arena_fallback_bytes = 0;
@@ -70,38 +75,36 @@ pub const fn config() -> ServerConfig {
 ///
 /// When called a second time (the static memory is taken).
 pub async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
+    serve_with(stack, &mut App::new(render_metrics)).await
+}
+
+/// Serves `handler` on `stack` with this module's memory ([`Sockets`], [`Pool`]) and
+/// configuration ([`config`]), recording into [`METRICS`], for ever. Call once per image.
+///
+/// # Errors
+///
+/// [`RunError`] when the configuration does not validate or the pool does not fit it.
+///
+/// # Panics
+///
+/// When called a second time (the static memory is taken).
+pub async fn serve_with<H: Handler>(
+    stack: Stack<'static>,
+    handler: &mut H,
+) -> Result<(), RunError> {
+    static SOCKETS: ConstStaticCell<Sockets> = ConstStaticCell::new(Resources::new());
     static POOL: ConstStaticCell<Pool> = ConstStaticCell::new(Memory::new());
     // In flash, not on the task's stack: `run` validates it, and with every value known at
     // build time that check folds away.
     static OPTIONS: Options = Options::new(net::PORT, config());
-    serve_with(stack, POOL.take(), &OPTIONS, &mut App::new(render_metrics)).await
-}
-
-/// Serves `handler` on `stack` with the 4 [`Sockets`], `memory` and `options`, recording into
-/// [`METRICS`], for ever. Call once per image.
-///
-/// # Errors
-///
-/// [`RunError`] when the configuration does not validate or `memory` does not fit it.
-///
-/// # Panics
-///
-/// When called a second time (the sockets are taken).
-pub async fn serve_with<H: Handler, const BYTES: usize, const BUFFERS: usize>(
-    stack: Stack<'static>,
-    memory: &'static mut Memory<BYTES, BUFFERS, MAX_HEADERS>,
-    options: &'static Options,
-    handler: &mut H,
-) -> Result<(), RunError> {
-    static SOCKETS: ConstStaticCell<Sockets> = ConstStaticCell::new(Resources::new());
     let sockets = SOCKETS.take();
     let metrics = METRICS.worker(0);
     run(
         stack,
         sockets,
-        memory,
+        POOL.take(),
         metrics,
-        options,
+        &OPTIONS,
         handler,
         core::future::pending(),
     )

@@ -3,27 +3,17 @@
 //! terms (`hello` serves more: echo and `/metrics`).
 //!
 //! The same glue as `hello` and `baseline`, and aurora-embassy's server with the same 4 sockets,
-//! configuration and limits, but a handler that answers every request with `200` and
-//! `Hello, World!`, and a pool without the 16 KiB buffer only `/metrics` needs.
+//! memory, configuration and limits, but a handler that answers every request with `200` and
+//! `Hello, World!`.
 #![no_std]
 #![no_main]
 
 use aurora_core::conn::Responder;
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
-use aurora_embassy::{Memory, Options, RunError};
-use aurora_firmware::{app, net};
+use aurora_embassy::RunError;
+use aurora_firmware::app;
 use embassy_net::Stack;
-use static_cell::ConstStaticCell;
-
-/// Buffers in each size class: a read buffer and an output queue for each connection.
-const POOL_BUFFERS: [u16; 5] = [0, 8, 0, 0, 0];
-
-/// Bytes of the pool and the arena.
-const POOL_BYTES: usize = 8 * 4 * 1024 + app::ARENA_BYTES;
-
-/// The server's options: `hello`'s configuration with this pool.
-static OPTIONS: Options = Options::new(net::PORT, config());
 
 aurora_firmware::server_image!(serve);
 
@@ -33,8 +23,6 @@ aurora_firmware::server_image!(serve);
 ///
 /// [`RunError`] when the configuration does not validate or the pool does not fit it.
 async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
-    static POOL: ConstStaticCell<Memory<POOL_BYTES, 8, { app::MAX_HEADERS }>> =
-        ConstStaticCell::new(Memory::new());
     let mut greet = |_: &Request<'_>, _: &[u8], res: &mut Responder<'_>| {
         let _ = res.send(
             Status::OK,
@@ -42,12 +30,5 @@ async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
             b"Hello, World!",
         );
     };
-    app::serve_with(stack, POOL.take(), &OPTIONS, &mut greet).await
-}
-
-/// `hello`'s configuration with a pool of 4 KiB buffers only.
-const fn config() -> aurora_core::config::ServerConfig {
-    let mut config = app::config();
-    config.pools.buffers = POOL_BUFFERS;
-    config
+    app::serve_with(stack, &mut greet).await
 }
