@@ -703,9 +703,17 @@ fn version(bytes: &[u8]) -> RequestError {
     let Some(number) = bytes.strip_prefix(b"HTTP/") else {
         return RequestError::InvalidVersion;
     };
-    // At most one dot, with digits on both sides of it.
-    let mut parts = number.splitn(2, |&b| b == b'.');
-    if parts.all(|part| !part.is_empty() && part.iter().all(u8::is_ascii_digit)) {
+    // At most one dot, with digits on both sides of it: one pass, remembering whether the
+    // last byte was a digit and whether the dot was seen.
+    let (mut digit, mut dot) = (false, false);
+    for &b in number {
+        match b {
+            b'0'..=b'9' => digit = true,
+            b'.' if digit && !dot => (digit, dot) = (false, true),
+            _ => return RequestError::InvalidVersion,
+        }
+    }
+    if digit {
         RequestError::UnsupportedVersion
     } else {
         RequestError::InvalidVersion
