@@ -746,15 +746,18 @@ fn token_len(bytes: &[u8]) -> usize {
 }
 
 /// The length of the run of field-value bytes (HTAB, SP, visible ASCII, obs-text) at the
-/// front of `bytes`. A word at a time: the lowest byte below SP or equal to DEL in a word is
-/// found exactly (the borrows of the subtractions only run upwards), and is the end of the
-/// run unless it is HTAB.
+/// front of `bytes`. On 64-bit targets a word at a time, for speed: the lowest byte below SP
+/// or equal to DEL in a word is found exactly (the borrows of the subtractions only run
+/// upwards), and is the end of the run unless it is HTAB. Elsewhere a byte at a time, for
+/// size.
 #[inline]
 fn value_len(bytes: &[u8]) -> usize {
     let mut rest = bytes;
     loop {
         let mut skip = 0usize;
-        if let Some((word, tail)) = rest.split_first_chunk::<WORD>() {
+        if let Some((word, tail)) = rest.split_first_chunk::<WORD>()
+            && WORD == 8
+        {
             let x = usize::from_le_bytes(*word);
             let del = x ^ (LOW * 0x7F);
             let found = (x.wrapping_sub(LOW * 0x20) & !x | del.wrapping_sub(LOW) & !del) & HIGH;
