@@ -199,12 +199,12 @@ impl<'b> Request<'b> {
         // The parser checked the token; only a foreign buffer could hold other bytes.
         let token = self.head.method.slice(self.buf);
         Method::standard(token)
-            .unwrap_or_else(|| Method::Extension(core::str::from_utf8(token).unwrap_or("")))
+            .unwrap_or_else(|| Method::Extension(text(token).unwrap_or("")))
     }
 
     /// The request-target.
     pub fn target(&self) -> Target<'b> {
-        let raw = core::str::from_utf8(self.head.target.slice(self.buf)).unwrap_or("");
+        let raw = text(self.head.target.slice(self.buf)).unwrap_or("");
         Target::from_layout(raw, self.head.target_layout)
     }
 
@@ -249,7 +249,7 @@ impl<'b> Request<'b> {
         if host.is_empty() {
             return None;
         }
-        core::str::from_utf8(host).ok()
+        text(host)
     }
 
     /// Bytes the head occupies; see [`RequestHead::head_len`].
@@ -270,6 +270,29 @@ impl<'b> Request<'b> {
     /// See [`RequestHead::body_framing`].
     pub const fn body_framing(&self) -> BodyFraming {
         self.head.framing
+    }
+}
+
+/// `bytes` as text, `None` unless they are UTF-8 (the parser let only ASCII through, so only
+/// a foreign buffer fails). On 64-bit targets `str::from_utf8`, for its word-at-a-time ASCII
+/// scan; elsewhere the smaller byte-wise decoder of `<[u8]>::utf8_chunks`, for size.
+#[cfg(target_pointer_width = "64")]
+fn text(bytes: &[u8]) -> Option<&str> {
+    core::str::from_utf8(bytes).ok()
+}
+
+/// `bytes` as text, `None` unless they are UTF-8 (the parser let only ASCII through, so only
+/// a foreign buffer fails). On 64-bit targets `str::from_utf8`, for its word-at-a-time ASCII
+/// scan; elsewhere the smaller byte-wise decoder of `<[u8]>::utf8_chunks`, for size.
+#[cfg(not(target_pointer_width = "64"))]
+fn text(bytes: &[u8]) -> Option<&str> {
+    // Valid UTF-8 is one chunk holding every byte, with nothing invalid after it.
+    match bytes.utf8_chunks().next() {
+        None => Some(""),
+        Some(chunk) if chunk.invalid().is_empty() && chunk.valid().len() == bytes.len() => {
+            Some(chunk.valid())
+        }
+        Some(_) => None,
     }
 }
 
