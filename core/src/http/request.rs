@@ -198,8 +198,7 @@ impl<'b> Request<'b> {
     pub fn method(&self) -> Method<'b> {
         // The parser checked the token; only a foreign buffer could hold other bytes.
         let token = self.head.method.slice(self.buf);
-        Method::standard(token)
-            .unwrap_or_else(|| Method::Extension(text(token).unwrap_or("")))
+        Method::standard(token).unwrap_or_else(|| Method::Extension(text(token).unwrap_or("")))
     }
 
     /// The request-target.
