@@ -198,13 +198,12 @@ impl<'b> Request<'b> {
     pub fn method(&self) -> Method<'b> {
         // The parser checked the token; only a foreign buffer could hold other bytes.
         let token = self.head.method.slice(self.buf);
-        Method::standard(token)
-            .unwrap_or_else(|| Method::Extension(core::str::from_utf8(token).unwrap_or("")))
+        Method::standard(token).unwrap_or_else(|| Method::Extension(text(token).unwrap_or("")))
     }
 
     /// The request-target.
     pub fn target(&self) -> Target<'b> {
-        let raw = core::str::from_utf8(self.head.target.slice(self.buf)).unwrap_or("");
+        let raw = text(self.head.target.slice(self.buf)).unwrap_or("");
         Target::from_layout(raw, self.head.target_layout)
     }
 
@@ -249,7 +248,7 @@ impl<'b> Request<'b> {
         if host.is_empty() {
             return None;
         }
-        core::str::from_utf8(host).ok()
+        text(host)
     }
 
     /// Bytes the head occupies; see [`RequestHead::head_len`].
@@ -270,6 +269,29 @@ impl<'b> Request<'b> {
     /// See [`RequestHead::body_framing`].
     pub const fn body_framing(&self) -> BodyFraming {
         self.head.framing
+    }
+}
+
+/// `bytes` as text, `None` unless they are UTF-8 (the parser let only ASCII through, so only
+/// a foreign buffer fails). On 64-bit targets `str::from_utf8`, for its word-at-a-time ASCII
+/// scan; elsewhere the smaller byte-wise decoder of `<[u8]>::utf8_chunks`, for size.
+#[cfg(target_pointer_width = "64")]
+fn text(bytes: &[u8]) -> Option<&str> {
+    core::str::from_utf8(bytes).ok()
+}
+
+/// `bytes` as text, `None` unless they are UTF-8 (the parser let only ASCII through, so only
+/// a foreign buffer fails). On 64-bit targets `str::from_utf8`, for its word-at-a-time ASCII
+/// scan; elsewhere the smaller byte-wise decoder of `<[u8]>::utf8_chunks`, for size.
+#[cfg(not(target_pointer_width = "64"))]
+fn text(bytes: &[u8]) -> Option<&str> {
+    // Valid UTF-8 is one chunk holding every byte, with nothing invalid after it.
+    match bytes.utf8_chunks().next() {
+        None => Some(""),
+        Some(chunk) if chunk.invalid().is_empty() && chunk.valid().len() == bytes.len() => {
+            Some(chunk.valid())
+        }
+        Some(_) => None,
     }
 }
 
@@ -703,9 +725,17 @@ fn version(bytes: &[u8]) -> RequestError {
     let Some(number) = bytes.strip_prefix(b"HTTP/") else {
         return RequestError::InvalidVersion;
     };
-    // At most one dot, with digits on both sides of it.
-    let mut parts = number.splitn(2, |&b| b == b'.');
-    if parts.all(|part| !part.is_empty() && part.iter().all(u8::is_ascii_digit)) {
+    // At most one dot, with digits on both sides of it: one pass, remembering whether the
+    // last byte was a digit and whether the dot was seen.
+    let (mut digit, mut dot) = (false, false);
+    for &b in number {
+        match b {
+            b'0'..=b'9' => digit = true,
+            b'.' if digit && !dot => (digit, dot) = (false, true),
+            _ => return RequestError::InvalidVersion,
+        }
+    }
+    if digit {
         RequestError::UnsupportedVersion
     } else {
         RequestError::InvalidVersion
@@ -738,15 +768,18 @@ fn token_len(bytes: &[u8]) -> usize {
 }
 
 /// The length of the run of field-value bytes (HTAB, SP, visible ASCII, obs-text) at the
-/// front of `bytes`. A word at a time: the lowest byte below SP or equal to DEL in a word is
-/// found exactly (the borrows of the subtractions only run upwards), and is the end of the
-/// run unless it is HTAB.
+/// front of `bytes`. On 64-bit targets a word at a time, for speed: the lowest byte below SP
+/// or equal to DEL in a word is found exactly (the borrows of the subtractions only run
+/// upwards), and is the end of the run unless it is HTAB. Elsewhere a byte at a time, for
+/// size.
 #[inline]
 fn value_len(bytes: &[u8]) -> usize {
     let mut rest = bytes;
     loop {
         let mut skip = 0usize;
-        if let Some((word, tail)) = rest.split_first_chunk::<WORD>() {
+        if let Some((word, tail)) = rest.split_first_chunk::<WORD>()
+            && WORD == 8
+        {
             let x = usize::from_le_bytes(*word);
             let del = x ^ (LOW * 0x7F);
             let found = (x.wrapping_sub(LOW * 0x20) & !x | del.wrapping_sub(LOW) & !del) & HIGH;
