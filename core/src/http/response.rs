@@ -574,6 +574,9 @@ impl Plan {
     /// Writes the head and returns its length (saturating: a saturated length never fits).
     /// Counting and writing share this one function, so the length checked before writing is
     /// exactly the length written.
+    // On 64-bit targets (servers) inlined into both passes, so the counting pass compiles to
+    // additions; on small targets one copy serves both.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     fn emit(&self, head: &ResponseHead<'_>, cx: &EncodeContext<'_>, sink: &mut Sink<'_>) -> usize {
         // Every line after the status line is written with the CRLF that ends the line before
         // it, which saves a write per line.
@@ -609,6 +612,7 @@ impl Plan {
 }
 
 /// Writes `CRLF name: value` for each field: each ends the line before it.
+#[cfg_attr(target_pointer_width = "64", inline(always))]
 fn emit_fields(fields: &[(&str, &[u8])], sink: &mut Sink<'_>) {
     for (name, value) in fields {
         sink.put(CRLF);
@@ -759,6 +763,7 @@ impl<'o> Sink<'o> {
         Self::new(&mut [])
     }
 
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     fn put(&mut self, bytes: &[u8]) {
         let end = self.len.saturating_add(bytes.len());
         if let Some(dst) = self.out.get_mut(self.len..end) {
