@@ -53,8 +53,10 @@ fn unfinished_head_is_408() {
 #[test]
 fn silent_new_connection_closes_at_the_header_deadline() {
     let server = server();
-    let mut client = server.connect();
+    // The header deadline runs from the server's accept, which may come before `connect`
+    // returns here: so the clock starts before connecting.
     let start = Instant::now();
+    let mut client = server.connect();
     // Either a quiet close or a 408, but within the deadline's reach.
     match client.read(false).expect("a close or a response") {
         None => {}
@@ -141,8 +143,11 @@ fn body_progress_resets_the_body_deadline() {
 fn idle_keep_alive_closes_quietly() {
     let server = server();
     let mut client = server.connect();
-    assert_eq!(client.request(&get("/")).code, 200);
+    // The idle deadline runs from the server's last write, which comes after the request is
+    // sent but may come a few milliseconds before the client has read the response: so the
+    // clock starts before the request.
     let start = Instant::now();
+    assert_eq!(client.request(&get("/")).code, 200);
     client.assert_closed();
     assert_elapsed(start, "idle close");
 }
