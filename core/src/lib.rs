@@ -17,7 +17,8 @@
 //! - [`http`]: the wire format. [`http::request`] parses a request head zero-copy over the
 //!   caller's buffer and decides its framing strictly (RFC 9112, no request smuggling);
 //!   [`http::chunked`] decodes chunked bodies incrementally; [`http::response`] encodes status
-//!   lines, headers and bodies into a caller's buffer; [`http::date`] keeps the `Date` header.
+//!   lines, headers and bodies into a caller's buffer; [`http::date`] keeps the `Date` header
+//!   (sent only with the feature `wall-clock`, when the backend has a clock to set).
 //! - [`mem`]: memory the caller hands in, carved up without a heap:
 //!   [`BufferPool`](mem::buffer_pool::BufferPool) with size classes,
 //!   [`ObjectPool`](mem::object_pool::ObjectPool) for fixed slots and
