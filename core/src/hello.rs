@@ -306,7 +306,7 @@ mod tests {
     use crate::conn::handler::Outcome;
     use crate::http::Limits;
     use crate::http::header::HeaderSpan;
-    use crate::http::request::{self, Parse};
+    use crate::http::request::{self, Parse, RequestHead};
     use crate::http::response::{EncodeContext, Persistence};
     use crate::metrics::{HistogramSnapshot, MetricKind};
 
@@ -361,21 +361,31 @@ mod tests {
         }
     }
 
+    /// `raw`'s head, parsed into `spans`, and the encode context a connection would give its
+    /// responder (`HEAD` noted, no `Date`, no `Server`).
+    fn parsed(raw: &[u8], spans: &mut [HeaderSpan]) -> (RequestHead, EncodeContext<'static>) {
+        let Ok(Parse::Complete(head)) = request::parse(raw, &Limits::DEFAULT, spans) else {
+            panic!(
+                "a valid request: {:?}",
+                std::string::String::from_utf8_lossy(raw)
+            );
+        };
+        let cx = EncodeContext {
+            version: head.version(),
+            head_request: head.view(raw, spans).method() == Method::Head,
+            date: None,
+            server: None,
+        };
+        (head, cx)
+    }
+
     /// Hands `raw` to `handler` as connection `id` would, then resumes its stream each time
     /// the `space`-byte output queue has been written, until the response is complete: every
     /// byte written, or `None` when it stalls (no progress) or nothing was sent.
     fn scrape<H: Handler>(handler: &mut H, raw: &[u8], space: usize, id: usize) -> Option<Vec<u8>> {
         let mut spans = [HeaderSpan::EMPTY; 16];
-        let Ok(Parse::Complete(head)) = request::parse(raw, &Limits::DEFAULT, &mut spans) else {
-            panic!("a valid request");
-        };
+        let (head, cx) = parsed(raw, &mut spans);
         let req = head.view(raw, &spans);
-        let cx = EncodeContext {
-            version: head.version(),
-            head_request: req.method() == Method::Head,
-            date: None,
-            server: None,
-        };
         let mut all = Vec::new();
         let mut out = std::vec![0u8; space];
         let mut res = Responder::new(&mut out, cx, Persistence::KeepAlive, true).with_id(id);
@@ -440,20 +450,9 @@ mod tests {
         first: bool,
     ) -> Option<Answer> {
         let mut spans = [HeaderSpan::EMPTY; 16];
-        let Ok(Parse::Complete(head)) = request::parse(raw, &Limits::DEFAULT, &mut spans) else {
-            panic!(
-                "a valid request: {:?}",
-                std::string::String::from_utf8_lossy(raw)
-            );
-        };
+        let (head, cx) = parsed(raw, &mut spans);
         let req = head.view(raw, &spans);
         let body = &raw[head.head_len()..];
-        let cx = EncodeContext {
-            version: head.version(),
-            head_request: req.method() == Method::Head,
-            date: None,
-            server: None,
-        };
         let mut out = std::vec![0u8; space];
         {
             let mut res = Responder::new(&mut out, cx, Persistence::KeepAlive, first);
@@ -740,16 +739,7 @@ mod tests {
             assert_eq!(got.expect("an answer").code, 200);
             // 300 bytes take a piece, not all: the stream stays open.
             let mut spans = [HeaderSpan::EMPTY; 4];
-            let Ok(Parse::Complete(head)) = request::parse(raw, &Limits::DEFAULT, &mut spans)
-            else {
-                panic!("a valid request");
-            };
-            let cx = EncodeContext {
-                version: head.version(),
-                head_request: false,
-                date: None,
-                server: None,
-            };
+            let (head, cx) = parsed(raw, &mut spans);
             let mut out = [0u8; 300];
             let persistence = Persistence::KeepAlive;
             let mut res = Responder::new(&mut out, cx, persistence, true).with_id(10 + id);
@@ -767,16 +757,7 @@ mod tests {
             Vec::from(&b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n"[..]);
         echo_raw.extend_from_slice(b"abc");
         let mut spans = [HeaderSpan::EMPTY; 4];
-        let Ok(Parse::Complete(head)) = request::parse(&echo_raw, &Limits::DEFAULT, &mut spans)
-        else {
-            panic!("a valid request");
-        };
-        let cx = EncodeContext {
-            version: head.version(),
-            head_request: false,
-            date: None,
-            server: None,
-        };
+        let (head, cx) = parsed(&echo_raw, &mut spans);
         let mut out = [0u8; 512];
         let mut res = Responder::new(&mut out, cx, Persistence::KeepAlive, true).with_id(11);
         let req = head.view(&echo_raw, &spans);
