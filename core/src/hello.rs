@@ -801,16 +801,8 @@ mod tests {
     fn echo_in_parts_streams_the_body() {
         let raw = b"POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\n";
         let mut spans = [HeaderSpan::EMPTY; 8];
-        let Ok(Parse::Complete(head)) = request::parse(raw, &Limits::DEFAULT, &mut spans) else {
-            panic!("a valid request");
-        };
+        let (head, cx) = parsed(raw, &mut spans);
         let req = head.view(raw, &spans);
-        let cx = EncodeContext {
-            version: head.version(),
-            head_request: false,
-            date: None,
-            server: None,
-        };
         let mut out = [0u8; 512];
         let mut hello: Demo = Hello::new(render);
         {
@@ -844,17 +836,8 @@ mod tests {
             b"DELETE / HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\n",
         ] {
             let mut spans = [HeaderSpan::EMPTY; 8];
-            let Ok(Parse::Complete(head)) = request::parse(raw, &Limits::DEFAULT, &mut spans)
-            else {
-                panic!("a valid request");
-            };
+            let (head, cx) = parsed(raw, &mut spans);
             let req = head.view(raw, &spans);
-            let cx = EncodeContext {
-                version: head.version(),
-                head_request: false,
-                date: None,
-                server: None,
-            };
             let mut out = [0u8; 512];
             let mut res = Responder::new(&mut out, cx, Persistence::KeepAlive, true);
             Demo::new(render).handle_part(&req, b"abc", false, &mut res);
