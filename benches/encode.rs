@@ -1,43 +1,28 @@
 //! Response encoding: a small `200 OK` with a body, encoded by `encode_full` into a reused
 //! buffer, beside the same bytes written with `core::fmt` (`write!`) as the same-run reference.
 
+mod common;
+
 use aurora::core::http::Status;
 use aurora::core::http::date::Date;
-use aurora::core::http::response::{
-    EncodeContext, Persistence, ResponseHead, ServerName, Version, encode_full,
-};
+use common::{RESPONSE_BODY, encode_response, response_context};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::io::Write;
 
-const BODY: &[u8] = b"Hello, World!";
-
 fn encode(c: &mut Criterion) {
     let date = Date::from_unix_secs(1_764_100_000);
-    let cx = EncodeContext {
-        version: Version::Http11,
-        head_request: false,
-        date: Some(&date),
-        server: ServerName::new("aurora").ok(),
-    };
-    let head = ResponseHead {
-        status: Status::OK,
-        headers: &[("Content-Type", b"text/plain")],
-        persistence: Persistence::KeepAlive,
-    };
+    let cx = response_context(&date);
     let mut out = [0u8; 512];
     let mut group = c.benchmark_group("encode_response");
     group.bench_function("aurora/encode_full", |b| {
-        b.iter(|| {
-            let done = encode_full(black_box(&head), black_box(BODY), &cx, &mut out);
-            black_box(done.map(|d| d.len).unwrap_or(0))
-        })
+        b.iter(|| black_box(encode_response(&cx, &mut out)))
     });
     group.bench_function("fmt_write_reference", |b| {
         b.iter(|| {
             let mut cursor = &mut out[..];
             let status = black_box(Status::OK);
-            let body = black_box(BODY);
+            let body = black_box(RESPONSE_BODY);
             let written = write!(
                 cursor,
                 "HTTP/1.1 {} {}\r\nDate: {}\r\nServer: aurora\r\nContent-Type: text/plain\r\n\
