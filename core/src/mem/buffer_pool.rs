@@ -312,11 +312,17 @@ pub struct BufferPool<'a> {
     classes: [Class<'a>; 5],
 }
 
-/// One class's memory, free list and counters.
+/// One class's memory and its bookkeeping.
 struct Class<'a> {
-    size: usize,
+    book: Book<'a>,
     /// Exactly `capacity * size` bytes.
     bytes: &'a mut [u8],
+}
+
+/// One class's free list and counters: everything of a class but its bytes, so a
+/// [`Lent`] view can keep the bookkeeping whole while one buffer's bytes are lent out.
+struct Book<'a> {
+    size: usize,
     /// Exactly `capacity` slots.
     slots: &'a mut [Slot],
     /// Head of the free list threaded through `slots`.
@@ -351,12 +357,12 @@ impl<'a> BufferPool<'a> {
 
     /// How many buffers `class` holds.
     pub fn capacity(&self, class: SizeClass) -> usize {
-        self.classes[class.index()].stats.capacity
+        self.classes[class.index()].book.stats.capacity
     }
 
     /// A snapshot of the statistics of `class`.
     pub fn stats(&self, class: SizeClass) -> ClassStats {
-        self.classes[class.index()].stats
+        self.classes[class.index()].book.stats
     }
 
     /// Takes a free buffer of `class`, or with [`Spill::ToLarger`] of the first larger class
@@ -399,7 +405,7 @@ impl<'a> BufferPool<'a> {
     /// is not a live handle of this pool; nothing changes then.
     pub fn release(&mut self, handle: BufferHandle) -> Result<(), PoolError> {
         let index = self.check(handle)?;
-        self.classes[handle.class.index()].free_slot(index);
+        self.classes[handle.class.index()].book.free_slot(index);
         Ok(())
     }
 
@@ -412,12 +418,12 @@ impl<'a> BufferPool<'a> {
     pub fn bytes(&self, handle: BufferHandle) -> Result<&[u8], PoolError> {
         let index = self.check(handle)?;
         let class = &self.classes[handle.class.index()];
-        let start = class.start(index);
+        let start = class.book.start(index);
         // `check` proved `index < capacity`, and `bytes` holds exactly `capacity * size` bytes,
         // so the range is in bounds; `get` keeps it panic-free regardless.
         class
             .bytes
-            .get(start..start + class.size)
+            .get(start..start + class.book.size)
             .ok_or(PoolError::Foreign)
     }
 
@@ -430,8 +436,8 @@ impl<'a> BufferPool<'a> {
     pub fn bytes_mut(&mut self, handle: BufferHandle) -> Result<&mut [u8], PoolError> {
         let index = self.check(handle)?;
         let class = &mut self.classes[handle.class.index()];
-        let start = class.start(index);
-        let size = class.size;
+        let start = class.book.start(index);
+        let size = class.book.size;
         // In bounds for the reason given in `bytes`.
         class
             .bytes
@@ -465,10 +471,10 @@ impl<'a> BufferPool<'a> {
             } else {
                 (second, first)
             };
-            let rs = rclass.start(r);
-            let ws = wclass.start(w);
-            let rbytes = rclass.bytes.get(rs..rs + rclass.size);
-            let wsize = wclass.size;
+            let rs = rclass.book.start(r);
+            let ws = wclass.book.start(w);
+            let rbytes = rclass.bytes.get(rs..rs + rclass.book.size);
+            let wsize = wclass.book.size;
             let wbytes = wclass.bytes.get_mut(ws..ws + wsize);
             return match (rbytes, wbytes) {
                 (Some(rb), Some(wb)) => Ok((rb, wb)),
@@ -481,8 +487,8 @@ impl<'a> BufferPool<'a> {
         // One class, two slots: split its bytes at the later slot's start. Both indices passed
         // `check`, so both slots lie inside `bytes`; `get` keeps it panic-free regardless.
         let class = &mut self.classes[rc];
-        let size = class.size;
-        let (rs, ws) = (class.start(r), class.start(w));
+        let size = class.book.size;
+        let (rs, ws) = (class.book.start(r), class.book.start(w));
         let (low, high) = class.bytes.split_at_mut(rs.max(ws).min(class.bytes.len()));
         let (rbytes, wbytes): (Option<&[u8]>, Option<&mut [u8]>) = if rs < ws {
             (low.get(rs..rs + size), high.get_mut(..size))
@@ -515,81 +521,236 @@ impl<'a> BufferPool<'a> {
         used: usize,
         spill: Spill,
     ) -> Result<BufferHandle, PoolError> {
+        self.view().grow(handle, min_len, used, spill)
+    }
+
+    /// Pops a free slot of `class`, or counts a miss.
+    fn take(&mut self, class: SizeClass) -> Option<BufferHandle> {
+        self.classes[class.index()].book.take(self.id, class)
+    }
+
+    /// The slot index of `handle` if it is live in this pool.
+    fn check(&self, handle: BufferHandle) -> Result<u32, PoolError> {
+        check(self.id, &self.classes[handle.class.index()].book, handle)
+    }
+
+    /// Lends the buffer of `read` out for reading and hands back the rest of the pool, which
+    /// can still acquire, grow, write and release every other buffer: a connection reads a
+    /// request from one buffer while its response grows in another.
+    ///
+    /// # Errors
+    ///
+    /// As [`bytes`](Self::bytes) when `read` is not live here.
+    pub fn lend(&mut self, read: BufferHandle) -> Result<(&[u8], Lent<'_, 'a>), PoolError> {
+        let index = self.check(read)?;
+        let (view, lent) = self.split(Some((read.class, index)));
+        Ok((lent.unwrap_or_default(), view))
+    }
+
+    /// The whole pool as a [`Lent`] view with nothing lent.
+    fn view(&mut self) -> Lent<'_, 'a> {
+        self.split(None).0
+    }
+
+    /// The view of every class with the buffer `hole` (a class and a checked slot index) cut
+    /// out of its class's bytes, and that buffer.
+    fn split(&mut self, hole: Option<(SizeClass, u32)>) -> (Lent<'_, 'a>, Option<&[u8]>) {
+        let cut = |which: SizeClass| hole.filter(|(c, _)| *c == which).map(|(_, index)| index);
+        let id = self.id;
+        let [c0, c1, c2, c3, c4] = &mut self.classes;
+        let r0 = c0.split(cut(SizeClass::Kib1));
+        let r1 = c1.split(cut(SizeClass::Kib4));
+        let r2 = c2.split(cut(SizeClass::Kib16));
+        let r3 = c3.split(cut(SizeClass::Kib64));
+        let r4 = c4.split(cut(SizeClass::Kib256));
+        let lent = r0.2.or(r1.2).or(r2.2).or(r3.2).or(r4.2);
+        let view = Lent {
+            id,
+            books: [r0.0, r1.0, r2.0, r3.0, r4.0],
+            regions: [r0.1, r1.1, r2.1, r3.1, r4.1],
+        };
+        (view, lent)
+    }
+}
+
+/// A [`BufferPool`] with one buffer lent out for reading ([`BufferPool::lend`]): every other
+/// buffer can be acquired, grown, written and released as in the pool itself. Using the lent
+/// buffer's handle here is [`PoolError::Aliased`].
+pub struct Lent<'l, 'a> {
+    id: u16,
+    books: [&'l mut Book<'a>; 5],
+    regions: [Region<'l>; 5],
+}
+
+/// One class's bytes around the lent buffer: all of them in `before` when the class lends
+/// none.
+struct Region<'l> {
+    before: &'l mut [u8],
+    after: &'l mut [u8],
+    hole: Option<u32>,
+}
+
+impl Lent<'_, '_> {
+    /// As [`BufferPool::acquire`].
+    ///
+    /// # Errors
+    ///
+    /// As [`BufferPool::acquire`].
+    pub fn acquire(&mut self, class: SizeClass, spill: Spill) -> Result<BufferHandle, PoolError> {
+        let mut next = Some(class);
+        while let Some(class) = next {
+            if let Some(handle) = self.books[class.index()].take(self.id, class) {
+                return Ok(handle);
+            }
+            next = match spill {
+                Spill::Never => None,
+                Spill::ToLarger => class.larger(),
+            };
+        }
+        Err(PoolError::Exhausted)
+    }
+
+    /// As [`BufferPool::release`].
+    ///
+    /// # Errors
+    ///
+    /// As [`BufferPool::release`], and [`PoolError::Aliased`] for the lent buffer.
+    pub fn release(&mut self, handle: BufferHandle) -> Result<(), PoolError> {
+        let index = self.check(handle)?;
+        self.books[handle.class.index()].free_slot(index);
+        Ok(())
+    }
+
+    /// As [`BufferPool::bytes_mut`].
+    ///
+    /// # Errors
+    ///
+    /// As [`BufferPool::bytes_mut`], and [`PoolError::Aliased`] for the lent buffer.
+    pub fn bytes_mut(&mut self, handle: BufferHandle) -> Result<&mut [u8], PoolError> {
+        let index = self.check(handle)?;
+        let c = handle.class.index();
+        self.regions[c]
+            .buffer_mut(index, self.books[c].size)
+            .ok_or(PoolError::Foreign)
+    }
+
+    /// As [`BufferPool::grow`].
+    ///
+    /// # Errors
+    ///
+    /// As [`BufferPool::grow`], and [`PoolError::Aliased`] for the lent buffer.
+    pub fn grow(
+        &mut self,
+        handle: BufferHandle,
+        min_len: usize,
+        used: usize,
+        spill: Spill,
+    ) -> Result<BufferHandle, PoolError> {
         let old_index = self.check(handle)?;
         if handle.capacity() >= min_len {
             return Ok(handle);
         }
         let target = SizeClass::fitting(min_len).ok_or(PoolError::TooLarge)?;
         let new = self.acquire(target, spill)?;
-
         let from = handle.class.index();
+        let size = self.books[from].size;
         // `new` is of a class that holds `min_len` bytes and the old one does not, so its
         // index is strictly larger and the two classes live in different halves.
-        let (low, high) = self.classes.split_at_mut(new.class.index());
+        let (low, high) = self.regions.split_at_mut(new.class.index());
         let (Some(src), Some(dst)) = (low.get(from), high.first_mut()) else {
             // Unreachable by the ordering above; undo the acquire rather than panic.
-            self.classes[new.class.index()].free_slot(new.index);
+            self.books[new.class.index()].free_slot(new.index);
             return Err(PoolError::Exhausted);
         };
-        let count = used.min(src.size);
-        let src_start = src.start(old_index);
-        let dst_start = dst.start(new.index);
-        // Both ranges lie inside their slot's buffer: `count` is at most the old class's size,
-        // which is smaller than the new one's, and both indices are below capacity.
-        dst.bytes[dst_start..dst_start + count]
-            .copy_from_slice(&src.bytes[src_start..src_start + count]);
-
-        self.classes[from].free_slot(old_index);
+        let dst_size = self.books[new.class.index()].size;
+        let count = used.min(size);
+        let copied = match (
+            src.buffer(old_index, size),
+            dst.buffer_mut(new.index, dst_size),
+        ) {
+            (Some(from), Some(to)) => match (from.get(..count), to.get_mut(..count)) {
+                (Some(from), Some(to)) => {
+                    to.copy_from_slice(from);
+                    true
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if !copied {
+            self.books[new.class.index()].free_slot(new.index);
+            return Err(PoolError::Foreign);
+        }
+        self.books[from].free_slot(old_index);
         Ok(new)
     }
 
-    /// Pops a free slot of `class`, or counts a miss.
-    fn take(&mut self, class: SizeClass) -> Option<BufferHandle> {
-        let state = &mut self.classes[class.index()];
-        let Some(index) = state.free else {
-            state.stats.misses = state.stats.misses.saturating_add(1);
-            return None;
-        };
-        // Free-list entries are always indices below capacity (set by `Class::new` and
-        // `free_slot`), so this lookup succeeds; a miss would mean a corrupted list, which we
-        // report as exhaustion rather than panic.
-        let slot = state.slots.get_mut(index as usize)?;
-        let SlotState::Free { next } = slot.state else {
-            return None;
-        };
-        slot.generation = slot.generation.wrapping_add(1);
-        slot.state = SlotState::InUse;
-        let generation = slot.generation;
-        state.free = next;
-        let stats = &mut state.stats;
-        stats.acquires = stats.acquires.saturating_add(1);
-        stats.in_use += 1; // at most capacity: each in-use slot is counted once
-        stats.high_water = stats.high_water.max(stats.in_use);
-        Some(BufferHandle {
-            generation,
-            index,
-            pool: self.id,
-            class,
-        })
+    /// The slot index of `handle` if it is live here and not the lent buffer.
+    fn check(&self, handle: BufferHandle) -> Result<u32, PoolError> {
+        let c = handle.class.index();
+        let index = check(self.id, self.books[c], handle)?;
+        if self.regions[c].hole == Some(index) {
+            return Err(PoolError::Aliased);
+        }
+        Ok(index)
+    }
+}
+
+impl fmt::Debug for Lent<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lent")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Region<'_> {
+    /// Slot `index`'s buffer of `size` bytes, `None` for the lent one.
+    fn buffer(&self, index: u32, size: usize) -> Option<&[u8]> {
+        let (part, start) = self.locate(index, size)?;
+        let part = if part { &*self.after } else { &*self.before };
+        part.get(start..start.checked_add(size)?)
     }
 
-    /// The slot index of `handle` if it is live in this pool.
-    fn check(&self, handle: BufferHandle) -> Result<u32, PoolError> {
-        if handle.pool != self.id {
-            return Err(PoolError::Foreign);
+    /// Slot `index`'s buffer of `size` bytes, writable; `None` for the lent one.
+    fn buffer_mut(&mut self, index: u32, size: usize) -> Option<&mut [u8]> {
+        let (part, start) = self.locate(index, size)?;
+        let part = if part {
+            &mut *self.after
+        } else {
+            &mut *self.before
+        };
+        part.get_mut(start..start.checked_add(size)?)
+    }
+
+    /// Which part holds slot `index` (`true`: after the hole) and its offset there.
+    fn locate(&self, index: u32, size: usize) -> Option<(bool, usize)> {
+        let start = (index as usize).checked_mul(size)?;
+        match self.hole {
+            Some(hole) if index == hole => None,
+            Some(hole) if index > hole => {
+                Some((true, start.checked_sub((hole as usize + 1) * size)?))
+            }
+            _ => Some((false, start)),
         }
-        let class = &self.classes[handle.class.index()];
-        let slot = class
-            .slots
-            .get(handle.index as usize)
-            .ok_or(PoolError::Foreign)?;
-        if slot.generation != handle.generation {
-            return Err(PoolError::Stale);
-        }
-        match slot.state {
-            SlotState::InUse => Ok(handle.index),
-            SlotState::Free { .. } => Err(PoolError::Released),
-        }
+    }
+}
+
+/// The slot index of `handle` if it is live in the class `book` of pool `id`.
+fn check(id: u16, book: &Book<'_>, handle: BufferHandle) -> Result<u32, PoolError> {
+    if handle.pool != id {
+        return Err(PoolError::Foreign);
+    }
+    let slot = book
+        .slots
+        .get(handle.index as usize)
+        .ok_or(PoolError::Foreign)?;
+    if slot.generation != handle.generation {
+        return Err(PoolError::Stale);
+    }
+    match slot.state {
+        SlotState::InUse => Ok(handle.index),
+        SlotState::Free { .. } => Err(PoolError::Released),
     }
 }
 
@@ -598,7 +759,7 @@ impl fmt::Debug for BufferPool<'_> {
         let mut list = f.debug_struct("BufferPool");
         list.field("id", &self.id);
         for class in &self.classes {
-            list.field("class", &class.stats);
+            list.field("class", &class.book.stats);
         }
         list.finish()
     }
@@ -621,21 +782,81 @@ impl<'a> Class<'a> {
             next = Some(index as u32);
         }
         Class {
-            size,
-            bytes,
-            slots,
-            free: next,
-            stats: ClassStats {
-                capacity,
-                ..ClassStats::default()
+            book: Book {
+                size,
+                slots,
+                free: next,
+                stats: ClassStats {
+                    capacity,
+                    ..ClassStats::default()
+                },
             },
+            bytes,
         }
     }
+}
 
-    /// The offset of slot `index`'s buffer in `bytes`.
+impl<'a> Class<'a> {
+    /// The bookkeeping and the bytes of this class, with the buffer of slot `hole` (a
+    /// checked index) cut out of the bytes and handed back on its own.
+    fn split(&mut self, hole: Option<u32>) -> (&mut Book<'a>, Region<'_>, Option<&[u8]>) {
+        let Class { book, bytes } = self;
+        let Some(index) = hole else {
+            let region = Region {
+                before: bytes,
+                after: &mut [],
+                hole: None,
+            };
+            return (book, region, None);
+        };
+        // A checked index lies below capacity, so both splits are in bounds; `min` keeps
+        // them panic-free regardless.
+        let start = book.start(index).min(bytes.len());
+        let (before, rest) = bytes.split_at_mut(start);
+        let (middle, after) = rest.split_at_mut(book.size.min(rest.len()));
+        let region = Region {
+            before,
+            after,
+            hole: Some(index),
+        };
+        (book, region, Some(middle))
+    }
+}
+
+impl Book<'_> {
+    /// The offset of slot `index`'s buffer in its class's bytes.
     fn start(&self, index: u32) -> usize {
-        // Callers pass a checked index below capacity, so this is below `bytes.len()`.
+        // Callers pass a checked index below capacity, so this is below the bytes' length.
         index as usize * self.size
+    }
+
+    /// Pops a free slot as a handle of pool `id` and `class`, or counts a miss.
+    fn take(&mut self, id: u16, class: SizeClass) -> Option<BufferHandle> {
+        let Some(index) = self.free else {
+            self.stats.misses = self.stats.misses.saturating_add(1);
+            return None;
+        };
+        // Free-list entries are always indices below capacity (set by `Class::new` and
+        // `free_slot`), so this lookup succeeds; a miss would mean a corrupted list, which we
+        // report as exhaustion rather than panic.
+        let slot = self.slots.get_mut(index as usize)?;
+        let SlotState::Free { next } = slot.state else {
+            return None;
+        };
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.state = SlotState::InUse;
+        let generation = slot.generation;
+        self.free = next;
+        let stats = &mut self.stats;
+        stats.acquires = stats.acquires.saturating_add(1);
+        stats.in_use += 1; // at most capacity: each in-use slot is counted once
+        stats.high_water = stats.high_water.max(stats.in_use);
+        Some(BufferHandle {
+            generation,
+            index,
+            pool: id,
+            class,
+        })
     }
 
     /// Pushes the live slot `index` onto the free list. The generation stays, so the old
@@ -685,6 +906,33 @@ mod tests {
             });
             BufferPool::new(id, regions)
         }
+    }
+
+    #[test]
+    fn a_lent_buffer_is_read_while_the_rest_grows() {
+        let mut memory = Memory::new(PER_CLASS);
+        let mut pool = memory.pool(1);
+        let before = pool.acquire(SizeClass::Kib1, Spill::Never).unwrap();
+        let read = pool.acquire(SizeClass::Kib1, Spill::Never).unwrap();
+        pool.bytes_mut(read).unwrap()[..4].copy_from_slice(b"read");
+        let (input, mut rest) = pool.lend(read).unwrap();
+        assert_eq!(&input[..4], b"read");
+        assert_eq!(rest.bytes_mut(read), Err(PoolError::Aliased));
+        assert_eq!(rest.release(read), Err(PoolError::Aliased));
+        // Both neighbours of the lent slot stay writable.
+        rest.bytes_mut(before).unwrap()[0] = b'b';
+        let after = rest.acquire(SizeClass::Kib1, Spill::Never).unwrap();
+        rest.bytes_mut(after).unwrap()[..3].copy_from_slice(b"out");
+        let grown = rest.grow(after, 5000, 3, Spill::Never).unwrap();
+        assert_eq!(grown.class(), SizeClass::Kib16);
+        assert_eq!(&rest.bytes_mut(grown).unwrap()[..3], b"out");
+        assert_eq!(rest.bytes_mut(after), Err(PoolError::Released));
+        rest.release(grown).unwrap();
+        assert_eq!(&input[..4], b"read", "the lent buffer is untouched");
+        assert_eq!(pool.bytes(before).unwrap()[0], b'b');
+        assert_eq!(pool.stats(SizeClass::Kib1).in_use, 2);
+        pool.release(read).unwrap();
+        assert!(pool.lend(read).is_err());
     }
 
     #[test]
