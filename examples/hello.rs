@@ -48,7 +48,7 @@ mod serve {
     use aurora::bsd as backend;
     #[cfg(target_os = "linux")]
     use aurora::linux as backend;
-    use aurora_core::hello::Hello;
+    use aurora_apps::hello::Hello;
     use aurora_core::metrics::Renderer;
     use backend::Options;
     use log::{LevelFilter, Log, Metadata, Record};

@@ -55,7 +55,7 @@
 //!
 //! ```no_run
 //! use aurora_core::config::ServerConfig;
-//! use aurora_core::hello::Hello;
+//! use aurora_apps::hello::Hello;
 //! use aurora_core::metrics::Renderer;
 //! use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};
 //! use aurora_embassy::{Memory, Options, Resources, run};

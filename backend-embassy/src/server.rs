@@ -20,7 +20,7 @@ use core::future::Future;
 use core::pin::pin;
 
 use aurora_core::config::{ConfigError, ServerConfig};
-use aurora_core::conn::{Handler, Responder};
+use aurora_core::conn::{Handler, RequestBody, Responder};
 use aurora_core::http::request::Request;
 use aurora_core::metrics::WorkerMetrics;
 use aurora_core::server::{PARSE_ERROR_KINDS, Server};
@@ -242,16 +242,21 @@ pub async fn run<
 }
 
 impl<H: Handler> Handler for Lent<'_, H> {
-    fn handle(&mut self, req: &Request<'_>, body: &[u8], res: &mut Responder<'_>) {
+    type State = H::State;
+    type Body = H::Body;
+    type Consumer = H::Consumer;
+
+    fn state(&mut self) -> &mut H::State {
+        self.0.state()
+    }
+
+    fn handle(
+        &mut self,
+        req: &Request<'_>,
+        body: RequestBody<'_>,
+        res: &mut Responder<'_, H::Body, H::Consumer>,
+    ) {
         self.0.handle(req, body, res);
-    }
-
-    fn handle_part(&mut self, req: &Request<'_>, part: &[u8], last: bool, res: &mut Responder<'_>) {
-        self.0.handle_part(req, part, last, res);
-    }
-
-    fn resume(&mut self, id: usize, res: &mut Responder<'_>) {
-        self.0.resume(id, res);
     }
 }
 

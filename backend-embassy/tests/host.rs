@@ -11,7 +11,7 @@
 mod framing_rules;
 mod util;
 
-use aurora_core::hello::Hello;
+use aurora_apps::hello::Hello;
 use aurora_core::metrics::{RenderError, Renderer};
 use aurora_embassy::{Memory, MemoryError, Options, Resources, RunError, run};
 use embassy_futures::join::join_array;

@@ -7,14 +7,14 @@
 //! [`aurora_core::server::Server`], and returns a [`Running`] server to stop or wait on.
 //!
 //! ```no_run
-//! use aurora_core::conn::Responder;
+//! use aurora_core::conn::{RequestBody, Responder};
 //! use aurora_core::http::Status;
 //! use aurora_core::http::request::Request;
 //! use aurora_linux::{Options, start};
 //!
 //! let options = Options::load(None, std::env::vars())?;
 //! let running = start(options, |_worker| {
-//!     |_req: &Request<'_>, _body: &[u8], res: &mut Responder<'_>| {
+//!     |_req: &Request<'_>, _body: RequestBody<'_>, res: &mut Responder<'_>| {
 //!         let _ = res.send(Status::OK, &[("content-type", b"text/plain")], b"hi\n");
 //!     }
 //! })?;

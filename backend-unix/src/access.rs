@@ -2,15 +2,15 @@
 //! [`Options::access_log`](crate::Options::access_log) is set.
 //!
 //! This module owns [`AccessLog`], a [`Handler`] that wraps the application's and writes the
-//! line after the application answered. It never changes a response and never logs a request
-//! twice: a pipelined request handed over again (because its response did not fit yet) is
-//! logged once, when it is answered.
+//! line after the application answered (the handler is called once per request, so each
+//! request is logged once). It never changes a response. A large body handed to a consumer
+//! is logged when it is handed over, with the status still unknown (`-`).
 //!
 //! ```text
 //! worker 0 "GET /hello?x=1 HTTP/1.1" 200 body=0
 //! ```
 
-use aurora_core::conn::{Handler, Responder};
+use aurora_core::conn::{Handler, RequestBody, Responder};
 use aurora_core::http::request::Request;
 
 /// The application's handler, with an access log line after each answer.
@@ -37,13 +37,23 @@ impl<H> AccessLog<H> {
     }
 
     /// Writes the line for `req` if `res` holds an answer.
-    fn record(&self, req: &Request<'_>, body_len: usize, res: &Responder<'_>) {
+    fn record<B, C>(&self, req: &Request<'_>, body_len: usize, res: &Responder<'_, B, C>) {
         if !self.enabled {
             return;
         }
-        let Some(status) = res.status() else {
+        if !res.is_answered() {
             return;
-        };
+        }
+        // A body handed to a consumer is answered later: its status is not known yet.
+        let mut code = [b'-'; 3];
+        if let Some(status) = res.status() {
+            let n = status.code();
+            code = [
+                b'0' + (n / 100 % 10) as u8,
+                b'0' + (n / 10 % 10) as u8,
+                b'0' + (n % 10) as u8,
+            ];
+        }
         log::info!(
             target: "aurora::access",
             "worker {} \"{} {} {}\" {} body={}",
@@ -51,27 +61,28 @@ impl<H> AccessLog<H> {
             req.method().as_str(),
             req.target(),
             req.version().as_str(),
-            status.code(),
+            core::str::from_utf8(&code).unwrap_or("-"),
             body_len,
         );
     }
 }
 
 impl<H: Handler> Handler for AccessLog<H> {
-    fn handle(&mut self, req: &Request<'_>, body: &[u8], res: &mut Responder<'_>) {
+    type State = H::State;
+    type Body = H::Body;
+    type Consumer = H::Consumer;
+
+    fn state(&mut self) -> &mut H::State {
+        self.inner.state()
+    }
+
+    fn handle(
+        &mut self,
+        req: &Request<'_>,
+        body: RequestBody<'_>,
+        res: &mut Responder<'_, H::Body, H::Consumer>,
+    ) {
         self.inner.handle(req, body, res);
-        self.record(req, body.len(), res);
-    }
-
-    fn handle_part(&mut self, req: &Request<'_>, part: &[u8], last: bool, res: &mut Responder<'_>) {
-        let answered = res.status().is_some();
-        self.inner.handle_part(req, part, last, res);
-        if !answered && (last || res.status().is_some()) {
-            self.record(req, part.len(), res);
-        }
-    }
-
-    fn resume(&mut self, id: usize, res: &mut Responder<'_>) {
-        self.inner.resume(id, res);
+        self.record(req, body.bytes().len(), res);
     }
 }

@@ -280,7 +280,7 @@ impl ServerConfig {
     /// The defaults: [`Limits::DEFAULT`]; header read 10 s, body read 30 s, write 30 s,
     /// keep-alive idle 15 s; 100 requests per connection; buffers 256 × 1 KiB, 1024 × 4 KiB,
     /// 64 × 16 KiB, 16 × 64 KiB, 4 × 256 KiB (about 7.3 MiB) per worker, connections starting
-    /// in 4 KiB ([`START_CLASS`](crate::conn::START_CLASS)); 16 KiB arenas with a
+    /// in 4 KiB ([`START_CLASS`](crate::mem::START_CLASS)); 16 KiB arenas with a
     /// 256 KiB fallback heap; 1024 connections, high water 80 %, low water 60 %; 503 with
     /// `Retry-After: 1` under overload; no `Server` header; one worker per CPU.
     ///
@@ -297,7 +297,7 @@ impl ServerConfig {
         max_requests_per_connection: 100,
         pools: Pools {
             buffers: [256, 1024, 64, 16, 4],
-            start_class: crate::conn::START_CLASS,
+            start_class: crate::mem::START_CLASS,
             arena_bytes: 16 * 1024,
             arena_fallback_bytes: 256 * 1024,
         },
@@ -794,7 +794,7 @@ mod tests {
         assert_eq!(ServerConfig::default(), D);
         assert_eq!(D.high_water_mark(), 820);
         assert_eq!(D.low_water_mark(), 614);
-        assert_eq!(D.pools.start_class, crate::conn::START_CLASS);
+        assert_eq!(D.pools.start_class, crate::mem::START_CLASS);
         assert_eq!(D.value(Field::StartBytes), Some(4_096));
     }
 

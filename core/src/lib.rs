@@ -50,7 +50,6 @@ mod fmt;
 
 pub mod config;
 pub mod conn;
-pub mod hello;
 pub mod http;
 pub mod mem;
 pub mod metrics;

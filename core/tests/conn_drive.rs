@@ -623,7 +623,7 @@ fn date_and_server_headers_come_from_the_env_and_config() {
     config.server_header = Some("aurora");
     let mut pool = conn_util::pool(2, 0, 0);
     let mut spans = [HeaderSpan::EMPTY; 8];
-    let mut handler = |_: &Request<'_>, _: &[u8], res: &mut Responder<'_>| {
+    let mut handler = |_: &Request<'_>, _: RequestBody<'_>, res: &mut Responder<'_>| {
         res.close();
         res.send(Status::NOT_FOUND, &[], b"no").unwrap();
     };
@@ -677,7 +677,7 @@ fn the_arena_is_offered_to_each_handler_call_and_reset_after_it() {
     let mut bump = [0u8; 256];
     let mut arena = Arena::new(&mut bump);
     let mut seen = Vec::new();
-    let mut handler = |req: &Request<'_>, _: &[u8], res: &mut Responder<'_>| {
+    let mut handler = |req: &Request<'_>, _: RequestBody<'_>, res: &mut Responder<'_>| {
         let arena = res.arena().expect("the connection offers its arena");
         seen.push(arena.stats().bytes_used);
         // Build the body in the arena: the path, upper-cased.

@@ -12,7 +12,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use aurora_core::hello::Hello;
+use aurora_apps::hello::Hello;
 use aurora_core::metrics::Renderer;
 use aurora_core::time::Duration as CoreDuration;
 use aurora_linux::{MetricsHandle, Options, Running, StopHandle};

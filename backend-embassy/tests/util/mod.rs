@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration as StdDuration;
 
+use aurora_apps::hello::Hello;
 use aurora_core::config::{OverloadPolicy, ServerConfig};
-use aurora_core::hello::Hello;
 use aurora_core::metrics::{RenderError, Renderer};
 use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};
 use aurora_core::time::Duration as CoreDuration;

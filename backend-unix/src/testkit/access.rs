@@ -6,7 +6,7 @@ use std::net::TcpStream;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use aurora_core::conn::Responder;
+use aurora_core::conn::{RequestBody, Responder};
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
 
@@ -40,7 +40,7 @@ fn serve_one<P: Platform>(on: bool, path: &str) {
     };
     options.config.workers = 1;
     let running = start::<P, _, _>(options, |_| {
-        |_req: &Request<'_>, _body: &[u8], res: &mut Responder<'_>| {
+        |_req: &Request<'_>, _body: RequestBody<'_>, res: &mut Responder<'_>| {
             let _ = res.send(Status::NOT_FOUND, &[], b"nope");
         }
     })

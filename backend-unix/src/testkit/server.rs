@@ -4,7 +4,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use aurora_core::conn::{Handler, Responder};
+use aurora_core::conn::{Handler, RequestBody, Responder};
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
 
@@ -29,7 +29,7 @@ fn options(workers: u16) -> Options {
 /// Answers every request with 200 and `hello from N`, N the worker's index.
 pub fn hello(cx: &WorkerContext) -> impl Handler + use<> {
     let body = format!("hello from {}", cx.index).into_bytes();
-    move |_req: &Request<'_>, _body: &[u8], res: &mut Responder<'_>| {
+    move |_req: &Request<'_>, _body: RequestBody<'_>, res: &mut Responder<'_>| {
         let _ = res.send(Status::OK, &[("content-type", b"text/plain")], &body);
     }
 }
@@ -184,7 +184,7 @@ fn event_loop_by_hand<P: Platform>() {
     let metrics: ServerMetrics<1> = ServerMetrics::new();
     let config = ServerConfig::DEFAULT;
     let answered = std::cell::Cell::new(0u32);
-    let handler = |_: &Request<'_>, _: &[u8], res: &mut Responder<'_>| {
+    let handler = |_: &Request<'_>, _: RequestBody<'_>, res: &mut Responder<'_>| {
         if res.send(Status::OK, &[], b"one step").is_ok() {
             answered.set(answered.get() + 1);
         }

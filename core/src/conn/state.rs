@@ -79,6 +79,9 @@ pub enum CloseReason {
     /// The server is shutting down: the connection was idle, or its last response said
     /// `Connection: close` for that reason.
     Shutdown,
+    /// A pulled response body ended short of the length its head announced: the peer sees
+    /// the close before the body's end.
+    Incomplete,
 }
 
 /// What a connection reports as it works, for metrics and access logs.
@@ -164,6 +167,7 @@ impl fmt::Display for CloseReason {
                 f.write_str(" timeout")
             }
             CloseReason::Shutdown => f.write_str("server shutting down"),
+            CloseReason::Incomplete => f.write_str("response body ended short"),
         }
     }
 }

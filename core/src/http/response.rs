@@ -298,6 +298,34 @@ pub const fn chunk_overhead(data_len: usize) -> usize {
     }
 }
 
+/// Where the data of the largest chunk that fits `space` bytes starts: a producer writes its
+/// data there (up to [`max_chunk_data`]`(space)` bytes), then [`frame_chunk`] frames it in
+/// place.
+pub const fn chunk_data_offset(space: usize) -> usize {
+    hex_len(max_chunk_data(space) as u64) + CRLF.len()
+}
+
+/// Frames `len` data bytes written at `out[chunk_data_offset(out.len())..]` as one chunk at
+/// the start of `out` (moving the data down when its size takes fewer hex digits than the
+/// room left for them) and returns the chunk's length; `None` when `len` is zero or more than
+/// [`max_chunk_data`]`(out.len())`, leaving `out` as it was.
+pub fn frame_chunk(out: &mut [u8], len: usize) -> Option<usize> {
+    let offset = chunk_data_offset(out.len());
+    if len == 0 || len > max_chunk_data(out.len()) {
+        return None;
+    }
+    let digits = Digits::hex(len as u64);
+    let size = digits.as_bytes();
+    let start = size.len() + CRLF.len();
+    out.copy_within(offset..offset + len, start);
+    let mut sink = Sink::new(out);
+    sink.put(size);
+    sink.put(CRLF);
+    sink.len += len;
+    sink.put(CRLF);
+    Some(sink.len)
+}
+
 /// The most data bytes one chunk can carry when it and its framing must fit in `space` bytes;
 /// zero if not even a one-byte chunk fits (fewer than 6 bytes).
 pub const fn max_chunk_data(space: usize) -> usize {

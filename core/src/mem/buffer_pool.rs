@@ -573,6 +573,89 @@ impl<'a> BufferPool<'a> {
     }
 }
 
+/// What a buffer's user needs of its pool: a whole [`BufferPool`], or one with a buffer lent
+/// out ([`Lent`]). The methods are those of the pool.
+pub trait Buffers {
+    /// As [`BufferPool::acquire`].
+    ///
+    /// # Errors
+    ///
+    /// As [`BufferPool::acquire`].
+    fn acquire(&mut self, class: SizeClass, spill: Spill) -> Result<BufferHandle, PoolError>;
+    /// As [`BufferPool::grow`].
+    ///
+    /// # Errors
+    ///
+    /// As [`BufferPool::grow`].
+    fn grow(
+        &mut self,
+        handle: BufferHandle,
+        min_len: usize,
+        used: usize,
+        spill: Spill,
+    ) -> Result<BufferHandle, PoolError>;
+    /// As [`BufferPool::bytes_mut`].
+    ///
+    /// # Errors
+    ///
+    /// As [`BufferPool::bytes_mut`].
+    fn bytes_mut(&mut self, handle: BufferHandle) -> Result<&mut [u8], PoolError>;
+    /// As [`BufferPool::release`].
+    ///
+    /// # Errors
+    ///
+    /// As [`BufferPool::release`].
+    fn release(&mut self, handle: BufferHandle) -> Result<(), PoolError>;
+}
+
+impl Buffers for BufferPool<'_> {
+    fn acquire(&mut self, class: SizeClass, spill: Spill) -> Result<BufferHandle, PoolError> {
+        BufferPool::acquire(self, class, spill)
+    }
+
+    fn grow(
+        &mut self,
+        handle: BufferHandle,
+        min_len: usize,
+        used: usize,
+        spill: Spill,
+    ) -> Result<BufferHandle, PoolError> {
+        BufferPool::grow(self, handle, min_len, used, spill)
+    }
+
+    fn bytes_mut(&mut self, handle: BufferHandle) -> Result<&mut [u8], PoolError> {
+        BufferPool::bytes_mut(self, handle)
+    }
+
+    fn release(&mut self, handle: BufferHandle) -> Result<(), PoolError> {
+        BufferPool::release(self, handle)
+    }
+}
+
+impl Buffers for Lent<'_, '_> {
+    fn acquire(&mut self, class: SizeClass, spill: Spill) -> Result<BufferHandle, PoolError> {
+        Lent::acquire(self, class, spill)
+    }
+
+    fn grow(
+        &mut self,
+        handle: BufferHandle,
+        min_len: usize,
+        used: usize,
+        spill: Spill,
+    ) -> Result<BufferHandle, PoolError> {
+        Lent::grow(self, handle, min_len, used, spill)
+    }
+
+    fn bytes_mut(&mut self, handle: BufferHandle) -> Result<&mut [u8], PoolError> {
+        Lent::bytes_mut(self, handle)
+    }
+
+    fn release(&mut self, handle: BufferHandle) -> Result<(), PoolError> {
+        Lent::release(self, handle)
+    }
+}
+
 /// A [`BufferPool`] with one buffer lent out for reading ([`BufferPool::lend`]): every other
 /// buffer can be acquired, grown, written and released as in the pool itself. Using the lent
 /// buffer's handle here is [`PoolError::Aliased`].

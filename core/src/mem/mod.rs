@@ -15,3 +15,8 @@ pub const SIZE_CLASSES: [usize; 5] = [1024, 4 * 1024, 16 * 1024, 64 * 1024, 256 
 
 /// The largest buffer a [`buffer_pool::BufferPool`] hands out, in bytes.
 pub const MAX_BUFFER_BYTES: usize = SIZE_CLASSES[SIZE_CLASSES.len() - 1];
+
+/// The class a connection's read buffer and output queue start in by default (4 KiB): the
+/// default of [`Pools::start_class`](crate::config::Pools::start_class), the
+/// `pools.start_bytes` key.
+pub const START_CLASS: buffer_pool::SizeClass = buffer_pool::SizeClass::Kib4;

@@ -182,7 +182,7 @@ impl<'a> Renderer<'a> {
     /// into `buf` while they fit. Once one does not, the call writing it fails with
     /// [`RenderError::BufferTooSmall`] and every later call writes nothing and fails alike;
     /// [`window_end`](Self::window_end) tells what was kept.
-    pub(crate) fn window(buf: &'a mut [u8], skip: u32) -> Self {
+    pub fn window(buf: &'a mut [u8], skip: u32) -> Self {
         let mut r = Self::new(buf);
         r.skip = skip;
         r.window = true;
@@ -191,7 +191,7 @@ impl<'a> Renderer<'a> {
 
     /// How a window ended: the bytes of the whole lines in its buffer, their count, and
     /// whether lines were left out for want of room.
-    pub(crate) fn window_end(self) -> (usize, u32, bool) {
+    pub fn window_end(self) -> (usize, u32, bool) {
         (self.line_end, self.lines, self.len > self.buf.len())
     }
 

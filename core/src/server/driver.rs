@@ -61,7 +61,8 @@ use core::fmt;
 
 use crate::config::{OverloadPolicy, ServerConfig};
 use crate::conn::{
-    CloseReason, ConnEvent, Connection, Env, Handler, Observer, ReadError, RejectCause, Timer,
+    CloseReason, ConnEvent, Connection, Env, Handler, Observer, ReadError, RejectCause, Spans,
+    Timer,
 };
 use crate::http::Status;
 use crate::http::chunked::ChunkedError;
@@ -147,12 +148,12 @@ pub fn parse_error_kind(cause: RejectCause) -> Option<usize> {
 /// - Each live slot has at most one timer, at its connection's next deadline.
 pub struct Server<'m, S: Socket, H: Handler, const SLOTS: usize> {
     config: ServerConfig,
-    slots: ObjectPool<Slot<S>, SLOTS>,
+    slots: ObjectPool<Slot<S, H>, SLOTS>,
     /// The live handle of each slot index, for turning a [`Token`] into a slot.
     handles: [Option<ObjectHandle>; SLOTS],
     timers: TimerWheel<ObjectHandle, SLOTS, WHEEL_SLOTS>,
     pool: BufferPool<'m>,
-    spans: &'m mut [HeaderSpan],
+    spans: Spans<'m>,
     handler: H,
     metrics: &'m WorkerMetrics<PARSE_ERROR_KINDS>,
     /// Handlers' per-call scratch ([`Responder::arena`](crate::conn::Responder::arena)).
@@ -168,9 +169,9 @@ pub struct Server<'m, S: Socket, H: Handler, const SLOTS: usize> {
 }
 
 /// One connection slot.
-struct Slot<S> {
+struct Slot<S, H: Handler> {
     socket: S,
-    conn: Connection,
+    conn: Connection<H>,
     timer: Option<TimerId>,
     input: Input,
 }
@@ -276,7 +277,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             handles: [None; SLOTS],
             timers: TimerWheel::new(TIMER_TICK, now),
             pool,
-            spans,
+            spans: Spans::new(spans),
             handler,
             metrics,
             arena: None,
@@ -358,6 +359,25 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             };
             let flushed = self.with_slot(handle, now, |slot, env| {
                 slot.conn.shutdown(now, env);
+                flush(slot, env, now).map(|_| ())
+            });
+            if let Some(flushed) = flushed {
+                self.settle(reactor, handle, flushed, now);
+            }
+        }
+        self.publish();
+    }
+
+    /// Pulls again every response body whose producer waits to be woken
+    /// ([`Fill::Pending`](crate::conn::Fill::Pending)): for an application whose state
+    /// changed in a way its streams report (a new event for a live feed).
+    pub fn wake<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
+        for index in 0..SLOTS {
+            let Some(handle) = self.handle(index) else {
+                continue;
+            };
+            let flushed = self.with_slot(handle, now, |slot, env| {
+                slot.conn.wake(now, env);
                 flush(slot, env, now).map(|_| ())
             });
             if let Some(flushed) = flushed {
@@ -460,17 +480,13 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         };
         let token = Token(handle.index());
         let registered = match self.slots.get_mut(handle) {
-            Ok(slot) => {
-                // The slot index names the connection to the handler (`Responder::id`) too.
-                slot.conn.set_id(handle.index());
-                reactor.register(&mut slot.socket, token)
-            }
+            Ok(slot) => reactor.register(&mut slot.socket, token),
             Err(_) => return,
         };
         if let Err(error) = registered {
             warn!("register failed: {}", error);
             if let Ok(mut slot) = self.slots.release(handle) {
-                slot.conn.abort(CloseReason::PeerClosed, &mut self.pool);
+                self.abort(&mut slot.conn, CloseReason::PeerClosed, now);
                 reactor.close(slot.socket, CloseKind::Abort);
             }
             self.metrics.connection_rejected();
@@ -587,7 +603,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             return;
         };
         // Idempotent on a closed connection; gives back what a broken one still holds.
-        slot.conn.abort(CloseReason::PeerClosed, &mut self.pool);
+        self.abort(&mut slot.conn, CloseReason::PeerClosed, now);
         if let Some(id) = slot.timer {
             let _ = self.timers.cancel(id);
         }
@@ -659,7 +675,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         &mut self,
         handle: ObjectHandle,
         now: Instant,
-        f: impl FnOnce(&mut Slot<S>, &mut Env<'_, '_, H>) -> T,
+        f: impl FnOnce(&mut Slot<S, H>, &mut Env<'_, '_, H>) -> T,
     ) -> Option<T> {
         let slot = self.slots.get_mut(handle).ok()?;
         let mut meter = Meter {
@@ -670,11 +686,29 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             pool: &mut self.pool,
             handler: &mut self.handler,
             date: current_date(&self.date),
-            spans: &mut *self.spans,
+            spans: &mut self.spans,
             observer: &mut meter,
             arena: self.arena.as_mut(),
         };
         Some(f(slot, &mut env))
+    }
+
+    /// Closes `conn`, taken out of its slot, giving its buffers back and telling its
+    /// producer or consumer.
+    fn abort(&mut self, conn: &mut Connection<H>, reason: CloseReason, now: Instant) {
+        let mut meter = Meter {
+            metrics: self.metrics,
+            now,
+        };
+        let mut env = Env {
+            pool: &mut self.pool,
+            handler: &mut self.handler,
+            date: current_date(&self.date),
+            spans: &mut self.spans,
+            observer: &mut meter,
+            arena: self.arena.as_mut(),
+        };
+        conn.abort(reason, &mut env);
     }
 }
 
@@ -727,7 +761,7 @@ impl Observer for Meter<'_> {
 /// Reads and writes one connection as far as the socket lets it: a flush first (writable may
 /// have freed space), reading if an event or an earlier stop asks for it, then a final flush.
 fn drive<S: Socket, H: Handler>(
-    slot: &mut Slot<S>,
+    slot: &mut Slot<S, H>,
     env: &mut Env<'_, '_, H>,
     readiness: Readiness,
     now: Instant,
@@ -757,7 +791,7 @@ fn drive<S: Socket, H: Handler>(
 /// for), the read budget runs out or the connection stops taking bytes, handing each read to
 /// the connection.
 fn read<S: Socket, H: Handler>(
-    slot: &mut Slot<S>,
+    slot: &mut Slot<S, H>,
     env: &mut Env<'_, '_, H>,
     stop_short: bool,
     now: Instant,
@@ -819,7 +853,7 @@ fn read<S: Socket, H: Handler>(
 
 /// Writes what the connection has queued until it is drained or the socket would block.
 fn flush<S: Socket, H: Handler>(
-    slot: &mut Slot<S>,
+    slot: &mut Slot<S, H>,
     env: &mut Env<'_, '_, H>,
     now: Instant,
 ) -> Result<Flush, Broken> {

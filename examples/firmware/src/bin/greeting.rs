@@ -8,7 +8,7 @@
 #![no_std]
 #![no_main]
 
-use aurora_core::conn::Responder;
+use aurora_core::conn::{RequestBody, Responder};
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
 use aurora_embassy::RunError;
@@ -23,7 +23,7 @@ aurora_firmware::server_image!(serve);
 ///
 /// [`RunError`] when the configuration does not validate or the pool does not fit it.
 async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
-    let mut greet = |_: &Request<'_>, _: &[u8], res: &mut Responder<'_>| {
+    let mut greet = |_: &Request<'_>, _: RequestBody<'_>, res: &mut Responder<'_>| {
         let _ = res.send(
             Status::OK,
             &[("Content-Type", b"text/plain")],

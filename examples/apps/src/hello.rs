@@ -1,0 +1,267 @@
+//! The demo application every backend serves: a greeting, an echo, `OPTIONS`, and the
+//! server's own metrics.
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET` or `HEAD` `/metrics` (any query) | `200`, the metrics in the Prometheus text format, streamed |
+//! | `GET` or `HEAD`, any other target | `200`, `text/plain` `Hello, World!` |
+//! | `POST` or `PUT` | `200`, `application/octet-stream`, the request body byte for byte (a body larger than a read buffer comes back chunked, echoed part by part as it arrives) |
+//! | `OPTIONS` (also `OPTIONS *`) | `204` with [`ALLOW`] |
+//! | `DELETE`, `CONNECT`, `TRACE`, `PATCH` | `405` with [`ALLOW`] |
+//! | any other method (methods are case-sensitive: `get` is one) | `501` |
+//!
+//! A large body sent to any route but the echo is refused with `413`.
+//!
+//! The metrics go out through a [`Producer`] ([`MetricsBody`]): chunked for HTTP/1.1, until
+//! the close for HTTP/1.0, the head alone for `HEAD`. Each time the connection's output
+//! space frees, the caller's closure renders the metrics again straight into it, leaving out
+//! the lines already sent and keeping the whole lines that fit. The producer's cursor is its
+//! own state: nothing is kept per connection in the application, and a cut stream simply
+//! drops its cursor. A value that changes between two pieces is sent as it is when its line
+//! goes out, so every line is whole and the text stays valid.
+//!
+//! It never allocates, never reads a clock and never panics.
+//!
+//! # Examples
+//!
+//! ```
+//! use aurora_apps::hello::Hello;
+//! use aurora_core::conn::Handler;
+//! use aurora_core::metrics::Renderer;
+//!
+//! fn assert_handler<H: Handler>(_: &H) {}
+//! let hello = Hello::new(|r: &mut Renderer<'_>| r.gauge("up", "", &[], 1));
+//! assert_handler(&hello);
+//! ```
+
+use core::fmt;
+
+use aurora_core::conn::{Consumer, Fill, Handler, Producer, RequestBody, Responder};
+use aurora_core::http::Status;
+use aurora_core::http::method::Method;
+use aurora_core::http::request::Request;
+use aurora_core::metrics::{RenderError, Renderer};
+use aurora_core::time::Instant;
+
+/// The `Allow` value of `204` (for `OPTIONS`) and `405` answers: the methods the demo serves.
+pub const ALLOW: &[u8] = b"GET, HEAD, POST, PUT, OPTIONS";
+
+/// The body of a `GET` that is not `/metrics`.
+pub const GREETING: &[u8] = b"Hello, World!";
+
+/// The `Content-Type` of the greeting.
+pub const GREETING_TYPE: &[u8] = b"text/plain; charset=utf-8";
+
+/// The `Content-Type` of `/metrics` (Prometheus text format 0.0.4).
+pub const METRICS_TYPE: &[u8] = b"text/plain; version=0.0.4; charset=utf-8";
+
+/// The `Content-Type` of an echoed body.
+pub const ECHO_TYPE: &[u8] = b"application/octet-stream";
+
+/// The path that serves the metrics.
+pub const METRICS_PATH: &str = "/metrics";
+
+/// The demo application. `M` renders the metrics into the [`Renderer`] it is given: called
+/// once per piece of a scrape, it must render the same lines in the same order each time
+/// (values may change).
+pub struct Hello<M> {
+    metrics: M,
+}
+
+/// What a request is answered with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    /// `200` with [`GREETING`].
+    Greeting,
+    /// `200` with the rendered metrics.
+    Metrics,
+    /// `200` with the request body.
+    Echo,
+    /// `204` with `Allow`.
+    Options,
+    /// `405` with `Allow`.
+    NotAllowed,
+    /// `501`.
+    NotImplemented,
+}
+
+/// The body of a `/metrics` response: the lines of the metrics sent so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MetricsBody {
+    lines: u32,
+    done: bool,
+}
+
+/// Echoes a body too large for a read buffer as a chunked stream, part by part.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Echo;
+
+impl<M> Hello<M> {
+    /// The demo, rendering `/metrics` with `metrics`.
+    pub const fn new(metrics: M) -> Self {
+        Self { metrics }
+    }
+}
+
+impl Route {
+    /// The route of a request with `method` and `path` (the target's path, without its query).
+    fn of(method: Method<'_>, path: &str) -> Self {
+        match method {
+            Method::Get | Method::Head if path == METRICS_PATH => Route::Metrics,
+            Method::Get | Method::Head => Route::Greeting,
+            Method::Post | Method::Put => Route::Echo,
+            Method::Options => Route::Options,
+            Method::Delete | Method::Connect | Method::Trace | Method::Patch => Route::NotAllowed,
+            Method::Extension(_) => Route::NotImplemented,
+        }
+    }
+}
+
+impl<M> Handler for Hello<M>
+where
+    M: FnMut(&mut Renderer<'_>) -> Result<(), RenderError>,
+{
+    type State = Self;
+    type Body = MetricsBody;
+    type Consumer = Echo;
+
+    fn state(&mut self) -> &mut Self {
+        self
+    }
+
+    fn handle(
+        &mut self,
+        req: &Request<'_>,
+        body: RequestBody<'_>,
+        res: &mut Responder<'_, MetricsBody, Echo>,
+    ) {
+        let route = Route::of(req.method(), req.path());
+        let answered = match (route, body) {
+            (Route::Echo, RequestBody::Large { .. }) => res.consume(Echo),
+            (_, RequestBody::Large { .. }) => res.refuse_body(),
+            (Route::Greeting, _) => {
+                res.send(Status::OK, &[("Content-Type", GREETING_TYPE)], GREETING)
+            }
+            (Route::Metrics, _) => res.stream(
+                Status::OK,
+                &[("Content-Type", METRICS_TYPE)],
+                MetricsBody::default(),
+            ),
+            (Route::Echo, RequestBody::Whole(body)) => {
+                res.send(Status::OK, &[("Content-Type", ECHO_TYPE)], body)
+            }
+            (Route::Options, _) => res.send(Status::NO_CONTENT, &[("Allow", ALLOW)], b""),
+            (Route::NotAllowed, _) => {
+                res.send(Status::METHOD_NOT_ALLOWED, &[("Allow", ALLOW)], b"")
+            }
+            (Route::NotImplemented, _) => res.send(Status::NOT_IMPLEMENTED, &[], b""),
+        };
+        if answered.is_err() {
+            // Without an answer the connection answers 500 itself.
+            let _ = res.send(Status::INTERNAL_SERVER_ERROR, &[], b"");
+        }
+    }
+}
+
+impl<M> Producer<Hello<M>> for MetricsBody
+where
+    M: FnMut(&mut Renderer<'_>) -> Result<(), RenderError>,
+{
+    /// Renders the metrics from the first line not yet sent, keeping the whole lines that fit.
+    fn poll_fill(&mut self, app: &mut Hello<M>, _now: Instant, out: &mut [u8]) -> Fill {
+        if self.done {
+            return Fill::Done;
+        }
+        let mut r = Renderer::window(out, self.lines);
+        let rendered = (app.metrics)(&mut r);
+        let (len, more, cut) = r.window_end();
+        if !cut && rendered.is_err() {
+            // A mistake of the closure's: the body stalls and the connection cuts it.
+            return Fill::Pending;
+        }
+        self.lines = self.lines.saturating_add(more);
+        if !cut {
+            self.done = true;
+            return if len == 0 {
+                Fill::Done
+            } else {
+                Fill::Filled(len)
+            };
+        }
+        // Not even one line fits (`Filled(0)` waits): the connection pulls again once its
+        // output queue has drained.
+        Fill::Filled(len)
+    }
+}
+
+impl<M> Consumer<Hello<M>, MetricsBody> for Echo
+where
+    M: FnMut(&mut Renderer<'_>) -> Result<(), RenderError>,
+{
+    fn consume(
+        &mut self,
+        _app: &mut Hello<M>,
+        part: &[u8],
+        last: bool,
+        res: &mut Responder<'_, MetricsBody, Echo>,
+    ) {
+        if !res.is_answered()
+            && res
+                .start_stream(Status::OK, &[("Content-Type", ECHO_TYPE)])
+                .is_err()
+        {
+            // Without an answer after the last part the connection answers 500.
+            return;
+        }
+        // The connection never hands over a part longer than one write carries.
+        if res.write(part) != Ok(part.len()) {
+            res.close();
+            return;
+        }
+        if last {
+            // A last chunk that finds no room is written by the connection.
+            let _ = res.finish();
+        }
+    }
+}
+
+impl<M> fmt::Debug for Hello<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hello").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes() {
+        macro_rules! routes {
+            ($($method:expr, $path:literal => $route:expr;)+) => {
+                $(assert_eq!(Route::of($method, $path), $route, "{} {}", $method, $path);)+
+            };
+        }
+        routes! {
+            Method::Get, "/" => Route::Greeting;
+            Method::Get, "/a/b" => Route::Greeting;
+            Method::Head, "/" => Route::Greeting;
+            Method::Get, "/metrics" => Route::Metrics;
+            Method::Head, "/metrics" => Route::Metrics;
+            Method::Get, "/metrics/" => Route::Greeting;
+            Method::Get, "/Metrics" => Route::Greeting;
+            Method::Get, "/metricsx" => Route::Greeting;
+            Method::Post, "/metrics" => Route::Echo;
+            Method::Post, "/" => Route::Echo;
+            Method::Put, "/x" => Route::Echo;
+            Method::Options, "/" => Route::Options;
+            Method::Options, "*" => Route::Options;
+            Method::Delete, "/" => Route::NotAllowed;
+            Method::Connect, "/" => Route::NotAllowed;
+            Method::Trace, "/" => Route::NotAllowed;
+            Method::Patch, "/" => Route::NotAllowed;
+            Method::Extension("get"), "/" => Route::NotImplemented;
+            Method::Extension("PROPFIND"), "/" => Route::NotImplemented;
+        }
+    }
+}
