@@ -5,7 +5,10 @@
 mod conn_util;
 
 use aurora_core::config::ServerConfig;
-use aurora_core::conn::{CloseReason, ConnEvent, Processing, RejectCause, Responder, State, Timer};
+use aurora_core::conn::{
+    CloseReason, ConnEvent, Consumer, End, Handler, Never, Processing, RejectCause, RequestBody,
+    Responder, Spans, State, Timer,
+};
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
 use aurora_core::mem::buffer_pool::{BufferPool, SizeClass};
@@ -61,10 +64,8 @@ fn streamed_response_is_chunked() {
     assert_eq!(responses[0].header("content-length"), None);
     assert_eq!(responses[0].body, vec![b'x'; 10_000]);
     assert!(!responses[0].closes());
-    assert!(
-        peer.app.resumes > 0,
-        "10 000 bytes need more than one queue"
-    );
+    assert!(peer.app.fills > 1, "10 000 bytes need more than one queue");
+    assert_eq!(peer.app.ends, [End::Completed]);
     assert_eq!(peer.state(), State::KeepAlive);
     assert_eq!(peer.conn.requests_served(), 1);
     assert!(matches!(
@@ -98,7 +99,12 @@ fn streamed_response_to_head_is_the_head_alone() {
     let mut peer = Peer::new(config());
     peer.app.mode = Mode::Stream(9_000);
     peer.send(b"HEAD /s HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert_eq!(peer.app.resumes, 0, "the stream ended with its head");
+    assert_eq!(peer.app.fills, 0, "the response ended with its head");
+    assert_eq!(
+        peer.app.ends,
+        [End::Completed],
+        "and its producer was told at once"
+    );
     assert_eq!(peer.state(), State::KeepAlive);
     peer.send(b"GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
     let text = String::from_utf8(peer.out.clone()).unwrap();
@@ -114,17 +120,16 @@ fn streamed_response_to_head_is_the_head_alone() {
 }
 
 #[test]
-fn resume_across_many_drains_with_a_small_writer() {
+fn a_body_is_pulled_across_many_drains_with_a_small_writer() {
     let mut peer = Peer::new(config());
     peer.write_limit = 100;
-    peer.conn.set_id(7);
     peer.app.mode = Mode::Stream(50_000);
     peer.send(b"GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
     let responses = peer.responses();
     assert_eq!(responses.len(), 1);
     assert_eq!(responses[0].body, vec![b'x'; 50_000]);
-    assert!(peer.app.resumes >= 12, "resumed {} times", peer.app.resumes);
-    assert_eq!(peer.app.last_id, Some(7));
+    assert!(peer.app.fills >= 12, "pulled {} times", peer.app.fills);
+    assert_eq!(peer.app.ends, [End::Completed]);
     assert!(peer.batches.len() > 500, "small writes");
     assert_eq!(peer.state(), State::KeepAlive);
     assert_eq!(peer.in_use(), 0);
@@ -177,7 +182,10 @@ fn a_one_mib_upload_is_echoed_while_it_arrives() {
     assert!(peer.app.parts.len() > 256);
     assert!(peer.app.parts.iter().all(|&n| n > 0 && n <= 1000));
     assert_eq!(peer.app.parts.iter().sum::<usize>(), MIB);
-    assert_eq!(peer.app.calls, 1, "handle saw only the GET");
+    assert_eq!(
+        peer.app.calls, 2,
+        "handle saw the upload once, then the GET"
+    );
     assert_eq!(peer.state(), State::KeepAlive);
     assert_eq!(peer.in_use(), 0);
 }
@@ -255,19 +263,20 @@ fn upload_reading_stops_while_the_output_is_full() {
 /// Drives a fresh connection with `handler` (not the test peer's `App`): feeds `input` in reads
 /// of at most `read` bytes while the connection takes them, writing all output after each.
 /// Returns the connection, its pool, the output and how much input it took.
-fn run_raw<H: aurora_core::conn::Handler>(
+fn run_raw<H: Handler>(
     handler: &mut H,
     observer: &mut dyn aurora_core::conn::Observer,
     input: &[u8],
     read: usize,
 ) -> (
-    aurora_core::conn::Connection,
+    aurora_core::conn::Connection<H>,
     BufferPool<'static>,
     Vec<u8>,
     usize,
 ) {
     let mut pool = conn_util::pool(4, 2, 2);
-    let mut spans = vec![aurora_core::http::header::HeaderSpan::EMPTY; 64];
+    let table = vec![aurora_core::http::header::HeaderSpan::EMPTY; 64];
+    let mut spans = Spans::new(Box::leak(table.into_boxed_slice()));
     let now = aurora_core::time::Instant::ZERO;
     let mut conn = aurora_core::conn::Connection::new(&config(), now);
     let mut out = Vec::new();
@@ -305,21 +314,33 @@ fn in_use(pool: &BufferPool<'_>) -> usize {
     SizeClass::ALL.iter().map(|&c| pool.stats(c).in_use).sum()
 }
 
-/// A handler that never opted in to bodies in parts.
+/// A handler that takes no large body: it answers whole ones and leaves a large one
+/// unanswered; `early` answers a large one at once instead.
 #[derive(Default)]
 struct Plain {
     calls: usize,
+    early: bool,
 }
 
-impl aurora_core::conn::Handler for Plain {
-    fn handle(&mut self, _req: &Request<'_>, _body: &[u8], res: &mut Responder<'_>) {
+impl Handler for Plain {
+    type State = Self;
+    type Body = Never;
+    type Consumer = Never;
+
+    fn state(&mut self) -> &mut Self {
+        self
+    }
+
+    fn handle(&mut self, _req: &Request<'_>, body: RequestBody<'_>, res: &mut Responder<'_>) {
         self.calls += 1;
-        let _ = res.send(Status::OK, &[], b"ok");
+        if !body.is_large() || self.early {
+            let _ = res.send(Status::OK, &[], b"ok");
+        }
     }
 }
 
 #[test]
-fn by_default_a_body_in_parts_is_refused_with_413() {
+fn a_large_body_no_consumer_takes_is_refused_with_413() {
     let cases = [
         post_length("/big", &body(100_000)),
         post_chunked("/big", &body(100_000), 8_000),
@@ -343,7 +364,7 @@ fn by_default_a_body_in_parts_is_refused_with_413() {
                 cause: RejectCause::BodyTooLarge
             }]
         ));
-        assert_eq!(handler.calls, 0);
+        assert_eq!(handler.calls, 1, "the handler was told of the body once");
         assert!(fed < input.len(), "the rest of the body was not read");
         assert_eq!(in_use(&pool), 0);
     }
@@ -394,16 +415,16 @@ fn a_stream_without_progress_is_cut_by_the_write_timeout() {
 }
 
 #[test]
-fn wake_resumes_a_stalled_stream() {
+fn wake_pulls_a_pending_producer_again() {
     let mut peer = Peer::new(config());
     peer.app.mode = Mode::Stream(20_000);
     peer.app.stalled = true;
     peer.send(b"GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
     peer.advance(Duration::from_secs(10));
-    let resumes = peer.app.resumes;
+    let fills = peer.app.fills;
     peer.app.stalled = false;
     peer.wake();
-    assert!(peer.app.resumes > resumes);
+    assert!(peer.app.fills > fills);
     assert_eq!(peer.responses()[0].body, vec![b'x'; 20_000]);
     assert_eq!(peer.state(), State::KeepAlive);
 }
@@ -460,33 +481,79 @@ fn shutdown_during_a_stream_closes_once_it_is_finished() {
     assert_eq!(peer.in_use(), 0);
 }
 
-/// Answers a body in parts at its first part, then ignores the rest; `close` asks to close.
+#[test]
+fn a_large_body_answered_at_once_is_never_read_or_parsed() {
+    let fake = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n".repeat(3_000);
+    let mut input = post_length("/up", &fake);
+    input.extend_from_slice(b"GET /real HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut handler = Plain {
+        early: true,
+        ..Plain::default()
+    };
+    let (mut conn, pool, out, fed) = run_raw(&mut handler, &mut (), &input, 3_000);
+    let responses = conn_util::parse_responses(&out);
+    assert_eq!(responses.len(), 1);
+    assert_eq!(responses[0].code, 200);
+    assert!(
+        responses[0].closes(),
+        "the body is unread: the connection closes"
+    );
+    assert_eq!(conn.poll_close(), Some(CloseReason::Done));
+    assert_eq!(handler.calls, 1);
+    assert!(fed < input.len());
+    assert_eq!(in_use(&pool), 0);
+}
+
+/// Takes large bodies with [`Early`], which answers at the first part.
 #[derive(Default)]
 struct EarlyAnswer {
     close: bool,
     parts: usize,
     handled: Vec<String>,
+    ends: Vec<End>,
 }
 
-impl aurora_core::conn::Handler for EarlyAnswer {
-    fn handle(&mut self, req: &Request<'_>, _body: &[u8], res: &mut Responder<'_>) {
+/// Answers at its first part, then ignores the rest; `close` asks to close.
+#[derive(Debug)]
+struct Early;
+
+impl Handler for EarlyAnswer {
+    type State = Self;
+    type Body = Never;
+    type Consumer = Early;
+
+    fn state(&mut self) -> &mut Self {
+        self
+    }
+
+    fn handle(
+        &mut self,
+        req: &Request<'_>,
+        body: RequestBody<'_>,
+        res: &mut Responder<'_, Never, Early>,
+    ) {
+        if body.is_large() {
+            res.consume(Early).unwrap();
+            return;
+        }
         self.handled.push(req.path().to_string());
         let _ = res.send(Status::OK, &[], b"ok");
     }
+}
 
-    fn handle_part(
+impl Consumer<EarlyAnswer, Never> for Early {
+    fn consume(
         &mut self,
-        req: &Request<'_>,
+        app: &mut EarlyAnswer,
         _part: &[u8],
         _last: bool,
-        res: &mut Responder<'_>,
+        res: &mut Responder<'_, Never, Early>,
     ) {
-        self.parts += 1;
-        assert_eq!(req.path(), "/up", "the head stays viewable");
-        if self.close {
+        app.parts += 1;
+        if app.close {
             res.close();
         }
-        if !res.is_complete() {
+        if !res.is_answered() {
             res.send(Status::ACCEPTED, &[], b"early").unwrap();
         } else {
             assert_eq!(
@@ -494,6 +561,10 @@ impl aurora_core::conn::Handler for EarlyAnswer {
                 Err(aurora_core::conn::RespondError::AlreadySent)
             );
         }
+    }
+
+    fn end(&mut self, app: &mut EarlyAnswer, how: End) {
+        app.ends.push(how);
     }
 }
 
@@ -513,6 +584,7 @@ fn an_early_answer_drains_the_body_or_closes_and_never_parses_it() {
             .iter()
             .map(|r| r.code)
             .collect();
+        assert_eq!(handler.ends, [End::Completed], "the consumer is told once");
         if close {
             assert_eq!(codes, [202]);
             assert_eq!(handler.parts, 1);

@@ -5,7 +5,8 @@
 
 use aurora_core::config::ServerConfig;
 use aurora_core::conn::{
-    CloseReason, ConnEvent, Connection, Env, Observer, ReadError, Responder, State,
+    CloseReason, ConnEvent, Connection, Consumer, End, Env, Fill, Handler, Observer, Producer,
+    ReadError, RequestBody, Responder, Spans, State,
 };
 use aurora_core::http::Status;
 use aurora_core::http::header::HeaderSpan;
@@ -25,29 +26,26 @@ pub struct Seen {
 }
 
 /// A handler that answers `200` with `<METHOD> <path> <body>` (or per `mode`). A path that
-/// starts with `/stream` gets the same answer as a streamed response. Bodies in parts are
-/// echoed the same way, as a stream written while the body arrives.
+/// starts with `/stream` gets the same answer pulled from a [`Body`] producer. Large bodies
+/// go to an [`EchoParts`] consumer, which echoes them as a pushed stream written while the
+/// body arrives (in `Mode::Echo`; in other modes it answers nothing).
 #[derive(Default)]
 pub struct App {
     pub seen: Vec<Seen>,
     pub mode: Mode,
     pub calls: usize,
-    /// Calls of `Handler::resume`, and the last id it got.
-    pub resumes: usize,
-    pub last_id: Option<usize>,
+    /// Calls of `Producer::poll_fill`.
+    pub fills: usize,
+    /// How each producer and consumer was told its exchange ended, in order.
+    pub ends: Vec<End>,
     /// The length of every body part handed over, in order.
     pub parts: Vec<usize>,
     /// Parts whose echo did not fit in one `write` (the connection promises none).
     pub short_writes: usize,
-    /// While set, `resume` writes nothing.
+    /// While set, producers have nothing to write (`Fill::Pending`).
     pub stalled: bool,
-    /// Streamed output not written yet, and whether the stream ends after it.
-    pub pending: Vec<u8>,
-    pub finishing: bool,
     /// The body of the request being received in parts.
     pub body: Vec<u8>,
-    /// A stream was started and not finished (a close cuts it short).
-    pub open_stream: bool,
 }
 
 /// How [`App`] answers.
@@ -58,137 +56,143 @@ pub enum Mode {
     Echo,
     /// Sends nothing.
     Silent,
-    /// `200` with a body of this many `x`.
+    /// `200` with a body of this many `x`, sent whole.
     Sized(usize),
-    /// `200` streamed, with a body of this many `x`.
+    /// `200` pulled from a producer of unknown length, a body of this many `x`.
     Stream(usize),
+    /// `200` pulled from a producer with `Content-Length`, a body of this many `x`.
+    StreamSized(usize),
+    /// `200` with this static body.
+    Static(&'static [u8]),
 }
 
-impl App {
-    /// Writes what fits of the pending stream output; finishes the stream once it is all
-    /// written and the stream is ending.
-    fn flush(&mut self, res: &mut Responder<'_>) {
-        while !self.pending.is_empty() {
-            let n = res.write(&self.pending).expect("a stream is open");
-            if n == 0 {
-                return;
-            }
-            self.pending.drain(..n);
-        }
-        if self.finishing && res.finish().is_ok() {
-            self.finishing = false;
-            self.open_stream = false;
-        }
-    }
-
-    /// Starts a `200` stream that will carry `body` (and end after it, if `ends`).
-    fn stream(&mut self, res: &mut Responder<'_>, body: Vec<u8>, ends: bool) -> bool {
-        if res
-            .start_stream(Status::OK, &[("Content-Type", b"text/plain")])
-            .is_err()
-        {
-            return false;
-        }
-        self.pending = body;
-        self.finishing = ends;
-        self.open_stream = res.is_streaming();
-        self.flush(res);
-        true
-    }
+/// A pulled body: the bytes left to produce, at most `step` per fill.
+#[derive(Debug)]
+pub struct Body {
+    pub data: Vec<u8>,
+    pub step: usize,
 }
 
-impl aurora_core::conn::Handler for App {
-    fn resume(&mut self, id: usize, res: &mut Responder<'_>) {
-        self.resumes += 1;
-        self.last_id = Some(id);
-        assert_eq!(res.id(), id);
-        if !self.stalled {
-            self.flush(res);
-        }
-    }
-
-    fn handle_part(&mut self, req: &Request<'_>, part: &[u8], last: bool, res: &mut Responder<'_>) {
-        self.part(req, part, last, res);
-    }
-
-    fn handle(&mut self, req: &Request<'_>, body: &[u8], res: &mut Responder<'_>) {
-        self.calls += 1;
-        let method = req.method().as_str().to_string();
-        let path = req.path().to_string();
-        let answer = match self.mode {
-            Mode::Echo => {
-                let mut text = format!("{method} {path} ").into_bytes();
-                text.extend_from_slice(body);
-                text
-            }
-            Mode::Silent => {
-                self.seen.push(Seen {
-                    method,
-                    path,
-                    body: body.to_vec(),
-                });
-                return;
-            }
-            Mode::Sized(n) => vec![b'x'; n],
-            Mode::Stream(n) => {
-                if self.stream(res, vec![b'x'; n], true) {
-                    self.seen.push(Seen {
-                        method,
-                        path,
-                        body: body.to_vec(),
-                    });
-                }
-                return;
-            }
-        };
-        if path.starts_with("/stream") {
-            if self.stream(res, answer, true) {
-                self.seen.push(Seen {
-                    method,
-                    path,
-                    body: body.to_vec(),
-                });
-            }
-            return;
-        }
-        if res
-            .send(Status::OK, &[("Content-Type", b"text/plain")], &answer)
-            .is_ok()
-        {
-            self.seen.push(Seen {
-                method,
-                path,
-                body: body.to_vec(),
-            });
+impl Body {
+    pub fn new(data: Vec<u8>) -> Self {
+        Self {
+            data,
+            step: usize::MAX,
         }
     }
 }
 
-impl App {
-    fn part(&mut self, req: &Request<'_>, part: &[u8], last: bool, res: &mut Responder<'_>) {
-        self.parts.push(part.len());
-        self.body.extend_from_slice(part);
-        if self.mode == Mode::Echo {
-            if !res.is_streaming() && !res.is_complete() {
-                let prefix = format!("{} {} ", req.method().as_str(), req.path()).into_bytes();
-                assert!(self.stream(res, prefix, false), "the head fits");
+impl Producer<App> for Body {
+    fn poll_fill(&mut self, app: &mut App, _now: Instant, out: &mut [u8]) -> Fill {
+        app.fills += 1;
+        assert!(!out.is_empty(), "a fill is offered space");
+        if app.stalled {
+            return Fill::Pending;
+        }
+        if self.data.is_empty() {
+            return Fill::Done;
+        }
+        let n = self.data.len().min(out.len()).min(self.step);
+        out[..n].copy_from_slice(&self.data[..n]);
+        self.data.drain(..n);
+        Fill::Filled(n)
+    }
+
+    fn end(&mut self, app: &mut App, how: End) {
+        app.ends.push(how);
+    }
+}
+
+/// Takes a large body part by part; in `Mode::Echo` echoes it as a pushed stream after a
+/// `<METHOD> <path> ` prefix.
+#[derive(Debug)]
+pub struct EchoParts {
+    pub seen: Seen,
+}
+
+impl Consumer<App, Body> for EchoParts {
+    fn consume(
+        &mut self,
+        app: &mut App,
+        part: &[u8],
+        last: bool,
+        res: &mut Responder<'_, Body, Self>,
+    ) {
+        app.parts.push(part.len());
+        app.body.extend_from_slice(part);
+        if app.mode == Mode::Echo {
+            if !res.is_answered() {
+                res.start_stream(Status::OK, &[("Content-Type", b"text/plain")])
+                    .expect("the head fits");
+                let prefix = format!("{} {} ", self.seen.method, self.seen.path).into_bytes();
+                assert_eq!(res.write(&prefix), Ok(prefix.len()), "the prefix fits");
             }
-            self.pending.extend_from_slice(part);
-            self.flush(res);
-            if !self.pending.is_empty() {
-                self.short_writes += 1;
+            if res.write(part) != Ok(part.len()) {
+                app.short_writes += 1;
             }
         }
         if last {
-            self.seen.push(Seen {
-                method: req.method().as_str().to_string(),
-                path: req.path().to_string(),
-                body: std::mem::take(&mut self.body),
-            });
+            let mut seen = self.seen.clone();
+            seen.body = std::mem::take(&mut app.body);
+            app.seen.push(seen);
             if res.is_streaming() {
-                self.finishing = true;
-                self.flush(res);
+                res.finish().expect("the last chunk fits");
             }
+        }
+    }
+
+    fn end(&mut self, app: &mut App, how: End) {
+        app.ends.push(how);
+    }
+}
+
+impl Handler for App {
+    type State = App;
+    type Body = Body;
+    type Consumer = EchoParts;
+
+    fn state(&mut self) -> &mut App {
+        self
+    }
+
+    fn handle(
+        &mut self,
+        req: &Request<'_>,
+        body: RequestBody<'_>,
+        res: &mut Responder<'_, Body, EchoParts>,
+    ) {
+        self.calls += 1;
+        let seen = Seen {
+            method: req.method().as_str().to_string(),
+            path: req.path().to_string(),
+            body: body.bytes().to_vec(),
+        };
+        if body.is_large() {
+            res.consume(EchoParts { seen })
+                .expect("a large body can be consumed");
+            return;
+        }
+        let text = || {
+            let mut text = format!("{} {} ", seen.method, seen.path).into_bytes();
+            text.extend_from_slice(&seen.body);
+            text
+        };
+        let headers: &[(&str, &[u8])] = &[("Content-Type", b"text/plain")];
+        let sent = match self.mode {
+            Mode::Echo if seen.path.starts_with("/stream") => {
+                res.stream(Status::OK, headers, Body::new(text()))
+            }
+            Mode::Echo => res.send(Status::OK, headers, &text()),
+            Mode::Silent => Ok(()),
+            Mode::Sized(n) => res.send(Status::OK, headers, &vec![b'x'; n]),
+            Mode::Stream(n) => res.stream(Status::OK, headers, Body::new(vec![b'x'; n])),
+            Mode::StreamSized(n) => {
+                res.stream_sized(Status::OK, headers, n as u64, Body::new(vec![b'x'; n]))
+            }
+            Mode::Static(bytes) => res.send_static(Status::OK, headers, bytes),
+        };
+        if sent.is_ok() {
+            self.seen.push(seen);
         }
     }
 }
@@ -341,8 +345,8 @@ impl Observer for Events {
 
 /// The server side of one connection plus its clock, pool and handler.
 pub struct Peer {
-    pub conn: Connection,
-    pub spans: Vec<HeaderSpan>,
+    pub conn: Connection<App>,
+    pub spans: Spans<'static>,
     /// Every event the connection reported.
     pub events: Events,
     pub pool: BufferPool<'static>,
@@ -369,7 +373,7 @@ impl Peer {
         let now = Instant::from_millis(1_000);
         Self {
             conn: Connection::new(&config, now),
-            spans: vec![HeaderSpan::EMPTY; 64],
+            spans: Spans::new(Box::leak(vec![HeaderSpan::EMPTY; 64].into_boxed_slice())),
             events: Events::default(),
             pool,
             app: App::default(),
@@ -472,7 +476,7 @@ impl Peer {
         panic!("livelock while advancing time");
     }
 
-    /// Tells the connection its stream may go on, then drains.
+    /// Tells the connection its producer may have more, then drains.
     pub fn wake(&mut self) {
         let mut env = peer_env!(self);
         self.conn.wake(self.now, &mut env);

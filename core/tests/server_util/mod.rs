@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use aurora_core::config::ServerConfig;
-use aurora_core::conn::{Handler, Responder};
+use aurora_core::conn::{Handler, Never, RequestBody, Responder};
 use aurora_core::http::Status;
 use aurora_core::http::header::HeaderSpan;
 use aurora_core::http::request::Request;
@@ -370,12 +370,20 @@ pub struct App {
 }
 
 impl Handler for App {
-    fn handle(&mut self, req: &Request<'_>, body: &[u8], res: &mut Responder<'_>) {
+    type State = Self;
+    type Body = Never;
+    type Consumer = Never;
+
+    fn state(&mut self) -> &mut Self {
+        self
+    }
+
+    fn handle(&mut self, req: &Request<'_>, body: RequestBody<'_>, res: &mut Responder<'_>) {
         self.calls += 1;
         let answer = match self.mode {
             Mode::Echo => {
                 let mut text = format!("{} {} ", req.method().as_str(), req.path()).into_bytes();
-                text.extend_from_slice(body);
+                text.extend_from_slice(body.bytes());
                 text
             }
             Mode::Sized(n) => vec![b'x'; n],
