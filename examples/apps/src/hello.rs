@@ -157,7 +157,8 @@ where
             (Route::NotImplemented, _) => res.send(Status::NOT_IMPLEMENTED, &[], b""),
         };
         if answered.is_err() {
-            // Without an answer the connection answers 500 itself.
+            // Without an answer (this one did not fit either) the connection answers 500.
+            res.close();
             let _ = res.send(Status::INTERNAL_SERVER_ERROR, &[], b"");
         }
     }
