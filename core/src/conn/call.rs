@@ -196,7 +196,7 @@ impl<H: Handler> Connection<H> {
         persistence: Persistence,
         now: Instant,
         env: &mut Env<'_, '_, H>,
-    ) -> Option<(Reply<H::Body>, Option<H::Consumer>)> {
+    ) -> Option<Answered<H>> {
         let rx = self.rx.handle()?;
         let filled = self.rx.filled();
         if !self.refresh_spans(env.spans, self.rx.bytes(env.pool)) {
@@ -257,6 +257,12 @@ impl<H: Handler> Connection<H> {
         }
     }
 }
+
+/// What a handler call came to: its reply, and the consumer it handed back.
+type Answered<H> = (
+    Reply<<H as Handler>::Body>,
+    Option<<H as Handler>::Consumer>,
+);
 
 /// What the handler is given of the body.
 #[derive(Clone, Copy, Debug)]

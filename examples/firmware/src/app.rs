@@ -13,7 +13,7 @@
 
 use aurora_core::config::ServerConfig;
 use aurora_core::conn::Handler;
-use aurora_core::hello::Hello;
+use aurora_apps::hello::Hello;
 use aurora_core::mem::buffer_pool::SizeClass;
 use aurora_core::metrics::{RenderError, Renderer};
 use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};

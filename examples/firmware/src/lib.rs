@@ -3,7 +3,7 @@
 //! Four images are built from this crate for `thumbv7em-none-eabihf` (QEMU's mps2-an386
 //! board: 4 MiB of flash at 0, 4 MiB of RAM at `0x2000_0000`):
 //!
-//! - `hello`: Aurora's demo application (`aurora_core::hello::Hello`, greeting, echo,
+//! - `hello`: Aurora's demo application (`aurora_apps::hello::Hello`, greeting, echo,
 //!   `/metrics`) on embassy-net, 4 connections with 1 KiB TCP buffers each. Its size is
 //!   what Aurora costs on a microcontroller.
 //! - `greeting`: the same server answering every request with one fixed greeting, the

@@ -2,7 +2,7 @@
 //!
 //! The executor, the SysTick clock, an embassy-net stack on the channel device (where a board's
 //! MAC driver would sit; here its frames are discarded) and aurora-embassy's server with 4 TCP
-//! sockets of 1 KiB buffers each, serving `aurora_core::hello::Hello` (greeting, echo,
+//! sockets of 1 KiB buffers each, serving `aurora_apps::hello::Hello` (greeting, echo,
 //! `/metrics`). The `baseline` image has the same glue without HTTP; the difference is the
 //! HTTP layer. `qemu-test` runs this same server against a client.
 #![no_std]
