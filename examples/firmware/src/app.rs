@@ -11,9 +11,9 @@
 //! streamed, a piece each time the output queue drains, and a body larger than a read buffer
 //! reaches the echo in parts.
 
+use aurora_apps::hello::Hello;
 use aurora_core::config::ServerConfig;
 use aurora_core::conn::Handler;
-use aurora_apps::hello::Hello;
 use aurora_core::mem::buffer_pool::SizeClass;
 use aurora_core::metrics::{RenderError, Renderer};
 use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};
