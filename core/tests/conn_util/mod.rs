@@ -46,6 +46,8 @@ pub struct App {
     pub stalled: bool,
     /// The body of the request being received in parts.
     pub body: Vec<u8>,
+    /// Most bytes a producer writes per fill (`None`: as many as fit).
+    pub step: Option<usize>,
 }
 
 /// How [`App`] answers.
@@ -64,6 +66,9 @@ pub enum Mode {
     StreamSized(usize),
     /// `200` with this static body.
     Static(&'static [u8]),
+    /// `200` announcing `Content-Length: announced` from a producer that ends after
+    /// `produced` bytes of `x`.
+    Short { announced: usize, produced: usize },
 }
 
 /// A pulled body: the bytes left to produce, at most `step` per fill.
@@ -178,18 +183,29 @@ impl Handler for App {
             text
         };
         let headers: &[(&str, &[u8])] = &[("Content-Type", b"text/plain")];
+        let step = self.step.unwrap_or(usize::MAX);
+        let body = |data: Vec<u8>| Body { data, step };
         let sent = match self.mode {
             Mode::Echo if seen.path.starts_with("/stream") => {
-                res.stream(Status::OK, headers, Body::new(text()))
+                res.stream(Status::OK, headers, body(text()))
             }
             Mode::Echo => res.send(Status::OK, headers, &text()),
             Mode::Silent => Ok(()),
             Mode::Sized(n) => res.send(Status::OK, headers, &vec![b'x'; n]),
-            Mode::Stream(n) => res.stream(Status::OK, headers, Body::new(vec![b'x'; n])),
+            Mode::Stream(n) => res.stream(Status::OK, headers, body(vec![b'x'; n])),
             Mode::StreamSized(n) => {
-                res.stream_sized(Status::OK, headers, n as u64, Body::new(vec![b'x'; n]))
+                res.stream_sized(Status::OK, headers, n as u64, body(vec![b'x'; n]))
             }
             Mode::Static(bytes) => res.send_static(Status::OK, headers, bytes),
+            Mode::Short {
+                announced,
+                produced,
+            } => res.stream_sized(
+                Status::OK,
+                headers,
+                announced as u64,
+                body(vec![b'x'; produced]),
+            ),
         };
         if sent.is_ok() {
             self.seen.push(seen);
@@ -424,6 +440,13 @@ impl Peer {
     pub fn shutdown(&mut self) {
         let mut env = peer_env!(self);
         self.conn.shutdown(self.now, &mut env);
+        self.drive();
+    }
+
+    /// Drops the connection as a backend does on a socket error.
+    pub fn abort(&mut self, reason: CloseReason) {
+        let mut env = peer_env!(self);
+        self.conn.abort(reason, &mut env);
         self.drive();
     }
 
