@@ -11,16 +11,7 @@
 
 use core::fmt;
 
-/// Whether `b` is a `tchar` (RFC 9110 section 5.6.2): a visible ASCII byte other than a
-/// delimiter.
-pub const fn is_tchar(b: u8) -> bool {
-    super::target::class(b) & super::target::TCHAR != 0
-}
-
-/// Whether `bytes` is a `token`: one or more `tchar`s.
-pub fn is_token(bytes: &[u8]) -> bool {
-    !bytes.is_empty() && bytes.iter().all(|&b| is_tchar(b))
-}
+pub use super::bytes::{Span, is_tchar, is_token};
 
 /// Whether `b` may appear inside a field value: HTAB, SP, visible ASCII and obs-text
 /// (0x80 to 0xFF). NUL, CR, LF, DEL and the other controls may not.
@@ -77,56 +68,6 @@ pub fn list_items(value: &[u8]) -> ListItems<'_> {
 /// Whether the comma-separated list `value` has an item equal to `token`, ignoring ASCII case.
 pub fn list_contains(value: &[u8], token: &str) -> bool {
     list_items(value).any(|item| item.eq_ignore_ascii_case(token.as_bytes()))
-}
-
-/// A byte range `start..end` into the buffer a head was parsed from.
-///
-/// Offsets are `u32`, so a head is at most 4 GiB; the request parser enforces that.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Span {
-    start: u32,
-    end: u32,
-}
-
-impl Span {
-    /// The empty span at offset 0.
-    pub const EMPTY: Self = Self { start: 0, end: 0 };
-
-    /// The range `start..end`; an inverted range is clamped to empty at `start`.
-    pub const fn new(start: u32, end: u32) -> Self {
-        if end < start {
-            Self { start, end: start }
-        } else {
-            Self { start, end }
-        }
-    }
-
-    /// First offset.
-    pub const fn start(self) -> u32 {
-        self.start
-    }
-
-    /// One past the last offset.
-    pub const fn end(self) -> u32 {
-        self.end
-    }
-
-    /// Length in bytes.
-    pub const fn len(self) -> u32 {
-        self.end - self.start // `new` keeps end >= start.
-    }
-
-    /// Whether the span is empty.
-    pub const fn is_empty(self) -> bool {
-        self.end == self.start
-    }
-
-    /// The bytes of `buf` this span covers, or an empty slice when it does not fit `buf`.
-    pub fn slice(self, buf: &[u8]) -> &[u8] {
-        buf.get(self.start as usize..self.end as usize)
-            .unwrap_or(&[])
-    }
 }
 
 /// Where one field line's name and value sit in the head's buffer. The value excludes the

@@ -8,7 +8,7 @@
 
 use core::fmt;
 
-use super::header::is_token;
+use super::bytes::is_token;
 
 /// A request method, borrowed from the request head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

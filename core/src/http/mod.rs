@@ -6,13 +6,15 @@
 //! a server answers with.
 //!
 //! - [`request`]: the request head, zero-copy, and the strict body-length decision.
-//! - [`method`], [`target`], [`header`]: the pieces of a request head.
+//! - [`method`], [`target`], [`header`]: the pieces of a request head; [`bytes`]: the byte
+//!   classes and spans they share.
 //! - [`chunked`]: the incremental chunked-body decoder.
 //! - [`response`]: the response encoder, with a chunked encoder for streamed bodies.
 //! - [`date`]: the `Date` header's IMF-fixdate, cached per second.
 //! - [`status`]: status codes and reason phrases.
 //! - [`limits`]: the size limits every parser enforces.
 
+pub mod bytes;
 pub mod chunked;
 pub mod date;
 pub mod header;

@@ -72,9 +72,10 @@ use core::fmt;
 
 use super::Limits;
 use super::Status;
-use super::header::{self, HeaderSpan, Headers, Span};
+use super::bytes::{self, Span, TCHAR};
+use super::header::{self, HeaderSpan, Headers};
 use super::method::Method;
-use super::target::{self, QueryPairs, TCHAR, Target, TargetForm, TargetLayout};
+use super::target::{self, QueryPairs, Target, TargetForm, TargetLayout};
 
 /// Parses the request head at the front of `buf`.
 ///
@@ -759,7 +760,7 @@ fn token_len(bytes: &[u8]) -> usize {
         && WORD == 8
     {
         // No early exit inside the word: one branch per word.
-        let classes = word.iter().fold(TCHAR, |acc, &b| acc & target::class(b));
+        let classes = word.iter().fold(TCHAR, |acc, &b| acc & bytes::class(b));
         if classes & TCHAR == 0 {
             break;
         }

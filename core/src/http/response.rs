@@ -48,8 +48,8 @@
 
 use core::fmt;
 
+use crate::http::bytes::is_token;
 use crate::http::date::Date;
-use crate::http::header::is_token;
 use crate::http::status::Status;
 
 /// The complete interim `100 Continue` response, sent before reading the body of a request that

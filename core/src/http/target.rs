@@ -14,7 +14,7 @@
 
 use core::fmt;
 
-use super::header::Span;
+use super::bytes::{PCHAR, QUESTION, REG_NAME, SLASH, Span, TARGET, class};
 use super::method::Method;
 
 /// Which of the four forms a request-target takes.
@@ -327,54 +327,6 @@ impl core::error::Error for TargetError {}
 /// [`TargetError::InvalidPercentEncoding`].
 pub fn validate_host(value: &[u8]) -> Result<(), TargetError> {
     authority(value, PortRule::Optional)
-}
-
-// Byte classes of RFC 3986, one bit each, so one table lookup answers a membership test. The
-// last bit is RFC 9110's `tchar`, so field names, methods and targets share one table.
-const UNRESERVED: u8 = 1;
-const SUB_DELIM: u8 = 2;
-const COLON_AT: u8 = 4;
-const SLASH: u8 = 8;
-const PERCENT: u8 = 16;
-const BRACKET: u8 = 32;
-const QUESTION: u8 = 64;
-/// The class bit of a `tchar` (RFC 9110 section 5.6.2).
-pub(crate) const TCHAR: u8 = 128;
-
-const PCHAR: u8 = UNRESERVED | SUB_DELIM | COLON_AT;
-const REG_NAME: u8 = UNRESERVED | SUB_DELIM;
-const TARGET: u8 = !TCHAR;
-
-static CLASS: [u8; 256] = {
-    let mut map = [0u8; 256];
-    let mut i = 0usize;
-    while i < 256 {
-        let b = i as u8;
-        let target = match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => UNRESERVED,
-            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' => {
-                SUB_DELIM
-            }
-            b':' | b'@' => COLON_AT,
-            b'/' => SLASH,
-            b'?' => QUESTION,
-            b'%' => PERCENT,
-            b'[' | b']' => BRACKET,
-            _ => 0,
-        };
-        let token = matches!(b,
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9'
-            | b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+'
-            | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~');
-        map[i] = if token { target | TCHAR } else { target };
-        i += 1;
-    }
-    map
-};
-
-/// The class bits of `b`.
-pub(crate) const fn class(b: u8) -> u8 {
-    CLASS[b as usize]
 }
 
 /// Whether an authority must carry a port.
