@@ -708,3 +708,63 @@ fn the_arena_is_offered_to_each_handler_call_and_reset_after_it() {
     assert_eq!(arena.stats().resets, 2);
     assert_eq!(arena.stats().bytes_used, 0);
 }
+
+#[test]
+fn a_head_is_parsed_again_only_when_another_connection_parsed_in_between() {
+    use aurora_core::conn::{Connection, Env, RequestBody, Responder, Spans};
+    use aurora_core::http::Status;
+    use aurora_core::http::header::HeaderSpan;
+    use aurora_core::http::request::Request;
+    use aurora_core::mem::buffer_pool::BufferPool;
+    use aurora_core::time::Instant;
+
+    type Handler = fn(&Request<'_>, RequestBody<'_>, &mut Responder<'_>);
+    fn answer(req: &Request<'_>, _: RequestBody<'_>, res: &mut Responder<'_>) {
+        assert_eq!(
+            req.headers().get("x-mine"),
+            Some(&b"yes"[..]),
+            "the right head"
+        );
+        res.send(Status::OK, &[], b"").unwrap();
+    }
+    /// Feeds `bytes` to `conn`.
+    fn feed(
+        conn: &mut Connection<Handler>,
+        bytes: &[u8],
+        pool: &mut BufferPool<'static>,
+        spans: &mut Spans<'static>,
+    ) {
+        let mut handler: Handler = answer;
+        let space = conn.read_buf(pool).unwrap();
+        space[..bytes.len()].copy_from_slice(bytes);
+        let mut env = Env {
+            pool,
+            handler: &mut handler,
+            date: None,
+            spans,
+            observer: &mut (),
+            arena: None,
+        };
+        conn.handle_read(bytes.len(), Instant::ZERO, &mut env);
+    }
+    let head = b"POST / HTTP/1.1\r\nHost: x\r\nX-Mine: yes\r\nContent-Length: 4\r\n\r\n";
+    let other = b"GET / HTTP/1.1\r\nHost: y\r\nX-Mine: yes\r\nX-Other: 1\r\n\r\n";
+    let mut pool = conn_util::pool(4, 0, 0);
+    let mut spans = Spans::new(Box::leak(Box::new([HeaderSpan::EMPTY; 8])));
+
+    // Alone: the body's arrival hands over the head parsed when it came.
+    let mut a = Connection::new(&config(), Instant::ZERO);
+    feed(&mut a, head, &mut pool, &mut spans);
+    let before = spans.parses();
+    feed(&mut a, b"body", &mut pool, &mut spans);
+    assert_eq!(spans.parses(), before, "no parse again");
+
+    // Another connection parsed in between: the head is parsed again before it is handed over.
+    let mut b = Connection::new(&config(), Instant::ZERO);
+    let mut c = Connection::new(&config(), Instant::ZERO);
+    feed(&mut b, head, &mut pool, &mut spans);
+    feed(&mut c, other, &mut pool, &mut spans);
+    let before = spans.parses();
+    feed(&mut b, b"body", &mut pool, &mut spans);
+    assert_eq!(spans.parses(), before + 1, "parsed again once");
+}

@@ -115,6 +115,12 @@ impl<'s> Spans<'s> {
     pub fn is_empty(&self) -> bool {
         self.table.is_empty()
     }
+
+    /// Heads parsed into this scratch so far (counting from 1), parses again of a head whose
+    /// request waited while another connection parsed included.
+    pub fn parses(&self) -> u64 {
+        self.parses
+    }
 }
 
 /// One HTTP/1.1 connection to the application `H`, sans-IO. It holds the application's
