@@ -5,15 +5,23 @@
 //!
 //! Usage (what `count.sh` does): `instructions <case> <iterations>`, cases `parse-curl`,
 //! `parse-browser`, `httparse-curl`, `httparse-browser`, `encode`, `chunked-64`,
-//! `chunked-4096` (the chunked cases decode a 64 KiB body per iteration).
+//! `chunked-4096` (the chunked cases decode a 64 KiB body per iteration), `conn-keepalive`
+//! (one request through a sans-IO `Connection` serving `Hello`: read, parse, answer, write)
+//! and `conn-pipelined` (16 such requests per read; counted per request).
 
 mod common;
 
 use std::hint::black_box;
 use std::process::ExitCode;
 
+use aurora::core::config::ServerConfig;
+use aurora::core::conn::{Connection, Env, Spans};
 use aurora::core::http::date::Date;
 use aurora::core::http::header::HeaderSpan;
+use aurora::core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
+use aurora::core::metrics::{RenderError, Renderer};
+use aurora::core::time::Instant;
+use aurora_apps::hello::Hello;
 use common::{
     BROWSER, CURL, aurora_parse, chunked_wire, decode_all, encode_response, httparse_parse,
     response_context,
@@ -38,6 +46,15 @@ fn main() -> ExitCode {
         "chunked-4096" => chunked_wire(CHUNKED_BODY, 4096),
         _ => Vec::new(),
     };
+    if let Some(depth) = match case.as_str() {
+        "conn-keepalive" => Some(1),
+        "conn-pipelined" => Some(16),
+        _ => None,
+    } {
+        let total = serve(depth, iterations);
+        println!("{case}: {iterations} iterations, checksum {total}");
+        return ExitCode::SUCCESS;
+    }
     let mut total = 0u64;
     for _ in 0..iterations {
         let done = match case.as_str() {
@@ -56,4 +73,56 @@ fn main() -> ExitCode {
     }
     println!("{case}: {iterations} iterations, checksum {total}");
     ExitCode::SUCCESS
+}
+
+/// Serves `iterations` batches of `depth` pipelined `GET /` requests through one `Connection`
+/// running `Hello`, each batch in one read and its answers drained in one write; returns the
+/// bytes written.
+fn serve(depth: usize, iterations: usize) -> u64 {
+    type Render = fn(&mut Renderer<'_>) -> Result<(), RenderError>;
+    fn render(r: &mut Renderer<'_>) -> Result<(), RenderError> {
+        r.gauge("up", "", &[], 1)
+    }
+    let request = CURL.repeat(depth);
+    let mut bytes = vec![0u8; 8 * 4096];
+    let mut slots = [Slot::EMPTY; 8];
+    let mut pool = BufferPool::new(
+        1,
+        [
+            ClassRegion::empty(),
+            ClassRegion::new(&mut bytes, &mut slots),
+            ClassRegion::empty(),
+            ClassRegion::empty(),
+            ClassRegion::empty(),
+        ],
+    );
+    let mut table = [HeaderSpan::EMPTY; 64];
+    let mut spans = Spans::new(&mut table);
+    let mut hello: Hello<Render> = Hello::new(render);
+    let mut config = ServerConfig::DEFAULT;
+    config.max_requests_per_connection = u32::MAX;
+    let now = Instant::ZERO;
+    let mut conn: Connection<Hello<Render>> = Connection::new(&config, now);
+    let mut total = 0u64;
+    for _ in 0..iterations {
+        let Ok(space) = conn.read_buf(&mut pool) else {
+            break;
+        };
+        space[..request.len()].copy_from_slice(black_box(&request));
+        let mut env = Env {
+            pool: &mut pool,
+            handler: &mut hello,
+            date: None,
+            spans: &mut spans,
+            observer: &mut (),
+            arena: None,
+        };
+        conn.handle_read(request.len(), now, &mut env);
+        while let Some(out) = conn.poll_transmit(env.pool) {
+            let n = black_box(out).len();
+            total += n as u64;
+            conn.handle_written(n, now, &mut env);
+        }
+    }
+    total
 }

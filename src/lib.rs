@@ -18,3 +18,8 @@ pub use aurora_bsd as bsd;
 pub use aurora_core as core;
 #[cfg(target_os = "linux")]
 pub use aurora_linux as linux;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
