@@ -96,6 +96,9 @@ impl Rx {
         let Some(handle) = self.buf else {
             return false;
         };
+        if handle.capacity() >= len {
+            return true;
+        }
         match pool.grow(handle, len, self.filled, Spill::Never) {
             Ok(grown) => {
                 self.buf = Some(grown);

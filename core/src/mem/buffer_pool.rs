@@ -521,6 +521,11 @@ impl<'a> BufferPool<'a> {
         used: usize,
         spill: Spill,
     ) -> Result<BufferHandle, PoolError> {
+        if handle.capacity() >= min_len {
+            // Nothing moves: no view of the pool is needed.
+            self.check(handle)?;
+            return Ok(handle);
+        }
         self.view().grow(handle, min_len, used, spill)
     }
 
@@ -541,6 +546,7 @@ impl<'a> BufferPool<'a> {
     /// # Errors
     ///
     /// As [`bytes`](Self::bytes) when `read` is not live here.
+    #[inline]
     pub fn lend(&mut self, read: BufferHandle) -> Result<(&[u8], Lent<'_, 'a>), PoolError> {
         let index = self.check(read)?;
         let (view, lent) = self.split(Some((read.class, index)));
@@ -554,6 +560,7 @@ impl<'a> BufferPool<'a> {
 
     /// The view of every class with the buffer `hole` (a class and a checked slot index) cut
     /// out of its class's bytes, and that buffer.
+    #[inline]
     fn split(&mut self, hole: Option<(SizeClass, u32)>) -> (Lent<'_, 'a>, Option<&[u8]>) {
         let cut = |which: SizeClass| hole.filter(|(c, _)| *c == which).map(|(_, index)| index);
         let id = self.id;
@@ -882,6 +889,7 @@ impl<'a> Class<'a> {
 impl<'a> Class<'a> {
     /// The bookkeeping and the bytes of this class, with the buffer of slot `hole` (a
     /// checked index) cut out of the bytes and handed back on its own.
+    #[inline]
     fn split(&mut self, hole: Option<u32>) -> (&mut Book<'a>, Region<'_>, Option<&[u8]>) {
         let Class { book, bytes } = self;
         let Some(index) = hole else {
