@@ -7,6 +7,9 @@
 # runs every variant against Aurora and then nginx, back to back, so both see the same machine.
 # Prints one line per run and, at the end, the median requests/s per server and variant and
 # Aurora's ratio to nginx. Needs wrk and nginx (Debian: wrk, nginx-light) and 2 CPUs.
+#
+# BASELINE_HELLO=path/to/hello runs another build of the example (an earlier commit's, say)
+# as a third server in the same rounds, for a before-and-after beside nginx.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-10}
@@ -14,6 +17,8 @@ ROUNDS=${2:-3}
 HERE=benches/load
 AURORA_PORT=18080
 NGINX_PORT=18081
+BASELINE_PORT=18082
+BASELINE=${BASELINE_HELLO:-}
 
 cargo build --release --example hello
 ulimit -n "$(ulimit -Hn)"
@@ -21,7 +26,7 @@ ulimit -n "$(ulimit -Hn)"
 tmp=$(mktemp -d)
 mkdir -p "$tmp/tmp" "$tmp/logs"
 cleanup() {
-    kill "${AURORA_PID:-}" "${NGINX_PID:-}" 2>/dev/null || true
+    kill "${AURORA_PID:-}" "${NGINX_PID:-}" "${BASELINE_PID:-}" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$tmp"
 }
@@ -33,7 +38,15 @@ AURORA_ADDR=127.0.0.1:$AURORA_PORT AURORA_WORKERS=1 AURORA_PIN_CPUS=false \
 AURORA_PID=$!
 taskset -c 0 nginx -p "$tmp" -c "$PWD/$HERE/nginx.conf" &
 NGINX_PID=$!
-for port in $AURORA_PORT $NGINX_PORT; do
+ports=($AURORA_PORT $NGINX_PORT)
+if [ -n "$BASELINE" ]; then
+    AURORA_ADDR=127.0.0.1:$BASELINE_PORT AURORA_WORKERS=1 AURORA_PIN_CPUS=false \
+        AURORA_MAX_CONNECTIONS=20000 AURORA_MAX_REQUESTS_PER_CONNECTION=4294967295 \
+        AURORA_LOG=warn taskset -c 0 "$BASELINE" >"$tmp/baseline.out" &
+    BASELINE_PID=$!
+    ports+=($BASELINE_PORT)
+fi
+for port in "${ports[@]}"; do
     for _ in $(seq 100); do
         curl -s -o /dev/null "http://127.0.0.1:$port/" && break
         sleep 0.1
@@ -63,6 +76,7 @@ for round in $(seq "$ROUNDS"); do
     for v in "${variants[@]}"; do
         run aurora $AURORA_PORT "$v"
         run nginx $NGINX_PORT "$v"
+        if [ -n "$BASELINE" ]; then run baseline $BASELINE_PORT "$v"; fi
     done
 done
 
@@ -74,5 +88,10 @@ rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 for v in ("c64", "c256", "pipe16"):
     a = statistics.median(float(r[2]) for r in rows if r[0] == "aurora" and r[1] == v)
     n = statistics.median(float(r[2]) for r in rows if r[0] == "nginx" and r[1] == v)
-    print(f"{v:7} aurora {a:12.0f}  nginx {n:12.0f}  ratio {a / n:.2f}")
+    line = f"{v:7} aurora {a:12.0f}  nginx {n:12.0f}  ratio {a / n:.2f}"
+    b = [float(r[2]) for r in rows if r[0] == "baseline" and r[1] == v]
+    if b:
+        b = statistics.median(b)
+        line += f"  baseline {b:12.0f}  ratio {b / n:.2f}  aurora/baseline {a / b:.2f}"
+    print(line)
 PY

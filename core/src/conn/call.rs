@@ -199,7 +199,8 @@ impl<H: Handler> Connection<H> {
     ) -> Option<Answered<H>> {
         let rx = self.rx.handle()?;
         let filled = self.rx.filled();
-        if !self.refresh_spans(env.spans, self.rx.bytes(env.pool)) {
+        let fresh = self.parsed == env.spans.parses;
+        if !fresh && !self.refresh_spans(env.spans, self.rx.bytes(env.pool)) {
             return None;
         }
         let head = self.head.as_ref()?;

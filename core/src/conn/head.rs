@@ -107,12 +107,9 @@ impl<H: Handler> Connection<H> {
         Step::Again
     }
 
-    /// Makes `env.spans` hold this connection's head again if another connection parsed
-    /// since: the bytes are the same, so the outcome is too; `false` would mean they changed.
+    /// Makes `spans` hold this connection's head again (another connection parsed since):
+    /// the bytes are the same, so the outcome is too; `false` would mean they changed.
     pub(super) fn refresh_spans(&mut self, spans: &mut Spans<'_>, buf: &[u8]) -> bool {
-        if self.parsed == spans.parses {
-            return true;
-        }
         let head_len = self.head_len();
         let bytes = buf.get(..head_len).unwrap_or_default();
         let again = request::parse(bytes, &self.limits, spans.table);
