@@ -286,3 +286,12 @@ fn the_server_metrics_stream_through_a_4k_queue() {
     let end = text.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     assert_eq!(&text[end..], &whole[..n]);
 }
+
+/// What a connection serving the demo costs beside its buffers: its producer and consumer
+/// live in it.
+#[test]
+fn a_connection_serving_hello_is_small() {
+    let size = std::mem::size_of::<Connection<Hello<Render>>>();
+    println!("size_of::<Connection<Hello>>() = {size}");
+    assert!(size <= 448, "Connection<Hello> grew to {size} bytes");
+}
