@@ -34,7 +34,9 @@ fn run(parts: &[&[u8]], body: &mut [u8]) -> (usize, bool, Option<ChunkedError>) 
 }
 
 fuzz_target!(|input: &[u8]| {
-    let Some((&split, bytes)) = input.split_first() else { return };
+    let Some((&split, bytes)) = input.split_first() else {
+        return;
+    };
     let at = usize::from(split).min(bytes.len());
     let (head, tail) = bytes.split_at(at);
     let mut whole = [0u8; 4096];

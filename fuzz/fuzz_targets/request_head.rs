@@ -16,7 +16,9 @@ const LIMITS: Limits = Limits {
 };
 
 fuzz_target!(|input: &[u8]| {
-    let Some((&split, bytes)) = input.split_first() else { return };
+    let Some((&split, bytes)) = input.split_first() else {
+        return;
+    };
     let mut spans = [HeaderSpan::EMPTY; 16];
     let whole = request::parse(bytes, &LIMITS, &mut spans);
     match whole {
@@ -37,6 +39,10 @@ fuzz_target!(|input: &[u8]| {
             Ok(Parse::Complete(full)) => assert_eq!(head.head_len(), full.head_len()),
             other => panic!("prefix completed but the whole input gave {other:?}"),
         },
-        Err(e) => assert_eq!(whole.err(), Some(e), "a prefix's error changed with more bytes"),
+        Err(e) => assert_eq!(
+            whole.err(),
+            Some(e),
+            "a prefix's error changed with more bytes"
+        ),
     }
 });
