@@ -13,7 +13,10 @@
 //! 3. Builds its handler and a boxed [`Server`] with [`SLOTS`] connection slots.
 //! 4. Loops ([`EventLoop::run`], one [`EventLoop::run_once`] per turn): wait until readiness or
 //!    [`Server::poll_timeout`], read the clock, set the wall clock for `Date`, [`Server::turn`].
-//! 5. On a stop: [`Server::shutdown`], then turns until [`Server::is_drained`] or
+//! 5. On a stop (SIGINT or SIGTERM in [`Running::run_until_signal`], or a [`StopHandle`]): the
+//!    drain. [`Server::shutdown`] stops accepting, closes idle keep-alive connections and
+//!    marks requests in flight to finish with `Connection: close`; the worker then closes its
+//!    listener ([`Poller::close_listener`]) and turns until [`Server::is_drained`] or
 //!    `shutdown_deadline`; connections left then are closed when the server is dropped.
 //!
 //! The handler is wrapped in an [`AccessLog`], which writes a line per answer when
@@ -45,12 +48,15 @@ pub const SLOTS: usize = 16_384;
 
 /// Starts `options.config.workers` workers (0: one per available CPU) on platform `P`, each
 /// serving the handler `make_handler` builds for it on its own thread, and returns once every
-/// worker listens on `options.addr` (a client may connect at once).
+/// worker listens on `options.addr`, or on the socket a service manager passed
+/// ([`activation`](crate::activation)); a client may connect at once.
 ///
 /// # Errors
 ///
-/// `InvalidInput` if `options.config` does not validate; otherwise the first error of
-/// spawning a thread or of a worker's bind, in which case no worker is left running.
+/// `InvalidInput` if `options.config` does not validate or a passed socket is unusable,
+/// `AddrInUse` if another server listens on `options.addr` ([`ensure_free`](crate::socket::ensure_free));
+/// otherwise the first error of spawning a thread or of a worker's bind, in which case no
+/// worker is left running.
 pub fn start<P, H, F>(options: Options, make_handler: F) -> io::Result<Running>
 where
     P: Platform,
@@ -217,6 +223,7 @@ impl<'a, 'm, R: Poller, H: Handler> EventLoop<'a, 'm, R, H> {
                 self.server.connections()
             );
             self.server.shutdown(self.reactor, now);
+            self.reactor.close_listener();
             self.phase = Phase::Draining {
                 deadline: now + self.shutdown_deadline,
             };
