@@ -121,13 +121,7 @@ impl Listener {
     /// The OS error of `socket`, `setsockopt`, `bind` or `listen` (`AddrInUse` when another
     /// process holds the port without `SO_REUSEPORT`).
     pub fn bind(addr: SocketAddr) -> io::Result<Self> {
-        let family = match addr {
-            SocketAddr::V4(_) => AddressFamily::INET,
-            SocketAddr::V6(_) => AddressFamily::INET6,
-        };
-        let fd = rustix::net::socket_with(family, SocketType::STREAM, NEW_SOCKET_FLAGS, None)?;
-        prepare(&fd)?;
-        sockopt::set_socket_reuseaddr(&fd, true)?;
+        let fd = new_socket(addr)?;
         share_port(&fd)?;
         rustix::net::bind(&fd, &addr)?;
         rustix::net::listen(&fd, BACKLOG)?;
@@ -245,13 +239,7 @@ pub fn ensure_free(addr: SocketAddr) -> io::Result<()> {
     if addr.port() == 0 {
         return Ok(());
     }
-    let family = match addr {
-        SocketAddr::V4(_) => AddressFamily::INET,
-        SocketAddr::V6(_) => AddressFamily::INET6,
-    };
-    let probe = rustix::net::socket_with(family, SocketType::STREAM, NEW_SOCKET_FLAGS, None)?;
-    prepare(&probe)?;
-    sockopt::set_socket_reuseaddr(&probe, true)?;
+    let probe = new_socket(addr)?;
     match rustix::net::bind(&probe, &addr) {
         Ok(()) => Ok(()),
         Err(Errno::ADDRINUSE) => Err(io::Error::new(
@@ -260,6 +248,19 @@ pub fn ensure_free(addr: SocketAddr) -> io::Result<()> {
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A new TCP socket for `addr`'s family, non-blocking and close-on-exec, with `SO_REUSEADDR`
+/// (a restart may bind while connections of the last run linger in `TIME_WAIT`).
+fn new_socket(addr: SocketAddr) -> io::Result<OwnedFd> {
+    let family = match addr {
+        SocketAddr::V4(_) => AddressFamily::INET,
+        SocketAddr::V6(_) => AddressFamily::INET6,
+    };
+    let fd = rustix::net::socket_with(family, SocketType::STREAM, NEW_SOCKET_FLAGS, None)?;
+    prepare(&fd)?;
+    sockopt::set_socket_reuseaddr(&fd, true)?;
+    Ok(fd)
 }
 
 /// Sets what [`NEW_SOCKET_FLAGS`] could not on this OS: nothing, except on macOS, where it
