@@ -30,6 +30,12 @@ pub fn path() -> PathBuf {
 /// stdout and stderr piped. Add `envs`, or change it further, then [`Guard::spawn`] it.
 pub fn command(envs: &[(&str, &str)]) -> Command {
     let mut command = Command::new(path());
+    configure(&mut command, envs);
+    command
+}
+
+/// Gives `command` (the example, or a wrapper that execs it) [`command`]'s configuration.
+pub fn configure(command: &mut Command, envs: &[(&str, &str)]) {
     command
         .env_remove("AURORA_CONFIG")
         .env_remove("LISTEN_PID")
@@ -42,7 +48,6 @@ pub fn command(envs: &[(&str, &str)]) -> Command {
     for (key, value) in envs {
         command.env(key, value);
     }
-    command
 }
 
 /// Kills the child if the test fails before it exits.
