@@ -29,6 +29,10 @@ fn example_serves_and_stops_on_sigterm() {
     guard.terminate();
     let (code, stderr) = guard.wait();
     assert_eq!(code, Some(0), "exit code; stderr:\n{stderr}");
+    assert!(
+        !stderr.contains("INFO"),
+        "AURORA_LOG=warn filters info out:\n{stderr}"
+    );
 }
 
 #[test]
@@ -61,4 +65,6 @@ fn a_second_example_on_a_taken_address_fails() {
     first.terminate();
     let (code, stderr) = first.wait();
     assert_eq!(code, Some(0), "stderr:\n{stderr}");
+    // The log's default level is info.
+    assert!(stderr.contains("workers listening on"), "{stderr}");
 }
