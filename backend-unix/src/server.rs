@@ -184,6 +184,7 @@ pub struct EventLoop<'a, 'm, R: Poller, H: Handler> {
 
 /// What [`EventLoop::run_once`] left behind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Step {
     /// Serving: call [`run_once`](EventLoop::run_once) again.
     Serving,

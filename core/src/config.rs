@@ -123,6 +123,7 @@ pub struct Pools {
 /// What a connection accepted above the high-water mark gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum OverloadPolicy {
     /// A `503 Service Unavailable` with `Retry-After: retry_after_secs`, then close.
     ServiceUnavailable {
@@ -136,6 +137,7 @@ pub enum OverloadPolicy {
 /// A configuration key: one field of [`ServerConfig`], named by its dotted path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Field {
     /// `limits.max_head_bytes`
     MaxHeadBytes,
@@ -194,6 +196,7 @@ pub enum Field {
 /// The unit of a [`Field`]'s numeric value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Unit {
     /// Bytes.
     Bytes,
@@ -212,6 +215,7 @@ pub enum Unit {
 /// Why a [`ServerConfig`] is invalid, naming the field at fault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ConfigError {
     /// `field` holds `value`, outside `min..=max` (in the field's [`Unit`]).
     OutOfRange {

@@ -51,14 +51,14 @@ pub fn echo<R: Poller>(mut w: Worker<R>) -> io::Result<()> {
             let mut buf = [0u8; 1024];
             while let Some(socket) = slot.as_mut() {
                 match socket.read(&mut buf) {
-                    Ok(0) | Err(SocketError::Io(_)) => {
+                    Err(SocketError::WouldBlock) => break,
+                    Ok(0) | Err(_) => {
                         if let Some(socket) = slot.take() {
                             w.reactor.close(socket, CloseKind::Graceful);
                         }
                     }
                     // Small test messages always fit the send buffer.
                     Ok(n) => assert_eq!(socket.write(&buf[..n]), Ok(n)),
-                    Err(SocketError::WouldBlock) => break,
                 }
             }
         }
