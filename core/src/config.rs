@@ -333,15 +333,15 @@ impl ServerConfig {
     /// loader that lists them all at once.
     pub fn for_each_error(&self, mut report: impl FnMut(ConfigError)) {
         for field in Field::ALL {
-            if let (Some((min, max)), Some(value)) = (field.range(), self.value(field)) {
-                if value < min || value > max {
-                    report(ConfigError::OutOfRange {
-                        field,
-                        min,
-                        max,
-                        value,
-                    });
-                }
+            if let (Some((min, max)), Some(value)) = (field.range(), self.value(field))
+                && (value < min || value > max)
+            {
+                report(ConfigError::OutOfRange {
+                    field,
+                    min,
+                    max,
+                    value,
+                });
             }
         }
         let head = as_u64(self.limits.max_head_bytes);
@@ -385,10 +385,10 @@ impl ServerConfig {
                 bound_value: self.high_water_percent.into(),
             });
         }
-        if let Some(text) = self.server_header {
-            if !is_server_header(text) {
-                report(ConfigError::InvalidServerHeader);
-            }
+        if let Some(text) = self.server_header
+            && !is_server_header(text)
+        {
+            report(ConfigError::InvalidServerHeader);
         }
     }
 
