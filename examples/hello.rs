@@ -7,10 +7,13 @@
 //! ```
 //!
 //! Configuration comes from the TOML file named by `AURORA_CONFIG` (if set), then the
-//! `AURORA_*` variables; a bad value prints the reason and exits with 2. `AURORA_LOG` sets the
-//! log level (`error` .. `trace`, default `info`; logs go to stderr). Once bound, the server
-//! prints exactly one line, `aurora listening on http://ADDR`, and serves until SIGINT or
-//! SIGTERM, then shuts down gracefully and exits with 0.
+//! `AURORA_*` variables; a bad value prints the reason and exits with 2. `AURORA_LOG` filters
+//! the log as `RUST_LOG` does for `env_logger` (a level such as `debug`, or per module:
+//! `warn,aurora_unix=debug`; default `info`; logs go to stderr). Once bound, the server prints
+//! exactly one line, `aurora listening on http://ADDR`, and serves until SIGINT or SIGTERM,
+//! then shuts down gracefully and exits with 0. An address another server holds stops it with
+//! the reason and exit code 1. Started by systemd with a listening socket (`LISTEN_FDS`), it
+//! serves that socket instead of binding (`docs/DEPLOY.md`).
 
 #[cfg(any(
     target_os = "linux",
@@ -51,46 +54,13 @@ mod serve {
     use aurora_apps::hello::Hello;
     use aurora_core::metrics::Renderer;
     use backend::Options;
-    use log::{LevelFilter, Log, Metadata, Record};
 
-    /// The variable naming the log level; the example's own, so it is not passed to
+    /// The variable holding the log filter; the example's own, so it is not passed to
     /// [`Options::load`].
     const LOG_VAR: &str = "AURORA_LOG";
 
-    /// Writes each record as one line to stderr.
-    struct StderrLogger {
-        level: LevelFilter,
-    }
-
-    impl Log for StderrLogger {
-        fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-            metadata.level() <= self.level
-        }
-
-        fn log(&self, record: &Record<'_>) {
-            if self.enabled(record.metadata()) {
-                let mut err = std::io::stderr().lock();
-                let _ = writeln!(
-                    err,
-                    "{:<5} {}: {}",
-                    record.level(),
-                    record.target(),
-                    record.args()
-                );
-            }
-        }
-
-        fn flush(&self) {}
-    }
-
     pub fn main() -> ExitCode {
-        let level = std::env::var(LOG_VAR)
-            .ok()
-            .and_then(|value| value.parse::<LevelFilter>().ok())
-            .unwrap_or(LevelFilter::Info);
-        if log::set_logger(Box::leak(Box::new(StderrLogger { level }))).is_ok() {
-            log::set_max_level(level);
-        }
+        env_logger::Builder::from_env(env_logger::Env::new().filter_or(LOG_VAR, "info")).init();
 
         let config = std::env::var_os("AURORA_CONFIG").map(PathBuf::from);
         let vars = std::env::vars_os()

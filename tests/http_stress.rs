@@ -34,7 +34,7 @@ fn hundred_thousand_requests() {
                     let mut raw = Vec::new();
                     let batch = BATCH.min(TOTAL / THREADS - served);
                     for i in 0..batch {
-                        if (served + i) % 3 == 0 {
+                        if (served + i).is_multiple_of(3) {
                             raw.extend(with_body(
                                 "POST",
                                 "/",
@@ -49,7 +49,7 @@ fn hundred_thousand_requests() {
                     for i in 0..batch {
                         let resp = client.response();
                         assert_eq!(resp.code, 200);
-                        if (served + i) % 3 == 0 {
+                        if (served + i).is_multiple_of(3) {
                             assert_eq!(resp.text(), format!("{t}:{}", served + i));
                         } else {
                             assert_eq!(resp.body, b"Hello, World!");

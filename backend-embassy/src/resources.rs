@@ -49,6 +49,7 @@ pub(crate) struct Carved<'m> {
 /// Why [`Memory`] cannot hold the pools a configuration asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum MemoryError {
     /// The buffers of every class together need more bytes than `BYTES`.
     Bytes {

@@ -55,6 +55,7 @@ pub struct Options {
 /// Why [`run`] did not start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum RunError {
     /// The configuration does not validate.
     Config(ConfigError),

@@ -18,6 +18,7 @@
 //! - [`metrics`]: [`MetricsHandle`], the runtime metrics every worker records into.
 //! - [`reactor`]: [`UnixReactor`], the core's `Reactor` over any
 //!   [`Selector`] (the backends' epoll and kqueue).
+//! - [`activation`]: the listening socket a service manager passed (`LISTEN_FDS`).
 //! - [`socket`]: [`TcpSocket`] (the core's `Socket`) and [`Listener`] (`SO_REUSEPORT`).
 //! - [`sys`]: the portable OS calls that are not socket I/O (the signal mask, CPU affinity);
 //!   the only module with `unsafe`.
@@ -26,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod activation;
 pub mod metrics;
 pub mod options;
 pub mod platform;
@@ -59,7 +61,7 @@ pub use socket::{Listener, TcpSocket};
 #[macro_export]
 macro_rules! backend_api {
     ($platform:ty, $api:literal) => {
-        pub use $crate::{access, metrics, options, runtime, server, socket};
+        pub use $crate::{access, activation, metrics, options, runtime, server, socket};
         pub use $crate::{
             EventLoop, Listener, LoadError, MetricsHandle, Options, Poller, Running, Step,
             StopHandle, TcpSocket, Wake, WorkerContext,
@@ -69,10 +71,11 @@ macro_rules! backend_api {
             "Starts `options.config.workers` workers (0: one per available CPU) on ",
             $api,
             ", each serving the handler `make_handler` builds for it on its own thread, and ",
-            "returns once every worker listens on `options.addr` (a client may connect at once). ",
+            "returns once every worker listens on `options.addr`, or on the socket a service manager passed (`LISTEN_FDS`, see [`aurora_unix::activation`]); a client may connect at once. ",
             "See [`aurora_unix::start`].\n\n# Errors\n\n",
-            "`InvalidInput` if `options.config` does not validate; otherwise the first error of ",
-            "spawning a thread or of a worker's bind, in which case no worker is left running."
+            "`InvalidInput` if `options.config` does not validate or a passed socket is unusable, ",
+            "`AddrInUse` if another server listens on `options.addr`; otherwise the first error ",
+            "of spawning a thread or of a worker's bind, in which case no worker is left running."
         )]
         pub fn start<H, F>(options: Options, make_handler: F) -> ::std::io::Result<Running>
         where

@@ -258,7 +258,7 @@ impl Options {
                 self.config.overload_response = match policy {
                     "503" => match self.config.overload_response {
                         keep @ OverloadPolicy::ServiceUnavailable { .. } => keep,
-                        OverloadPolicy::Close => OverloadPolicy::ServiceUnavailable {
+                        _ => OverloadPolicy::ServiceUnavailable {
                             retry_after_secs: 1,
                         },
                     },

@@ -60,6 +60,13 @@ pub trait Poller: Reactor<Socket = TcpSocket> + Debug + Sized + 'static {
 
     /// The listener, if the poller has one.
     fn listener(&self) -> Option<&Listener>;
+
+    /// Stops watching the listener and closes this poller's descriptor of it, for good: a
+    /// draining worker takes no new connection. A socket of the worker's own closes, so new
+    /// connections go to the listeners still open and are refused once none is; those waiting
+    /// in its backlog are reset. An inherited socket lives on in its other descriptors (the
+    /// service manager's, the next process's), where connections keep waiting to be accepted.
+    fn close_listener(&mut self);
 }
 
 /// Ends a blocked wait from any thread.

@@ -245,4 +245,11 @@ impl<S: Selector> Poller for UnixReactor<S> {
     fn listener(&self) -> Option<&Listener> {
         UnixReactor::listener(self)
     }
+
+    fn close_listener(&mut self) {
+        // Unwatched first: a duplicated descriptor stays in an epoll set after it is closed
+        // while another descriptor of the socket is open.
+        self.set_accepting(false);
+        self.listener = None;
+    }
 }

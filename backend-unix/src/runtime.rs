@@ -11,7 +11,10 @@
 //! [`Running::run_until_signal`] ever receives them). Each thread pins itself to its CPU (a
 //! failure is logged, not fatal; there is no pinning on macOS), reads its NUMA node, binds its
 //! listener and creates its [`Poller`], and reports back; with port 0, worker 0 binds first and the others bind the port
-//! it got. Spawning returns once every worker listens, or with the first error after stopping
+//! it got. Before any bind, [`ensure_free`] refuses an address another server already listens
+//! on (the workers' `SO_REUSEPORT` would otherwise let them share it). A listening socket
+//! passed by the service manager ([`activation`](crate::activation)) replaces all of this:
+//! every worker serves a duplicate of it and nothing is bound. Spawning returns once every worker listens, or with the first error after stopping
 //! the workers already started. Only then does each worker build what its loop needs (its
 //! buffer pools), on its own CPU, so that memory is first touched on the worker's NUMA node.
 
@@ -25,7 +28,7 @@ use std::thread::JoinHandle;
 use crate::metrics::MetricsHandle;
 use crate::options::Options;
 use crate::platform::{Control, Platform, Poller, Wake};
-use crate::socket::Listener;
+use crate::socket::{Listener, ensure_free};
 use crate::sys::cpu;
 use crate::sys::signal::BlockGuard;
 
@@ -249,11 +252,26 @@ where
     } else {
         Vec::new()
     };
+    // A socket the service manager passed is served as it is; an address to bind must be free
+    // of other servers first.
+    let inherited = crate::activation::inherited()?;
+    let local_addr = match &inherited {
+        Some(listener) => {
+            let addr = listener.local_addr()?;
+            log::info!("aurora: serving the listening socket passed by the service manager");
+            addr
+        }
+        None => {
+            ensure_free(options.addr)
+                .map_err(|e| io::Error::new(e.kind(), format!("binding {}: {e}", options.addr)))?;
+            options.addr
+        }
+    };
     let shared = Arc::new(Shared::new(Box::new(P::Control::new()?)));
     let body = Arc::new(body);
     let (tx, rx) = mpsc::channel::<Ready>();
     let mut running = Running {
-        local_addr: options.addr,
+        local_addr,
         handles: Vec::with_capacity(workers),
         metrics,
         shared,
@@ -267,7 +285,13 @@ where
             tx: Some(tx.clone()),
         };
         let body = Arc::clone(&body);
-        let spawned = spawn_worker::<P, B>(&running, index, workers, cpu, options, reporter, body);
+        let listener = match inherited.as_ref().map(Listener::try_clone).transpose() {
+            Ok(listener) => listener,
+            Err(e) => return Err(fail(running, e)),
+        };
+        let spawned = spawn_worker::<P, B>(
+            &running, index, workers, cpu, options, listener, reporter, body,
+        );
         match spawned {
             Ok(handle) => running.handles.push(handle),
             Err(e) => return Err(fail(running, e)),
@@ -297,13 +321,15 @@ where
     Ok(running)
 }
 
-/// Spawns worker `index`'s thread.
+/// Spawns worker `index`'s thread, which serves `listener` or else binds its own.
+#[allow(clippy::too_many_arguments)]
 fn spawn_worker<P, B>(
     running: &Running,
     index: usize,
     workers: usize,
     cpu: Option<usize>,
     options: Options,
+    listener: Option<Listener>,
     reporter: Reporter,
     body: Arc<B>,
 ) -> io::Result<JoinHandle<io::Result<()>>>
@@ -331,7 +357,10 @@ where
             });
             let numa_node = cpu.and_then(P::numa_node);
             log::debug!("worker {index}: CPU {cpu:?}, NUMA node {numa_node:?}");
-            let reactor = match listen::<P::Poller>(addr) {
+            let reactor = match listener.map_or_else(
+                || listen::<P::Poller>(addr),
+                |listener| P::Poller::with_listener(Some(listener)),
+            ) {
                 Ok(reactor) => reactor,
                 Err(e) => {
                     reporter.send(Err(e));

@@ -13,8 +13,12 @@
 //! 3. Builds its handler and a boxed [`Server`] with [`SLOTS`] connection slots.
 //! 4. Loops ([`EventLoop::run`], one [`EventLoop::run_once`] per turn): wait until readiness or
 //!    [`Server::poll_timeout`], read the clock, set the wall clock for `Date`, [`Server::turn`].
-//! 5. On a stop: [`Server::shutdown`], then turns until [`Server::is_drained`] or
-//!    `shutdown_deadline`; connections left then are closed when the server is dropped.
+//! 5. On a stop (SIGINT or SIGTERM in [`Running::run_until_signal`], or a [`StopHandle`]): the
+//!    worker closes its listener ([`Poller::close_listener`]) and serves the connections it
+//!    has for [`QUIESCE`]; then the drain: [`Server::shutdown`] closes idle keep-alive
+//!    connections and marks requests in flight to finish with `Connection: close`, and the
+//!    worker turns until [`Server::is_drained`] or `shutdown_deadline` (counted from the
+//!    stop); connections left then are closed when the server is dropped.
 //!
 //! The handler is wrapped in an [`AccessLog`], which writes a line per answer when
 //! `Options::access_log` is set and costs one branch when it is not.
@@ -45,12 +49,15 @@ pub const SLOTS: usize = 16_384;
 
 /// Starts `options.config.workers` workers (0: one per available CPU) on platform `P`, each
 /// serving the handler `make_handler` builds for it on its own thread, and returns once every
-/// worker listens on `options.addr` (a client may connect at once).
+/// worker listens on `options.addr`, or on the socket a service manager passed
+/// ([`activation`](crate::activation)); a client may connect at once.
 ///
 /// # Errors
 ///
-/// `InvalidInput` if `options.config` does not validate; otherwise the first error of
-/// spawning a thread or of a worker's bind, in which case no worker is left running.
+/// `InvalidInput` if `options.config` does not validate or a passed socket is unusable,
+/// `AddrInUse` if another server listens on `options.addr` ([`ensure_free`](crate::socket::ensure_free));
+/// otherwise the first error of spawning a thread or of a worker's bind, in which case no
+/// worker is left running.
 pub fn start<P, H, F>(options: Options, make_handler: F) -> io::Result<Running>
 where
     P: Platform,
@@ -66,11 +73,29 @@ where
     })
 }
 
+/// How long a stopping worker goes on serving the connections it has, its listener closed,
+/// before its drain closes the idle ones (at most the shutdown deadline).
+///
+/// The drain closes a connection that sent nothing yet as idle. Without this pause, a client
+/// whose request was on its way to a connection accepted just before the stop would see it
+/// closed unanswered; and a client whose idle connection one worker closed would reconnect
+/// to another worker of the same process that had not yet seen the stop, to be closed in the
+/// same way. Once every worker's listener is closed (within this pause), new connections go
+/// to the next process on an inherited socket, or are refused.
+pub const QUIESCE: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Where a worker's loop stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     /// Accepting and serving.
     Serving,
+    /// Stopping: listener closed, serving the connections it has until `until` ([`QUIESCE`]).
+    Quiescing {
+        /// When the drain begins.
+        until: Instant,
+        /// When connections still open are dropped.
+        deadline: Instant,
+    },
     /// Shutting down: finishing open connections until the deadline.
     Draining {
         /// When connections still open are dropped.
@@ -159,6 +184,7 @@ pub struct EventLoop<'a, 'm, R: Poller, H: Handler> {
 
 /// What [`EventLoop::run_once`] left behind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Step {
     /// Serving: call [`run_once`](EventLoop::run_once) again.
     Serving,
@@ -212,17 +238,27 @@ impl<'a, 'm, R: Poller, H: Handler> EventLoop<'a, 'm, R, H> {
             self.stop_requested || self.external.as_ref().is_some_and(StopHandle::is_stopping);
         if self.phase == Phase::Serving && asked {
             log::debug!(
-                "worker {}: shutting down, {} connections open",
+                "worker {}: stopping, {} connections open",
                 self.index,
                 self.server.connections()
             );
-            self.server.shutdown(self.reactor, now);
-            self.phase = Phase::Draining {
+            self.reactor.close_listener();
+            self.phase = Phase::Quiescing {
+                until: now + duration(QUIESCE).min(self.shutdown_deadline),
                 deadline: now + self.shutdown_deadline,
             };
         }
+        if let Phase::Quiescing { until, deadline } = self.phase
+            && now >= until
+        {
+            self.server.shutdown(self.reactor, now);
+            self.phase = Phase::Draining { deadline };
+        }
         let wake_at = match self.phase {
             Phase::Serving => self.server.poll_timeout(),
+            Phase::Quiescing { until, .. } => {
+                Some(self.server.poll_timeout().map_or(until, |at| at.min(until)))
+            }
             Phase::Draining { deadline } => {
                 if self.server.is_drained() {
                     return Ok(Step::Finished);
@@ -254,12 +290,13 @@ impl<'a, 'm, R: Poller, H: Handler> EventLoop<'a, 'm, R, H> {
         self.server.turn(self.reactor, self.clock.now());
         Ok(match self.phase {
             Phase::Serving => Step::Serving,
-            Phase::Draining { .. } => Step::Draining,
+            Phase::Quiescing { .. } | Phase::Draining { .. } => Step::Draining,
         })
     }
 
-    /// Begins a graceful stop of this loop at its next step: no new connections, requests in
-    /// flight finish with `Connection: close`, idle connections close. (To stop every worker
+    /// Begins a graceful stop of this loop at its next step: no new connections, then after
+    /// [`QUIESCE`] requests in flight finish with `Connection: close` and idle connections
+    /// close. (To stop every worker
     /// from another thread, use the [`StopHandle`].)
     pub fn stop(&mut self) {
         self.stop_requested = true;

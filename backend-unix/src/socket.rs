@@ -1,5 +1,6 @@
 //! Sockets: [`TcpSocket`], one accepted connection, and [`Listener`], one worker's
-//! `SO_REUSEPORT` listening socket.
+//! `SO_REUSEPORT` listening socket or its share of an inherited one; [`ensure_free`] refuses an
+//! address another server holds.
 //!
 //! Both are non-blocking and close-on-exec, and a write to a connection the peer closed is an
 //! error, never a `SIGPIPE`. Errors leave here as the core's [`SocketError`]; OS error numbers
@@ -120,17 +121,54 @@ impl Listener {
     /// The OS error of `socket`, `setsockopt`, `bind` or `listen` (`AddrInUse` when another
     /// process holds the port without `SO_REUSEPORT`).
     pub fn bind(addr: SocketAddr) -> io::Result<Self> {
-        let family = match addr {
-            SocketAddr::V4(_) => AddressFamily::INET,
-            SocketAddr::V6(_) => AddressFamily::INET6,
-        };
-        let fd = rustix::net::socket_with(family, SocketType::STREAM, NEW_SOCKET_FLAGS, None)?;
-        prepare(&fd)?;
-        sockopt::set_socket_reuseaddr(&fd, true)?;
+        let fd = new_socket(addr)?;
         share_port(&fd)?;
         rustix::net::bind(&fd, &addr)?;
         rustix::net::listen(&fd, BACKLOG)?;
         Ok(Listener { fd })
+    }
+
+    /// Serves `fd`, a listening TCP socket this process inherited (from systemd's socket
+    /// activation, say), made non-blocking and close-on-exec here. The socket keeps whatever
+    /// options its creator gave it.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` when `fd` is not a listening TCP socket; otherwise the OS error of a
+    /// check or of setting the flags.
+    pub fn inherit(fd: OwnedFd) -> io::Result<Self> {
+        let invalid = || {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the inherited descriptor is not a listening TCP socket",
+            )
+        };
+        if sockopt::socket_type(&fd).map_err(|_| invalid())? != SocketType::STREAM {
+            return Err(invalid());
+        }
+        // macOS declares SO_ACCEPTCONN but does not answer it; `accept` fails there instead.
+        #[cfg(not(target_vendor = "apple"))]
+        if !sockopt::socket_acceptconn(&fd)? {
+            return Err(invalid());
+        }
+        rustix::io::ioctl_fionbio(&fd, true)?;
+        rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC)?;
+        let listener = Listener { fd };
+        // A Unix-domain socket has no IP address: refuse it here rather than at `local_addr`.
+        listener.local_addr().map_err(|_| invalid())?;
+        Ok(listener)
+    }
+
+    /// A second descriptor (close-on-exec) for the same socket: both accept from one queue.
+    /// Every worker serves an inherited socket through one of these.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `fcntl(F_DUPFD_CLOEXEC)`, e.g. when out of descriptors.
+    pub fn try_clone(&self) -> io::Result<Self> {
+        Ok(Listener {
+            fd: rustix::io::fcntl_dupfd_cloexec(&self.fd, 0)?,
+        })
     }
 
     /// The address the listener is bound to, with the real port when it asked for port 0.
@@ -177,6 +215,52 @@ impl AsFd for Listener {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
+}
+
+/// Fails with `AddrInUse` when a socket of any process already listens on `addr`, even one
+/// that would let [`Listener::bind`] share the port.
+///
+/// Workers' listeners carry `SO_REUSEPORT`, and the kernel lets a later socket with it join
+/// theirs (on Linux, any socket of the same user): a second server started on the address of a
+/// running one would bind happily and take a share of its connections. So before binding,
+/// this binds a probe on `addr` with `SO_REUSEADDR` alone (so connections in `TIME_WAIT` from
+/// an earlier run do not count) and closes it: the probe fails against any listener there,
+/// sharing or not. A second server that probes in the few microseconds between this probe and
+/// the first worker's bind can still slip in; a socket handed over by the service manager is
+/// the race-free way to run one server per address (`docs/DEPLOY.md`).
+///
+/// Port 0 needs no probe: the kernel never hands out a port that a listener already holds.
+///
+/// # Errors
+///
+/// `AddrInUse` with a message naming `addr`, or the OS error of the probe's `socket`, option
+/// or `bind` (e.g. `AddrNotAvailable`).
+pub fn ensure_free(addr: SocketAddr) -> io::Result<()> {
+    if addr.port() == 0 {
+        return Ok(());
+    }
+    let probe = new_socket(addr)?;
+    match rustix::net::bind(&probe, &addr) {
+        Ok(()) => Ok(()),
+        Err(Errno::ADDRINUSE) => Err(io::Error::new(
+            io::ErrorKind::AddrInUse,
+            "the address is already in use: another server listens there",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A new TCP socket for `addr`'s family, non-blocking and close-on-exec, with `SO_REUSEADDR`
+/// (a restart may bind while connections of the last run linger in `TIME_WAIT`).
+fn new_socket(addr: SocketAddr) -> io::Result<OwnedFd> {
+    let family = match addr {
+        SocketAddr::V4(_) => AddressFamily::INET,
+        SocketAddr::V6(_) => AddressFamily::INET6,
+    };
+    let fd = rustix::net::socket_with(family, SocketType::STREAM, NEW_SOCKET_FLAGS, None)?;
+    prepare(&fd)?;
+    sockopt::set_socket_reuseaddr(&fd, true)?;
+    Ok(fd)
 }
 
 /// Sets what [`NEW_SOCKET_FLAGS`] could not on this OS: nothing, except on macOS, where it

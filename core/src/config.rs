@@ -123,6 +123,7 @@ pub struct Pools {
 /// What a connection accepted above the high-water mark gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum OverloadPolicy {
     /// A `503 Service Unavailable` with `Retry-After: retry_after_secs`, then close.
     ServiceUnavailable {
@@ -136,6 +137,7 @@ pub enum OverloadPolicy {
 /// A configuration key: one field of [`ServerConfig`], named by its dotted path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Field {
     /// `limits.max_head_bytes`
     MaxHeadBytes,
@@ -194,6 +196,7 @@ pub enum Field {
 /// The unit of a [`Field`]'s numeric value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Unit {
     /// Bytes.
     Bytes,
@@ -212,6 +215,7 @@ pub enum Unit {
 /// Why a [`ServerConfig`] is invalid, naming the field at fault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ConfigError {
     /// `field` holds `value`, outside `min..=max` (in the field's [`Unit`]).
     OutOfRange {
@@ -329,15 +333,15 @@ impl ServerConfig {
     /// loader that lists them all at once.
     pub fn for_each_error(&self, mut report: impl FnMut(ConfigError)) {
         for field in Field::ALL {
-            if let (Some((min, max)), Some(value)) = (field.range(), self.value(field)) {
-                if value < min || value > max {
-                    report(ConfigError::OutOfRange {
-                        field,
-                        min,
-                        max,
-                        value,
-                    });
-                }
+            if let (Some((min, max)), Some(value)) = (field.range(), self.value(field))
+                && (value < min || value > max)
+            {
+                report(ConfigError::OutOfRange {
+                    field,
+                    min,
+                    max,
+                    value,
+                });
             }
         }
         let head = as_u64(self.limits.max_head_bytes);
@@ -381,10 +385,10 @@ impl ServerConfig {
                 bound_value: self.high_water_percent.into(),
             });
         }
-        if let Some(text) = self.server_header {
-            if !is_server_header(text) {
-                report(ConfigError::InvalidServerHeader);
-            }
+        if let Some(text) = self.server_header
+            && !is_server_header(text)
+        {
+            report(ConfigError::InvalidServerHeader);
         }
     }
 

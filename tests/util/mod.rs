@@ -184,14 +184,23 @@ pub struct Client {
 impl Client {
     /// Connects to `addr` with [`IO_TIMEOUT`] on every read and write.
     pub fn connect(addr: SocketAddr) -> Self {
-        let stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT).expect("connect");
+        Self::try_connect(addr).expect("connect")
+    }
+
+    /// Like [`connect`](Self::connect), but a failure to connect is returned.
+    ///
+    /// # Errors
+    ///
+    /// The error of `connect` (refused, timed out, ...).
+    pub fn try_connect(addr: SocketAddr) -> io::Result<Self> {
+        let stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT)?;
         stream.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
         stream.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
         stream.set_nodelay(true).unwrap();
-        Self {
+        Ok(Self {
             stream,
             pending: Vec::new(),
-        }
+        })
     }
 
     /// Sets the read timeout.

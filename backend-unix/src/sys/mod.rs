@@ -1,9 +1,11 @@
 //! The portable OS calls the backends make that are not socket I/O: the signal mask of the
-//! shutdown signals and CPU affinity.
+//! shutdown signals, CPU affinity and the descriptors socket activation passes.
 //!
 //! This is the only module of the crate allowed to contain `unsafe`, and every block says why it
 //! is sound in a `// SAFETY:` comment. CPU affinity goes through rustix, whose API is safe; only
-//! the signal mask uses `libc` directly. Nothing here knows about HTTP or the driver.
+//! the signal mask and the passed descriptors use `libc` directly. Nothing here knows about
+//! HTTP or the driver.
 
+pub mod activation;
 pub mod cpu;
 pub mod signal;

@@ -43,6 +43,7 @@ macro_rules! backend_tests {
             unpinned_workers_have_no_cpu,
             a_bind_failure_fails_the_start,
             a_port_in_use_fails_the_start,
+            a_port_another_server_shares_fails_the_start,
             a_failing_worker_ends_run_until_signal,
             a_stop_ends_run_until_signal,
             dropping_running_stops_the_workers,
@@ -58,6 +59,7 @@ macro_rules! backend_tests {
             two_requests_on_one_connection,
             many_clients_reach_every_worker_and_stop_closes_idle_ones,
             a_stalled_request_is_cut_at_the_shutdown_deadline,
+            a_draining_server_refuses_new_connections_and_finishes_its_request,
             a_config_that_does_not_validate_is_refused,
             an_event_loop_runs_once_at_a_time_and_stops,
         ]);

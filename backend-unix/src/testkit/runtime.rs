@@ -51,14 +51,14 @@ pub fn echo<R: Poller>(mut w: Worker<R>) -> io::Result<()> {
             let mut buf = [0u8; 1024];
             while let Some(socket) = slot.as_mut() {
                 match socket.read(&mut buf) {
-                    Ok(0) | Err(SocketError::Io(_)) => {
+                    Err(SocketError::WouldBlock) => break,
+                    Ok(0) | Err(_) => {
                         if let Some(socket) = slot.take() {
                             w.reactor.close(socket, CloseKind::Graceful);
                         }
                     }
                     // Small test messages always fit the send buffer.
                     Ok(n) => assert_eq!(socket.write(&buf[..n]), Ok(n)),
-                    Err(SocketError::WouldBlock) => break,
                 }
             }
         }
@@ -154,6 +154,21 @@ pub fn a_port_in_use_fails_the_start<P: Platform>() {
     options.addr = taken.local_addr().unwrap();
     let err = spawn::<P, _>(options, MetricsHandle::new(), echo).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
+}
+
+/// A running server's listeners let others share their port (`SO_REUSEPORT`); a second server
+/// on that address must still be refused, not handed a share of the first one's connections.
+pub fn a_port_another_server_shares_fails_the_start<P: Platform>() {
+    let first = spawn::<P, _>(options(2), MetricsHandle::new(), echo).unwrap();
+    let mut options = options(2);
+    options.addr = first.local_addr();
+    let err = spawn::<P, _>(options, MetricsHandle::new(), echo).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
+    assert!(err.to_string().contains("already in use"), "{err}");
+    let mut c = client(first.local_addr());
+    round_trip(&mut c, b"the first server still serves");
+    first.stop_handle().stop();
+    first.join().unwrap();
 }
 
 pub fn a_failing_worker_ends_run_until_signal<P: Platform>() {

@@ -43,6 +43,11 @@ fn client(running: &Running) -> BufReader<TcpStream> {
 /// Sends a GET and reads one response: its status line, headers (lower-cased names) and body.
 fn get(conn: &mut BufReader<TcpStream>, path: &str) -> (String, Vec<(String, String)>, Vec<u8>) {
     write!(conn.get_mut(), "GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").unwrap();
+    read_response(conn)
+}
+
+/// Reads one response: its status line, headers (lower-cased names) and body.
+fn read_response(conn: &mut BufReader<TcpStream>) -> (String, Vec<(String, String)>, Vec<u8>) {
     let mut status = String::new();
     conn.read_line(&mut status).unwrap();
     let mut headers = Vec::new();
@@ -133,6 +138,45 @@ pub fn a_stalled_request_is_cut_at_the_shutdown_deadline<P: Platform>() {
     assert!(begun.elapsed() >= Duration::from_millis(100));
     let mut rest = Vec::new();
     let _ = conn.read_to_end(&mut rest);
+}
+
+/// The drain: once stopped, the server refuses new connections at once (its listeners are
+/// closed), closes its idle keep-alive connection, and still answers the request in flight,
+/// with `Connection: close`.
+pub fn a_draining_server_refuses_new_connections_and_finishes_its_request<P: Platform>() {
+    let running = start::<P, _, _>(options(2), hello).unwrap();
+    let addr = running.local_addr();
+    let mut idle = client(&running);
+    assert_eq!(get(&mut idle, "/").0, "HTTP/1.1 200 OK");
+    let mut busy = client(&running);
+    busy.get_mut().write_all(b"GET / HTTP/1.1\r\n").unwrap();
+    // The half head must have reached its worker before the stop, or the drain closes the
+    // connection as a new one that sent nothing: a full request first proves it is accepted.
+    let mut rest = client(&running);
+    assert_eq!(get(&mut rest, "/").0, "HTTP/1.1 200 OK");
+    std::thread::sleep(Duration::from_millis(50));
+    running.stop_handle().stop();
+    let begun = Instant::now();
+    while TcpStream::connect(addr).is_ok() {
+        assert!(begun.elapsed() < PATIENCE, "still accepting after the stop");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut buf = Vec::new();
+    assert_eq!(
+        idle.read_to_end(&mut buf).unwrap_or(0),
+        0,
+        "the idle one closes"
+    );
+    busy.get_mut().write_all(b"Host: test\r\n\r\n").unwrap();
+    let (status, headers, _) = read_response(&mut busy);
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(
+        headers
+            .iter()
+            .any(|(n, v)| n == "connection" && v == "close"),
+        "{headers:?}"
+    );
+    join_in_time(running).unwrap();
 }
 
 pub fn a_config_that_does_not_validate_is_refused<P: Platform>() {

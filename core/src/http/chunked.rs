@@ -201,6 +201,7 @@ pub struct InPlace {
 /// Why a chunked body was rejected. Each variant is one rule of the grammar or one limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ChunkedError {
     /// A size line did not start with a hex digit (an empty size, a sign, whitespace).
     MissingSize,

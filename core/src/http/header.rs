@@ -244,6 +244,7 @@ pub fn trim_ows(bytes: &[u8]) -> &[u8] {
 /// Why a field name or value was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum HeaderError {
     /// The field name is empty.
     EmptyName,

@@ -13,6 +13,7 @@ use super::bytes::is_token;
 /// A request method, borrowed from the request head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Method<'a> {
     /// `GET`: transfer a current representation.
     Get,
@@ -128,6 +129,7 @@ impl fmt::Display for Method<'_> {
 /// Why a method token was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum MethodError {
     /// The method is empty.
     Empty,

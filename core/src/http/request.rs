@@ -341,6 +341,7 @@ pub enum BodyFraming {
 /// apart; [`RequestError::status`] is the answer to send before closing the connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum RequestError {
     /// The request line is not `method SP request-target SP HTTP-version CRLF` (an empty part,
     /// extra or missing spaces, a missing version). 400.

@@ -261,6 +261,7 @@ const fn hex_value(b: u8) -> Option<u8> {
 /// Why percent-decoding failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum DecodeError {
     /// A `%` is not followed by two hex digits.
     InvalidEscape,
@@ -282,6 +283,7 @@ impl core::error::Error for DecodeError {}
 /// Why a request-target was rejected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum TargetError {
     /// The target is empty.
     Empty,

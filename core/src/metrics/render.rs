@@ -20,6 +20,7 @@ use super::instruments::HistogramSnapshot;
 /// The `# TYPE` of a metric family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum MetricKind {
     /// A value that only goes up. Samples are written with [`Renderer::sample_u64`].
     Counter,
@@ -47,6 +48,7 @@ impl MetricKind {
 /// Why rendering failed. The call that failed wrote nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum RenderError {
     /// The buffer is full; render again into a larger one.
     BufferTooSmall,

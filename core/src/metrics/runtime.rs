@@ -172,10 +172,10 @@ impl<const PARSE_ERROR_KINDS: usize> WorkerMetrics<PARSE_ERROR_KINDS> {
     /// Sets this worker's count of buffers in use in size class `class`, for a pool that
     /// reports its level rather than each acquire and release.
     pub fn set_buffers_in_use(&self, class: usize, in_use: u32) {
-        if class < SIZE_CLASSES.len() {
-            if let Some(cell) = self.cells.get(BUFFERS + class) {
-                cell.store(u64::from(in_use));
-            }
+        if class < SIZE_CLASSES.len()
+            && let Some(cell) = self.cells.get(BUFFERS + class)
+        {
+            cell.store(u64::from(in_use));
         }
     }
 

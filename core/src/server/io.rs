@@ -91,6 +91,7 @@ pub struct Event {
 /// Why a [`Socket`] or [`Reactor`] call did nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum SocketError {
     /// Not ready: wait for the next [`Event`] for this source.
     WouldBlock,

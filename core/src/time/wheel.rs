@@ -46,6 +46,7 @@ impl TimerId {
 /// Why a timer operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum TimerError {
     /// All `CAP` entries hold armed timers; nothing was inserted.
     Full,
@@ -385,7 +386,7 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
     /// Links the armed, unlinked entry `index` where `deadline` belongs.
     fn file(&mut self, index: u32, deadline: Instant) {
         let us = deadline.as_micros();
-        let due = us / self.tick_us + u64::from(us % self.tick_us != 0);
+        let due = us / self.tick_us + u64::from(!us.is_multiple_of(self.tick_us));
         if deadline <= self.now {
             self.set_place(index, due, Place::Ready);
             self.push_ready(index);

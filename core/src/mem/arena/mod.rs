@@ -29,6 +29,7 @@ pub const MIN_FALLBACK_BYTES: usize = 3 * core::mem::size_of::<usize>();
 /// Why an arena allocation failed. The arena is unchanged, apart from its failure count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ArenaError {
     /// Neither the bump region nor the fallback heap has room (or the size overflows).
     OutOfMemory,
