@@ -66,10 +66,10 @@ impl<H: Handler> Connection<H> {
             progress: now,
             started,
         };
-        if let Body::Length { end } = body {
-            if !self.rx.reserve(end, env.pool) {
-                return Step::Fail(Status::SERVICE_UNAVAILABLE, RejectCause::NoBuffer);
-            }
+        if let Body::Length { end } = body
+            && !self.rx.reserve(end, env.pool)
+        {
+            return Step::Fail(Status::SERVICE_UNAVAILABLE, RejectCause::NoBuffer);
         }
         let awaits_body = !matches!(body, Body::Length { end } if end == head_len);
         if expects_continue && awaits_body && self.rx.filled() == head_len {

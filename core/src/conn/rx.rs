@@ -127,10 +127,10 @@ impl Rx {
 
     /// Forgets everything buffered and gives the buffer back.
     pub(crate) fn release(&mut self, pool: &mut BufferPool<'_>) {
-        if let Some(handle) = self.buf.take() {
-            if pool.release(handle).is_err() {
-                warn!("read buffer was not live on release");
-            }
+        if let Some(handle) = self.buf.take()
+            && pool.release(handle).is_err()
+        {
+            warn!("read buffer was not live on release");
         }
         self.filled = 0;
     }

@@ -116,10 +116,10 @@ impl Tx {
 
     /// Gives the buffer back to the pool, dropping anything still queued.
     pub(crate) fn release(&mut self, pool: &mut dyn Buffers) {
-        if let Some(handle) = self.buf.take() {
-            if pool.release(handle).is_err() {
-                warn!("output buffer was not live on release");
-            }
+        if let Some(handle) = self.buf.take()
+            && pool.release(handle).is_err()
+        {
+            warn!("output buffer was not live on release");
         }
         self.start = 0;
         self.end = 0;

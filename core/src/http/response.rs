@@ -706,10 +706,10 @@ fn check_field(name: &str, value: &[u8]) -> Result<(), HeaderFault> {
 /// obs-text, with no whitespace at either end (a recipient would strip it). CR, LF, NUL, the other
 /// controls and DEL are refused, so a value can never end a line.
 const fn is_field_value(value: &[u8]) -> bool {
-    if let (Some(first), Some(last)) = (value.first(), value.last()) {
-        if matches!(*first, b' ' | b'\t') || matches!(*last, b' ' | b'\t') {
-            return false;
-        }
+    if let (Some(first), Some(last)) = (value.first(), value.last())
+        && (matches!(*first, b' ' | b'\t') || matches!(*last, b' ' | b'\t'))
+    {
+        return false;
     }
     let mut i = 0;
     while i < value.len() {

@@ -112,7 +112,8 @@ impl Route {
             Method::Post | Method::Put => Route::Echo,
             Method::Options => Route::Options,
             Method::Delete | Method::Connect | Method::Trace | Method::Patch => Route::NotAllowed,
-            Method::Extension(_) => Route::NotImplemented,
+            // Extension methods, and any method a later parser names.
+            _ => Route::NotImplemented,
         }
     }
 }

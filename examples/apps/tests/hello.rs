@@ -72,22 +72,22 @@ impl Drive {
     /// output after, writing at most `write_limit` bytes per write.
     fn exchange(&mut self, mut bytes: &[u8], write_limit: usize) {
         for _ in 0..10_000 {
-            if !bytes.is_empty() {
-                if let Ok(space) = self.conn.read_buf(&mut self.pool) {
-                    let n = space.len().min(bytes.len());
-                    space[..n].copy_from_slice(&bytes[..n]);
-                    bytes = &bytes[n..];
-                    let mut env = Env {
-                        pool: &mut self.pool,
-                        handler: &mut self.hello,
-                        date: None,
-                        spans: &mut self.spans,
-                        observer: &mut (),
-                        arena: None,
-                    };
-                    self.conn.handle_read(n, self.now, &mut env);
-                    continue;
-                }
+            if !bytes.is_empty()
+                && let Ok(space) = self.conn.read_buf(&mut self.pool)
+            {
+                let n = space.len().min(bytes.len());
+                space[..n].copy_from_slice(&bytes[..n]);
+                bytes = &bytes[n..];
+                let mut env = Env {
+                    pool: &mut self.pool,
+                    handler: &mut self.hello,
+                    date: None,
+                    spans: &mut self.spans,
+                    observer: &mut (),
+                    arena: None,
+                };
+                self.conn.handle_read(n, self.now, &mut env);
+                continue;
             }
             let Some(queued) = self.conn.poll_transmit(&self.pool) else {
                 assert!(bytes.is_empty(), "the connection neither reads nor writes");
