@@ -445,15 +445,18 @@ impl<H: Handler> Connection<H> {
         self.settle(env.pool);
     }
 
-    /// The server is shutting down: an idle connection closes now (once queued output is
-    /// written); one in the middle of a request finishes it, and its response says
-    /// `Connection: close`. A response body waiting for an event ([`Fill::Pending`],
-    /// [`Fill::Until`]) is ended ([`End::Shutdown`]) and the connection closes.
+    /// The server is shutting down: a connection idle between requests closes now (once
+    /// queued output is written); one in the middle of a request finishes it, and its
+    /// response says `Connection: close`. A connection accepted but not read yet is not
+    /// idle: its first request may already be in the socket, so it is read and answered the
+    /// same way (its header deadline still runs). A response body waiting for an event
+    /// ([`Fill::Pending`], [`Fill::Until`]) is ended ([`End::Shutdown`]) and the connection
+    /// closes.
     pub fn shutdown(&mut self, _now: Instant, env: &mut Env<'_, '_, H>) {
         self.draining = true;
         let waiting = self.pull.as_ref().is_some_and(Pull::is_waiting);
         match self.phase {
-            Phase::New { .. } | Phase::Idle { .. } => {}
+            Phase::Idle { .. } => {}
             Phase::Respond { .. } if waiting => {}
             _ => return self.settle(env.pool),
         }
