@@ -549,34 +549,40 @@ impl<'a> BufferPool<'a> {
     #[inline]
     pub fn lend(&mut self, read: BufferHandle) -> Result<(&[u8], Lent<'_, 'a>), PoolError> {
         let index = self.check(read)?;
-        let (view, lent) = self.split(Some((read.class, index)));
-        Ok((lent.unwrap_or_default(), view))
+        let id = self.id;
+        let (below, rest) = self.classes.split_at_mut(read.class.index());
+        let Some((class, above)) = rest.split_first_mut() else {
+            return Err(PoolError::Foreign);
+        };
+        let Class { book, bytes } = class;
+        // A checked index lies below capacity, so both splits are in bounds; `min` keeps them
+        // panic-free regardless.
+        let start = book.start(index).min(bytes.len());
+        let (before, rest) = bytes.split_at_mut(start);
+        let (lent, after) = rest.split_at_mut(book.size.min(rest.len()));
+        let cut = Cut {
+            book,
+            before,
+            after,
+            hole: index,
+        };
+        let view = Lent {
+            id,
+            below,
+            above,
+            cut: Some(cut),
+        };
+        Ok((lent, view))
     }
 
     /// The whole pool as a [`Lent`] view with nothing lent.
     fn view(&mut self) -> Lent<'_, 'a> {
-        self.split(None).0
-    }
-
-    /// The view of every class with the buffer `hole` (a class and a checked slot index) cut
-    /// out of its class's bytes, and that buffer.
-    #[inline]
-    fn split(&mut self, hole: Option<(SizeClass, u32)>) -> (Lent<'_, 'a>, Option<&[u8]>) {
-        let cut = |which: SizeClass| hole.filter(|(c, _)| *c == which).map(|(_, index)| index);
-        let id = self.id;
-        let [c0, c1, c2, c3, c4] = &mut self.classes;
-        let r0 = c0.split(cut(SizeClass::Kib1));
-        let r1 = c1.split(cut(SizeClass::Kib4));
-        let r2 = c2.split(cut(SizeClass::Kib16));
-        let r3 = c3.split(cut(SizeClass::Kib64));
-        let r4 = c4.split(cut(SizeClass::Kib256));
-        let lent = r0.2.or(r1.2).or(r2.2).or(r3.2).or(r4.2);
-        let view = Lent {
-            id,
-            books: [r0.0, r1.0, r2.0, r3.0, r4.0],
-            regions: [r0.1, r1.1, r2.1, r3.1, r4.1],
-        };
-        (view, lent)
+        Lent {
+            id: self.id,
+            below: &mut self.classes,
+            above: &mut [],
+            cut: None,
+        }
     }
 }
 
@@ -668,19 +674,24 @@ impl Buffers for Lent<'_, '_> {
 /// buffer's handle here is [`PoolError::Aliased`].
 pub struct Lent<'l, 'a> {
     id: u16,
-    books: [&'l mut Book<'a>; 5],
-    regions: [Region<'l>; 5],
+    /// The classes below the lent buffer's (all of them when none is lent).
+    below: &'l mut [Class<'a>],
+    /// The classes above the lent buffer's.
+    above: &'l mut [Class<'a>],
+    /// The lent buffer's class, cut around it.
+    cut: Option<Cut<'l, 'a>>,
 }
 
-/// One class's bytes around the lent buffer: all of them in `before` when the class lends
-/// none.
-struct Region<'l> {
+/// The class of a lent buffer: its bookkeeping and its bytes before and after the buffer.
+struct Cut<'l, 'a> {
+    book: &'l mut Book<'a>,
     before: &'l mut [u8],
     after: &'l mut [u8],
-    hole: Option<u32>,
+    /// The lent buffer's slot.
+    hole: u32,
 }
 
-impl Lent<'_, '_> {
+impl<'a> Lent<'_, 'a> {
     /// As [`BufferPool::acquire`].
     ///
     /// # Errors
@@ -688,8 +699,9 @@ impl Lent<'_, '_> {
     /// As [`BufferPool::acquire`].
     pub fn acquire(&mut self, class: SizeClass, spill: Spill) -> Result<BufferHandle, PoolError> {
         let mut next = Some(class);
+        let id = self.id;
         while let Some(class) = next {
-            if let Some(handle) = self.books[class.index()].take(self.id, class) {
+            if let Some(handle) = self.book_mut(class).and_then(|book| book.take(id, class)) {
                 return Ok(handle);
             }
             next = match spill {
@@ -707,7 +719,9 @@ impl Lent<'_, '_> {
     /// As [`BufferPool::release`], and [`PoolError::Aliased`] for the lent buffer.
     pub fn release(&mut self, handle: BufferHandle) -> Result<(), PoolError> {
         let index = self.check(handle)?;
-        self.books[handle.class.index()].free_slot(index);
+        if let Some(book) = self.book_mut(handle.class) {
+            book.free_slot(index);
+        }
         Ok(())
     }
 
@@ -718,9 +732,7 @@ impl Lent<'_, '_> {
     /// As [`BufferPool::bytes_mut`], and [`PoolError::Aliased`] for the lent buffer.
     pub fn bytes_mut(&mut self, handle: BufferHandle) -> Result<&mut [u8], PoolError> {
         let index = self.check(handle)?;
-        let c = handle.class.index();
-        self.regions[c]
-            .buffer_mut(index, self.books[c].size)
+        self.buffer_mut(handle.class, index)
             .ok_or(PoolError::Foreign)
     }
 
@@ -742,47 +754,85 @@ impl Lent<'_, '_> {
         }
         let target = SizeClass::fitting(min_len).ok_or(PoolError::TooLarge)?;
         let new = self.acquire(target, spill)?;
-        let from = handle.class.index();
-        let size = self.books[from].size;
-        // `new` is of a class that holds `min_len` bytes and the old one does not, so its
-        // index is strictly larger and the two classes live in different halves.
-        let (low, high) = self.regions.split_at_mut(new.class.index());
-        let (Some(src), Some(dst)) = (low.get(from), high.first_mut()) else {
-            // Unreachable by the ordering above; undo the acquire rather than panic.
-            self.books[new.class.index()].free_slot(new.index);
-            return Err(PoolError::Exhausted);
-        };
-        let dst_size = self.books[new.class.index()].size;
-        let count = used.min(size);
-        let copied = match (
-            src.buffer(old_index, size),
-            dst.buffer_mut(new.index, dst_size),
-        ) {
-            (Some(from), Some(to)) => match (from.get(..count), to.get_mut(..count)) {
-                (Some(from), Some(to)) => {
-                    to.copy_from_slice(from);
-                    true
-                }
-                _ => false,
-            },
-            _ => false,
-        };
-        if !copied {
-            self.books[new.class.index()].free_slot(new.index);
+        // Copied through a small stack buffer, a piece at a time, so that only one of the
+        // two buffers is borrowed at once (growth is rare; the copy is at most 64 KiB).
+        let count = used.min(handle.capacity());
+        let mut piece = [0u8; 1024];
+        let mut done = 0;
+        while done < count {
+            let n = (count - done).min(piece.len());
+            let read = self
+                .buffer_mut(handle.class, old_index)
+                .and_then(|from| from.get(done..done + n));
+            let Some(read) = read else { break };
+            piece[..n].copy_from_slice(read);
+            let write = self
+                .buffer_mut(new.class, new.index)
+                .and_then(|to| to.get_mut(done..done + n));
+            let Some(write) = write else { break };
+            write.copy_from_slice(&piece[..n]);
+            done += n;
+        }
+        if done < count {
+            if let Some(book) = self.book_mut(new.class) {
+                book.free_slot(new.index);
+            }
             return Err(PoolError::Foreign);
         }
-        self.books[from].free_slot(old_index);
+        if let Some(book) = self.book_mut(handle.class) {
+            book.free_slot(old_index);
+        }
         Ok(new)
     }
 
     /// The slot index of `handle` if it is live here and not the lent buffer.
-    fn check(&self, handle: BufferHandle) -> Result<u32, PoolError> {
-        let c = handle.class.index();
-        let index = check(self.id, self.books[c], handle)?;
-        if self.regions[c].hole == Some(index) {
+    fn check(&mut self, handle: BufferHandle) -> Result<u32, PoolError> {
+        let id = self.id;
+        let (book, hole) = self.class_mut(handle.class);
+        let index = check(id, book.ok_or(PoolError::Foreign)?, handle)?;
+        if hole == Some(index) {
             return Err(PoolError::Aliased);
         }
         Ok(index)
+    }
+
+    /// The bookkeeping of `class`.
+    fn book_mut(&mut self, class: SizeClass) -> Option<&mut Book<'a>> {
+        self.class_mut(class).0
+    }
+
+    /// The bookkeeping of `class`, and the lent slot if it is the lent buffer's class.
+    fn class_mut(&mut self, class: SizeClass) -> (Option<&mut Book<'a>>, Option<u32>) {
+        let i = class.index();
+        let below = self.below.len();
+        match (&mut self.cut, i.checked_sub(below)) {
+            (_, None) => (self.below.get_mut(i).map(|c| &mut c.book), None),
+            (Some(cut), Some(0)) => (Some(&mut *cut.book), Some(cut.hole)),
+            (Some(_), Some(up)) => (self.above.get_mut(up - 1).map(|c| &mut c.book), None),
+            (None, Some(_)) => (None, None),
+        }
+    }
+
+    /// Slot `index`'s buffer of `class`, writable; `None` for the lent one.
+    fn buffer_mut(&mut self, class: SizeClass, index: u32) -> Option<&mut [u8]> {
+        let i = class.index();
+        let below = self.below.len();
+        let size = class.bytes();
+        let start = (index as usize).checked_mul(size)?;
+        let (bytes, start) = match (&mut self.cut, i.checked_sub(below)) {
+            (_, None) => (&mut *self.below.get_mut(i)?.bytes, start),
+            (Some(cut), Some(0)) => match index.cmp(&cut.hole) {
+                core::cmp::Ordering::Less => (&mut *cut.before, start),
+                core::cmp::Ordering::Equal => return None,
+                core::cmp::Ordering::Greater => {
+                    let skip = (cut.hole as usize + 1).checked_mul(size)?;
+                    (&mut *cut.after, start.checked_sub(skip)?)
+                }
+            },
+            (Some(_), Some(up)) => (&mut *self.above.get_mut(up - 1)?.bytes, start),
+            (None, Some(_)) => return None,
+        };
+        bytes.get_mut(start..start.checked_add(size)?)
     }
 }
 
@@ -791,38 +841,6 @@ impl fmt::Debug for Lent<'_, '_> {
         f.debug_struct("Lent")
             .field("id", &self.id)
             .finish_non_exhaustive()
-    }
-}
-
-impl Region<'_> {
-    /// Slot `index`'s buffer of `size` bytes, `None` for the lent one.
-    fn buffer(&self, index: u32, size: usize) -> Option<&[u8]> {
-        let (part, start) = self.locate(index, size)?;
-        let part = if part { &*self.after } else { &*self.before };
-        part.get(start..start.checked_add(size)?)
-    }
-
-    /// Slot `index`'s buffer of `size` bytes, writable; `None` for the lent one.
-    fn buffer_mut(&mut self, index: u32, size: usize) -> Option<&mut [u8]> {
-        let (part, start) = self.locate(index, size)?;
-        let part = if part {
-            &mut *self.after
-        } else {
-            &mut *self.before
-        };
-        part.get_mut(start..start.checked_add(size)?)
-    }
-
-    /// Which part holds slot `index` (`true`: after the hole) and its offset there.
-    fn locate(&self, index: u32, size: usize) -> Option<(bool, usize)> {
-        let start = (index as usize).checked_mul(size)?;
-        match self.hole {
-            Some(hole) if index == hole => None,
-            Some(hole) if index > hole => {
-                Some((true, start.checked_sub((hole as usize + 1) * size)?))
-            }
-            _ => Some((false, start)),
-        }
     }
 }
 
@@ -883,34 +901,6 @@ impl<'a> Class<'a> {
             },
             bytes,
         }
-    }
-}
-
-impl<'a> Class<'a> {
-    /// The bookkeeping and the bytes of this class, with the buffer of slot `hole` (a
-    /// checked index) cut out of the bytes and handed back on its own.
-    #[inline]
-    fn split(&mut self, hole: Option<u32>) -> (&mut Book<'a>, Region<'_>, Option<&[u8]>) {
-        let Class { book, bytes } = self;
-        let Some(index) = hole else {
-            let region = Region {
-                before: bytes,
-                after: &mut [],
-                hole: None,
-            };
-            return (book, region, None);
-        };
-        // A checked index lies below capacity, so both splits are in bounds; `min` keeps
-        // them panic-free regardless.
-        let start = book.start(index).min(bytes.len());
-        let (before, rest) = bytes.split_at_mut(start);
-        let (middle, after) = rest.split_at_mut(book.size.min(rest.len()));
-        let region = Region {
-            before,
-            after,
-            hole: Some(index),
-        };
-        (book, region, Some(middle))
     }
 }
 
