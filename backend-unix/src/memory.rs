@@ -1,5 +1,5 @@
 //! The memory a worker lends its driver: [`Reserved`] tables for its connections and timers,
-//! and [`PoolMemory`] for its buffer pool.
+//! and `PoolMemory` for its buffer pool.
 //!
 //! Both are reserved when the worker starts and written only as they are used: a table's
 //! entries as connections first arrive, a buffer's pages when a connection first reads into it.

@@ -7,12 +7,12 @@
 //!
 //! 1. (In [`runtime`]) pinned to its CPU, listening.
 //! 2. Reserves its connection and timer tables (its share of `max_connections`,
-//!    `ceil(max_connections / workers)`, in [`Reserved`](crate::memory::Reserved) tables), its
-//!    buffer pools (one `Vec<u8>` and one slot array per size class of `config.pools.buffers`),
-//!    its handlers' arena (`config.pools.arena_bytes` plus a fallback heap of
-//!    `arena_fallback_bytes`) and its header scratch. The pages are zeroed lazily by the kernel
-//!    and first touched by this thread, on its own CPU, so they come from its NUMA node; the
-//!    tables and the pool are written only as connections use them.
+//!    `ceil(max_connections / workers)`, in [`Reserved`] tables), its buffer pools (one
+//!    `Vec<u8>` and one slot array per size class of `config.pools.buffers`), its handlers'
+//!    arena (`config.pools.arena_bytes` plus a fallback heap of `arena_fallback_bytes`) and its
+//!    header scratch. The pages are zeroed lazily by the kernel and first touched by this
+//!    thread, on its own CPU, so they come from its NUMA node; the tables and the pool are
+//!    written only as connections use them.
 //! 3. Builds its handler and its [`Server`] over that memory.
 //! 4. Loops ([`EventLoop::run`], one [`EventLoop::run_once`] per turn): wait until readiness or
 //!    [`Server::poll_timeout`], read the clock, set the wall clock for `Date`, [`Server::turn`].
