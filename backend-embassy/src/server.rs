@@ -23,7 +23,8 @@ use aurora_core::config::{ConfigError, ServerConfig};
 use aurora_core::conn::{Handler, RequestBody, Responder};
 use aurora_core::http::request::Request;
 use aurora_core::metrics::WorkerMetrics;
-use aurora_core::server::{PARSE_ERROR_KINDS, Server};
+use aurora_core::server::tables::{ConnEntry, TimerEntry};
+use aurora_core::server::{PARSE_ERROR_KINDS, Server, Tables};
 use aurora_core::time::Instant as CoreInstant;
 use embassy_futures::select::{Either3, select3};
 use embassy_net::Stack;
@@ -160,9 +161,13 @@ pub async fn run<
             RefCell::new(socket)
         });
     let mut reactor = EmbassyReactor::new(&sockets, options.port, options.close_linger);
-    let mut server: Server<'_, _, Lent<'_, H>, SOCKETS> = Server::new(
+    // One connection slot and one timer per socket, inline in this future.
+    let mut conns = [const { ConnEntry::EMPTY }; SOCKETS];
+    let mut timers = [const { TimerEntry::EMPTY }; SOCKETS];
+    let mut server: Server<'_, _, Lent<'_, H>> = Server::new(
         &options.config,
         1,
+        Tables::new(&mut conns, &mut timers),
         carved.pool,
         carved.spans,
         Lent(handler),

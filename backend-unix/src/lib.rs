@@ -14,6 +14,7 @@
 //!   [`Control`]).
 //! - [`options`]: [`Options`] and their loading from defaults, a TOML file and `AURORA_*`
 //!   variables.
+//! - [`memory`]: what a worker lends its driver, reserved up front and written as used.
 //! - [`access`]: [`AccessLog`](access::AccessLog), the access log around the application.
 //! - [`metrics`]: [`MetricsHandle`], the runtime metrics every worker records into.
 //! - [`reactor`]: [`UnixReactor`], the core's `Reactor` over any
@@ -28,6 +29,7 @@
 
 pub mod access;
 pub mod activation;
+pub mod memory;
 pub mod metrics;
 pub mod options;
 pub mod platform;

@@ -32,9 +32,9 @@ use crate::socket::{Listener, ensure_free};
 use crate::sys::cpu;
 use crate::sys::signal::BlockGuard;
 
-/// The stack of every worker thread: the driver's slot table is built on it before it is
-/// boxed.
-pub const WORKER_STACK_BYTES: usize = 64 << 20;
+/// The stack of every worker thread, as large as a main thread's: the driver's tables and
+/// pools are on the heap, so only what handlers use of it is ever touched.
+pub const WORKER_STACK_BYTES: usize = 8 << 20;
 
 /// What a worker knows about itself, handed to the handler factory.
 #[derive(Clone, Debug)]

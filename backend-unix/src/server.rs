@@ -6,11 +6,14 @@
 //! # A worker's life
 //!
 //! 1. (In [`runtime`]) pinned to its CPU, listening.
-//! 2. Allocates its buffer pools (one `Vec<u8>` and one slot array per size class of
-//!    `config.pools.buffers`), its handlers' arena (`config.pools.arena_bytes` plus a fallback
-//!    heap of `arena_fallback_bytes`) and its header scratch. The pages are zeroed lazily by the kernel
-//!    and first touched by this thread, on its own CPU, so they come from its NUMA node.
-//! 3. Builds its handler and a boxed [`Server`] with [`SLOTS`] connection slots.
+//! 2. Reserves its connection and timer tables (its share of `max_connections`,
+//!    `ceil(max_connections / workers)`, in [`Reserved`] tables), its buffer pools (one
+//!    `Vec<u8>` and one slot array per size class of `config.pools.buffers`), its handlers'
+//!    arena (`config.pools.arena_bytes` plus a fallback heap of `arena_fallback_bytes`) and its
+//!    header scratch. The pages are zeroed lazily by the kernel and first touched by this
+//!    thread, on its own CPU, so they come from its NUMA node; the tables and the pool are
+//!    written only as connections use them.
+//! 3. Builds its handler and its [`Server`] over that memory.
 //! 4. Loops ([`EventLoop::run`], one [`EventLoop::run_once`] per turn): wait until readiness or
 //!    [`Server::poll_timeout`], read the clock, set the wall clock for `Date`, [`Server::turn`].
 //! 5. On a stop (SIGINT or SIGTERM in [`Running::run_until_signal`], or a [`StopHandle`]): the
@@ -29,23 +32,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use aurora_core::config::ServerConfig;
 use aurora_core::conn::Handler;
 use aurora_core::http::header::HeaderSpan;
-use aurora_core::mem::SIZE_CLASSES;
 use aurora_core::mem::arena::Arena;
-use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
-use aurora_core::server::Server;
+use aurora_core::server::{Server, Tables};
 use aurora_core::time::Instant;
 
 use crate::access::AccessLog;
+use crate::memory::{PoolMemory, Reserved};
 use crate::metrics::MetricsHandle;
 use crate::options::Options;
 use crate::platform::{Platform, Poller};
 use crate::runtime::{self, Running, StopHandle, Worker, WorkerContext};
 use crate::socket::TcpSocket;
-
-/// Connection slots per worker; a worker's share of `max_connections` is capped at this. The
-/// slots, their timers and handles take about 7.5 MB per worker (x86-64), allocated when the
-/// worker starts; the buffer pools come on top (7.25 MB with the default `pools.buffers`).
-pub const SLOTS: usize = 16_384;
 
 /// Starts `options.config.workers` workers (0: one per available CPU) on platform `P`, each
 /// serving the handler `make_handler` builds for it on its own thread, and returns once every
@@ -103,12 +100,6 @@ enum Phase {
     },
 }
 
-/// The buffer-pool memory of one worker: bytes and slots per size class.
-struct PoolMemory {
-    bytes: [Vec<u8>; SIZE_CLASSES.len()],
-    slots: [Vec<Slot>; SIZE_CLASSES.len()],
-}
-
 /// The core's clock for one worker: microseconds since the worker started.
 #[derive(Debug)]
 struct Clock {
@@ -124,6 +115,12 @@ where
 {
     let config: ServerConfig = worker.options.config;
     let index = worker.context.index;
+    // This worker's share of the connections, as the driver computes it.
+    let share = usize::try_from(config.max_connections)
+        .unwrap_or(usize::MAX)
+        .div_ceil(worker.workers.max(1));
+    let mut conns = Reserved::new(share);
+    let mut timers = Reserved::new(share);
     let mut memory = PoolMemory::new(&config.pools.buffers);
     let pool = memory.pool(u16::try_from(index).unwrap_or(u16::MAX));
     let mut spans =
@@ -138,18 +135,17 @@ where
         index,
     );
     let clock = Clock::new();
-    let mut server: Box<Server<'_, TcpSocket, AccessLog<H>, SLOTS>> = Box::new(
-        Server::new(
-            &config,
-            worker.workers,
-            pool,
-            &mut spans,
-            handler,
-            metrics.worker(index),
-            clock.now(),
-        )
-        .with_arena(Arena::with_fallback(&mut arena_bump, &mut arena_fallback)),
-    );
+    let mut server = Server::new(
+        &config,
+        worker.workers,
+        Tables::new(&mut conns, &mut timers),
+        pool,
+        &mut spans,
+        handler,
+        metrics.worker(index),
+        clock.now(),
+    )
+    .with_arena(Arena::with_fallback(&mut arena_bump, &mut arena_fallback));
     let mut event_loop = EventLoop {
         server: &mut server,
         reactor: &mut worker.reactor,
@@ -170,7 +166,7 @@ where
 /// [`start`] builds one per worker thread and calls `run`; this type is public so its steps
 /// are named and documented where the backends share them.
 pub struct EventLoop<'a, 'm, R: Poller, H: Handler> {
-    server: &'a mut Server<'m, TcpSocket, H, SLOTS>,
+    server: &'a mut Server<'m, TcpSocket, H>,
     reactor: &'a mut R,
     clock: Clock,
     phase: Phase,
@@ -199,7 +195,7 @@ impl<'a, 'm, R: Poller, H: Handler> EventLoop<'a, 'm, R, H> {
     /// `shutdown_deadline` once stopped. Its clock reads `Instant::ZERO` now: build `server`
     /// with that `now`.
     pub fn new(
-        server: &'a mut Server<'m, TcpSocket, H, SLOTS>,
+        server: &'a mut Server<'m, TcpSocket, H>,
         reactor: &'a mut R,
         shutdown_deadline: std::time::Duration,
     ) -> Self {
@@ -310,34 +306,6 @@ impl<R: Poller, H: Handler> std::fmt::Debug for EventLoop<'_, '_, R, H> {
             .field("phase", &self.phase)
             .field("connections", &self.server.connections())
             .finish_non_exhaustive()
-    }
-}
-
-impl PoolMemory {
-    /// `buffers[class]` zeroed buffers of each class, with their slots.
-    fn new(buffers: &[u16; SIZE_CLASSES.len()]) -> Self {
-        PoolMemory {
-            bytes: std::array::from_fn(|class| {
-                vec![0u8; SIZE_CLASSES[class] * usize::from(buffers[class])]
-            }),
-            slots: std::array::from_fn(|class| vec![Slot::EMPTY; usize::from(buffers[class])]),
-        }
-    }
-
-    /// A pool with id `id` over this memory.
-    fn pool(&mut self, id: u16) -> BufferPool<'_> {
-        let [b0, b1, b2, b3, b4] = &mut self.bytes;
-        let [s0, s1, s2, s3, s4] = &mut self.slots;
-        BufferPool::new(
-            id,
-            [
-                ClassRegion::new(b0, s0),
-                ClassRegion::new(b1, s1),
-                ClassRegion::new(b2, s2),
-                ClassRegion::new(b3, s3),
-                ClassRegion::new(b4, s4),
-            ],
-        )
     }
 }
 

@@ -9,7 +9,7 @@ use aurora_core::mem::arena::{Arena, ArenaError};
 use aurora_core::mem::buffer_pool::{
     BufferHandle, BufferPool, ClassRegion, PoolError, SizeClass, Slot, Spill,
 };
-use aurora_core::mem::object_pool::{ObjectHandle, ObjectPool};
+use aurora_core::mem::object_pool::{InlinePool, ObjectHandle};
 use critical_section::Mutex;
 
 /// A connection as the engine might keep it.
@@ -19,7 +19,7 @@ struct Conn {
 }
 
 /// Object pools can initialise a `static`.
-static SHARED: Mutex<RefCell<ObjectPool<u32, 4>>> = Mutex::new(RefCell::new(ObjectPool::new(9)));
+static SHARED: Mutex<RefCell<InlinePool<u32, 4>>> = Mutex::new(RefCell::new(InlinePool::new(9)));
 
 #[test]
 fn static_object_pool() {
@@ -44,9 +44,9 @@ fn connections_with_growing_buffers() {
             ClassRegion::empty(),
         ],
     );
-    let mut conns: ObjectPool<Conn, 2> = ObjectPool::new(2);
+    let mut conns: InlinePool<Conn, 2> = InlinePool::new(2);
 
-    let open = |buffers: &mut BufferPool<'_>, conns: &mut ObjectPool<Conn, 2>| {
+    let open = |buffers: &mut BufferPool<'_>, conns: &mut InlinePool<Conn, 2>| {
         let buffer = buffers.acquire(SizeClass::Kib4, Spill::Never).ok()?;
         conns.acquire(Conn { buffer, filled: 0 }).ok()
     };

@@ -2,7 +2,7 @@
 //! `next_deadline`, with per-connection timers that are armed, pushed back and cancelled.
 #![allow(clippy::unwrap_used)]
 
-use aurora_core::time::wheel::{TimerError, TimerId, TimerWheel};
+use aurora_core::time::wheel::{InlineWheel, TimerError, TimerId};
 use aurora_core::time::{Duration, Instant};
 
 /// What a connection's timer is for.
@@ -24,7 +24,7 @@ const TICK: Duration = Duration::from_millis(10);
 #[test]
 fn backend_loop_sleeps_until_each_deadline_and_never_spins() {
     let start = Instant::from_millis(1_000);
-    let mut wheel: TimerWheel<Timer, 64, 64> = TimerWheel::new(TICK, start);
+    let mut wheel: InlineWheel<Timer, 64, 64> = InlineWheel::new(TICK, start);
     // 32 connections with header timeouts spread over 0..=31 s; every other one makes progress
     // once and is pushed back by 5 s; every fourth is cancelled outright.
     let mut ids: Vec<(TimerId, Instant)> = Vec::new();
@@ -69,7 +69,7 @@ fn backend_loop_sleeps_until_each_deadline_and_never_spins() {
 
 #[test]
 fn keep_alive_timer_replaces_header_timer() {
-    let mut wheel: TimerWheel<Timer, 4> = TimerWheel::new(TICK, Instant::ZERO);
+    let mut wheel: InlineWheel<Timer, 4> = InlineWheel::new(TICK, Instant::ZERO);
     let header = Timer {
         slot: 0,
         kind: Kind::HeaderRead,

@@ -266,12 +266,12 @@ impl Trigger {
     pub(crate) fn fire(&self, ident: usize) {
         let sources = self.shared.sources();
         for source in sources.values() {
-            if let Registered::User { ident: id, fd, .. } = source {
-                if *id == ident {
-                    match rustix::io::write(fd, &1u64.to_ne_bytes()) {
-                        Ok(_) | Err(Errno::AGAIN) => {}
-                        Err(e) => log::warn!("triggering an emulated user event failed: {e}"),
-                    }
+            if let Registered::User { ident: id, fd, .. } = source
+                && *id == ident
+            {
+                match rustix::io::write(fd, &1u64.to_ne_bytes()) {
+                    Ok(_) | Err(Errno::AGAIN) => {}
+                    Err(e) => log::warn!("triggering an emulated user event failed: {e}"),
                 }
             }
         }

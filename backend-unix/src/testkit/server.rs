@@ -190,23 +190,14 @@ pub fn a_config_that_does_not_validate_is_refused<P: Platform>() {
 /// An [`EventLoop`](crate::EventLoop) built by hand: `run_once` serves a client step by step,
 /// `stop` closes its idle keep-alive connection, and the loop reports `Finished`.
 pub fn an_event_loop_runs_once_at_a_time_and_stops<P: Platform>() {
-    // The driver's SLOTS slots are built by value: give it the stack a worker gets.
-    std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(event_loop_by_hand::<P>)
-        .unwrap()
-        .join()
-        .unwrap();
-}
-
-fn event_loop_by_hand<P: Platform>() {
     use aurora_core::config::ServerConfig;
     use aurora_core::http::header::HeaderSpan;
     use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
-    use aurora_core::server::{Server, ServerMetrics};
+    use aurora_core::server::{Server, ServerMetrics, Tables};
 
+    use crate::memory::Reserved;
     use crate::platform::Poller;
-    use crate::server::{EventLoop, SLOTS, Step};
+    use crate::server::{EventLoop, Step};
     use crate::socket::Listener;
 
     let listener = Listener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
@@ -233,15 +224,17 @@ fn event_loop_by_hand<P: Platform>() {
             answered.set(answered.get() + 1);
         }
     };
-    let mut server: Box<Server<'_, _, _, SLOTS>> = Box::new(Server::new(
+    let (mut conns, mut timers) = (Reserved::new(4), Reserved::new(4));
+    let mut server = Server::new(
         &config,
         1,
+        Tables::new(&mut conns, &mut timers),
         pool,
         &mut spans,
         handler,
         metrics.worker(0),
         aurora_core::time::Instant::ZERO,
-    ));
+    );
     let mut event_loop = EventLoop::new(&mut server, &mut reactor, Duration::from_secs(5));
 
     let client = std::thread::spawn(move || {

@@ -7,8 +7,12 @@
 //! hands out a pointer: a [`BufferHandle`] is an index with a generation, and the bytes are only
 //! reachable through [`BufferPool::bytes`] and [`BufferPool::bytes_mut`], which check it.
 //!
-//! Acquire and release are O(1): each class keeps an intrusive free list threaded through its
-//! slots, so the list is bounded by the class's capacity. A handle whose slot was released and
+//! Acquire and release are O(1): each class keeps a free list threaded through its slots (never
+//! through the buffers), so the list is bounded by the class's capacity. Building a pool
+//! writes nothing into the caller's memory: a class hands out its buffers in index order the
+//! first time, and reuses released ones before new ones, so a buffer's bytes (and its slot)
+//! are first touched when that many buffers of its class are first in use at once. Memory the
+//! operating system maps lazily stays unmapped until then. A handle whose slot was released and
 //! handed out again is [`PoolError::Stale`]; releasing twice is [`PoolError::Released`]; a handle
 //! from another pool (every pool has a caller-chosen id baked into its handles) is
 //! [`PoolError::Foreign`].
@@ -319,7 +323,7 @@ struct Class<'a> {
     bytes: &'a mut [u8],
 }
 
-/// One class's free list and counters: everything of a class but its bytes, so a
+/// One class's free list, fresh mark and counters: everything of a class but its bytes, so a
 /// [`Lent`] view can keep the bookkeeping whole while one buffer's bytes are lent out.
 struct Book<'a> {
     size: usize,
@@ -327,12 +331,16 @@ struct Book<'a> {
     slots: &'a mut [Slot],
     /// Head of the free list threaded through `slots`.
     free: Option<u32>,
+    /// Slots from `fresh` on have never been handed out by this pool; they are taken in order
+    /// once the free list is empty.
+    fresh: u32,
     stats: ClassStats,
 }
 
 impl<'a> BufferPool<'a> {
     /// A pool with id `id` over one [`ClassRegion`] per class, in the order of
-    /// [`SizeClass::ALL`]. All buffers start free.
+    /// [`SizeClass::ALL`]. All buffers start free. Nothing is written into the regions: a slot
+    /// and its buffer are first written when the buffer is first handed out.
     ///
     /// Slot generations are kept as found, so if `slots` served an earlier pool with the same
     /// id, that pool's handles stay stale here.
@@ -856,6 +864,10 @@ fn check(id: u16, book: &Book<'_>, handle: BufferHandle) -> Result<u32, PoolErro
     if slot.generation != handle.generation {
         return Err(PoolError::Stale);
     }
+    if handle.index >= book.fresh {
+        // Not handed out by this pool yet: an earlier pool's handle, released with it.
+        return Err(PoolError::Released);
+    }
     match slot.state {
         SlotState::InUse => Ok(handle.index),
         SlotState::Free { .. } => Err(PoolError::Released),
@@ -874,7 +886,7 @@ impl fmt::Debug for BufferPool<'_> {
 }
 
 impl<'a> Class<'a> {
-    /// Takes the usable part of `region` and threads every slot onto the free list.
+    /// Takes the usable part of `region`, writing nothing into it.
     fn new(class: SizeClass, region: ClassRegion<'a>) -> Self {
         let size = class.bytes();
         let capacity = (region.bytes.len() / size)
@@ -883,17 +895,12 @@ impl<'a> Class<'a> {
         // `capacity` is at most both lengths, so both splits are in bounds.
         let (bytes, _) = region.bytes.split_at_mut(capacity * size);
         let (slots, _) = region.slots.split_at_mut(capacity);
-        let mut next = None;
-        for (index, slot) in slots.iter_mut().enumerate().rev() {
-            slot.state = SlotState::Free { next };
-            // `index < capacity <= u32::MAX`, so the conversion is lossless.
-            next = Some(index as u32);
-        }
         Class {
             book: Book {
                 size,
                 slots,
-                free: next,
+                free: None,
+                fresh: 0,
                 stats: ClassStats {
                     capacity,
                     ..ClassStats::default()
@@ -913,21 +920,26 @@ impl Book<'_> {
 
     /// Pops a free slot as a handle of pool `id` and `class`, or counts a miss.
     fn take(&mut self, id: u16, class: SizeClass) -> Option<BufferHandle> {
-        let Some(index) = self.free else {
+        let index = if let Some(index) = self.free {
+            // Free-list entries are always handed-out indices below capacity (set by
+            // `free_slot`), so this lookup succeeds; a miss would mean a corrupted list, which
+            // we report as exhaustion rather than panic.
+            let SlotState::Free { next } = self.slots.get(index as usize)?.state else {
+                return None;
+            };
+            self.free = next;
+            index
+        } else if (self.fresh as usize) < self.stats.capacity {
+            self.fresh += 1; // at most the capacity, which fits in u32
+            self.fresh - 1
+        } else {
             self.stats.misses = self.stats.misses.saturating_add(1);
             return None;
         };
-        // Free-list entries are always indices below capacity (set by `Class::new` and
-        // `free_slot`), so this lookup succeeds; a miss would mean a corrupted list, which we
-        // report as exhaustion rather than panic.
         let slot = self.slots.get_mut(index as usize)?;
-        let SlotState::Free { next } = slot.state else {
-            return None;
-        };
         slot.generation = slot.generation.wrapping_add(1);
         slot.state = SlotState::InUse;
         let generation = slot.generation;
-        self.free = next;
         let stats = &mut self.stats;
         stats.acquires = stats.acquires.saturating_add(1);
         stats.in_use += 1; // at most capacity: each in-use slot is counted once
@@ -1221,6 +1233,50 @@ mod tests {
         let new = pool.acquire(SizeClass::Kib1, Spill::Never).unwrap();
         assert_ne!(new, old);
         assert_eq!(pool.bytes(old).map(|_| ()), Err(PoolError::Stale));
+    }
+
+    #[test]
+    fn building_a_pool_writes_nothing_and_buffers_come_in_index_order() {
+        let mut bytes = std::vec![0xa5u8; 3 * 1024];
+        // Slots as an earlier pool left them: one in use, on generation 7.
+        let used = Slot {
+            generation: 7,
+            state: SlotState::InUse,
+        };
+        let mut slots = [used; 3];
+        let mut pool = BufferPool::new(
+            1,
+            [
+                ClassRegion::new(&mut bytes, &mut slots),
+                ClassRegion::empty(),
+                ClassRegion::empty(),
+                ClassRegion::empty(),
+                ClassRegion::empty(),
+            ],
+        );
+        assert_eq!(pool.capacity(SizeClass::Kib1), 3);
+        let a = pool.acquire(SizeClass::Kib1, Spill::Never).unwrap();
+        let b = pool.acquire(SizeClass::Kib1, Spill::Never).unwrap();
+        pool.release(a).unwrap();
+        // The released buffer comes back before the third is ever touched.
+        let c = pool.acquire(SizeClass::Kib1, Spill::Never).unwrap();
+        assert_eq!((a.index, b.index, c.index), (0, 1, 0));
+        // An earlier pool's handle to the untouched slot reads as released.
+        let earlier = BufferHandle {
+            index: 2,
+            generation: 7,
+            ..a
+        };
+        assert_eq!(pool.bytes(earlier).map(|_| ()), Err(PoolError::Released));
+        let _ = pool;
+        assert!(
+            bytes.iter().all(|&b| b == 0xa5),
+            "the pool wrote into its buffers"
+        );
+        assert_eq!(
+            slots[2], used,
+            "the pool wrote into a slot it never handed out"
+        );
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! A fixed number of `T` slots, stored inline, addressed by generation-checked handles.
+//! A fixed number of `T` slots, addressed by generation-checked handles.
 //!
-//! This module owns [`ObjectPool`]: `N` slots inside the struct itself (so a pool can live in
-//! a `static`, a `StaticCell` or on a stack), an O(1) free list, and a generation per slot so a
-//! recycled slot is never taken for its former occupant. It never allocates and never panics
+//! This module owns [`ObjectPool`]: slots in a [`Table`] — inline in the struct
+//! ([`InlinePool`], so a pool can live in a `static`, a `StaticCell` or on a stack) or in storage
+//! the caller reserved and the pool writes only as slots first come into use — an O(1) free
+//! list, and a generation per slot so a recycled slot is never taken for its former occupant. It never allocates and never panics
 //! on a bad handle: a handle from another pool, a stale one or a released one is a
 //! [`PoolError`].
 //!
@@ -14,6 +15,10 @@
 use core::fmt;
 
 pub use super::buffer_pool::PoolError;
+use super::table::Table;
+
+/// An [`ObjectPool`] of `N` slots inside the struct, all written when it is built.
+pub type InlinePool<T, const N: usize> = ObjectPool<T, [Entry<T>; N]>;
 
 /// A slot acquired from an [`ObjectPool`]: the pool's id, the slot index and the slot's
 /// generation at the time of the acquire. `Copy`, 12 bytes, no pointer.
@@ -38,7 +43,13 @@ impl ObjectHandle {
     }
 }
 
-/// `N` slots of `T` with O(1) acquire and release and checked handles.
+/// Slots of `T` in the table `Tb`, with O(1) acquire and release and checked handles.
+///
+/// The pool holds as many slots as its table's [`capacity`](Table::capacity) (at most
+/// `u32::MAX`). It takes slots in index order the first time it needs each (from the table's
+/// written entries, then by [`push`](Table::push)ing new ones) and reuses released slots
+/// before new ones, so a table that grows on push is written only as far as the most
+/// slots ever in use at once.
 ///
 /// # Invariants a caller can rely on
 ///
@@ -46,13 +57,14 @@ impl ObjectHandle {
 ///   slot's next occupant (up to 2³² reuses of one slot, when the 32-bit generation wraps).
 /// - A free slot holds no `T`; dropping the pool drops the live values.
 /// - Pool ids are chosen by the caller; give each pool its own.
+/// - A pool built over a table that served an earlier pool sees none of that pool's values.
 ///
 /// # Examples
 ///
 /// ```
-/// use aurora_core::mem::object_pool::{ObjectPool, PoolError};
+/// use aurora_core::mem::object_pool::{InlinePool, PoolError};
 ///
-/// let mut pool: ObjectPool<u32, 2> = ObjectPool::new(3);
+/// let mut pool: InlinePool<u32, 2> = InlinePool::new(3);
 /// let a = pool.acquire(10).unwrap();
 /// let b = pool.acquire(20).unwrap();
 /// assert_eq!(pool.acquire(30), Err(30)); // full: the value comes back
@@ -66,18 +78,22 @@ impl ObjectHandle {
 /// assert_eq!(pool.len(), 1);
 /// # Ok::<(), PoolError>(())
 /// ```
-pub struct ObjectPool<T, const N: usize> {
-    entries: [Entry<T>; N],
+pub struct ObjectPool<T, Tb> {
+    entries: Tb,
     /// Head of the free list of released slots.
     free: Option<u32>,
-    /// Slots `fresh..N` have never been used; they are taken in order once the list is empty.
+    /// Slots from `fresh` on have never been used by this pool; they are taken in order once
+    /// the list is empty.
     fresh: u32,
     len: usize,
     id: u16,
+    /// The pool holds `T`s in `Tb`.
+    _values: core::marker::PhantomData<T>,
 }
 
-/// One slot: its generation and what it holds.
-struct Entry<T> {
+/// One slot of an [`ObjectPool`]: its generation and what it holds. Opaque: a caller only
+/// provides storage for them (see [`Entry::EMPTY`]).
+pub struct Entry<T> {
     generation: u32,
     state: State<T>,
 }
@@ -90,8 +106,9 @@ enum State<T> {
     Occupied(T),
 }
 
-impl<T, const N: usize> ObjectPool<T, N> {
-    /// An empty pool with id `id`. `const`, so a pool can initialise a `static`.
+impl<T, const N: usize> InlinePool<T, N> {
+    /// An empty pool of `N` inline slots with id `id`. `const`, so a pool can initialise a
+    /// `static`.
     ///
     /// `N` must fit in a `u32`; a larger `N` fails to compile.
     pub const fn new(id: u16) -> Self {
@@ -102,11 +119,28 @@ impl<T, const N: usize> ObjectPool<T, N> {
             )
         };
         ObjectPool {
-            entries: [const { Entry::VACANT }; N],
+            entries: [const { Entry::EMPTY }; N],
             free: None,
             fresh: 0,
             len: 0,
             id,
+            _values: core::marker::PhantomData,
+        }
+    }
+}
+
+impl<T, Tb: Table<Entry<T>>> ObjectPool<T, Tb> {
+    /// An empty pool with id `id` over `table`. Entries the table holds already are
+    /// overwritten when their slots are first taken, never read before; nothing is written
+    /// here.
+    pub fn with_table(id: u16, table: Tb) -> Self {
+        ObjectPool {
+            entries: table,
+            free: None,
+            fresh: 0,
+            len: 0,
+            id,
+            _values: core::marker::PhantomData,
         }
     }
 
@@ -115,9 +149,9 @@ impl<T, const N: usize> ObjectPool<T, N> {
         self.id
     }
 
-    /// How many slots the pool has: `N`.
-    pub const fn capacity(&self) -> usize {
-        N
+    /// How many slots the pool has: its table's capacity, at most `u32::MAX`.
+    pub fn capacity(&self) -> usize {
+        self.entries.capacity().min(u32::MAX as usize)
     }
 
     /// How many slots hold a value.
@@ -131,8 +165,31 @@ impl<T, const N: usize> ObjectPool<T, N> {
     }
 
     /// Whether every slot holds a value.
-    pub const fn is_full(&self) -> bool {
-        self.len == N
+    pub fn is_full(&self) -> bool {
+        self.len >= self.capacity()
+    }
+
+    /// How many slots have ever been used: the part of the table written so far (by this
+    /// pool), which the pool walks in [`iter`](Self::iter).
+    pub const fn used(&self) -> usize {
+        self.fresh as usize
+    }
+
+    /// The live handle of the slot at `index`, if the slot holds a value.
+    pub fn handle_at(&self, index: usize) -> Option<ObjectHandle> {
+        if index >= self.used() {
+            return None;
+        }
+        let entry = self.entries.entries().get(index)?;
+        match entry.state {
+            State::Occupied(_) => Some(ObjectHandle {
+                generation: entry.generation,
+                // `index < fresh`, a `u32`.
+                index: index as u32,
+                pool: self.id,
+            }),
+            State::Vacant { .. } => None,
+        }
     }
 
     /// Moves `value` into a free slot. O(1).
@@ -151,9 +208,12 @@ impl<T, const N: usize> ObjectPool<T, N> {
     /// `init` is only called when there is room. O(1) plus `init`.
     pub fn acquire_with(&mut self, init: impl FnOnce(ObjectHandle) -> T) -> Option<ObjectHandle> {
         let index = self.take()?;
-        let entry = &self.entries[index as usize]; // `take` returns indices below N
+        let generation = match self.entries.entries().get(index as usize) {
+            Some(entry) => entry.generation,
+            None => return None, // `take` returns written indices; unreachable
+        };
         let handle = ObjectHandle {
-            generation: entry.generation.wrapping_add(1),
+            generation: generation.wrapping_add(1),
             index,
             pool: self.id,
         };
@@ -182,10 +242,14 @@ impl<T, const N: usize> ObjectPool<T, N> {
     /// As [`get`](ObjectPool::get).
     pub fn get_mut(&mut self, handle: ObjectHandle) -> Result<&mut T, PoolError> {
         let index = self.check(handle)?;
-        match &mut self.entries[index].state {
-            // `check` proved `index < N`
-            State::Occupied(value) => Ok(value),
-            State::Vacant { .. } => Err(PoolError::Released),
+        match self
+            .entries
+            .entries_mut()
+            .get_mut(index)
+            .map(|e| &mut e.state)
+        {
+            Some(State::Occupied(value)) => Ok(value),
+            _ => Err(PoolError::Released),
         }
     }
 
@@ -201,7 +265,9 @@ impl<T, const N: usize> ObjectPool<T, N> {
     /// As [`get`](ObjectPool::get); the pool is unchanged then.
     pub fn release(&mut self, handle: ObjectHandle) -> Result<T, PoolError> {
         let index = self.check(handle)?;
-        let entry = &mut self.entries[index]; // `check` proved `index < N`
+        let Some(entry) = self.entries.entries_mut().get_mut(index) else {
+            return Err(PoolError::Foreign); // `check` proved `index` written; unreachable
+        };
         match core::mem::replace(&mut entry.state, State::Vacant { next: self.free }) {
             State::Occupied(value) => {
                 self.free = Some(handle.index);
@@ -218,8 +284,11 @@ impl<T, const N: usize> ObjectPool<T, N> {
     /// The live values with their handles, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (ObjectHandle, &T)> + '_ {
         let pool = self.id;
+        let used = self.used();
         self.entries
+            .entries()
             .iter()
+            .take(used)
             .zip(0u32..)
             .filter_map(move |(entry, index)| match &entry.state {
                 State::Occupied(value) => Some((
@@ -237,8 +306,11 @@ impl<T, const N: usize> ObjectPool<T, N> {
     /// The live values with their handles, in slot order, writable.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (ObjectHandle, &mut T)> + '_ {
         let pool = self.id;
+        let used = self.used();
         self.entries
+            .entries_mut()
             .iter_mut()
+            .take(used)
             .zip(0u32..)
             .filter_map(move |(entry, index)| match &mut entry.state {
                 State::Occupied(value) => Some((
@@ -253,35 +325,47 @@ impl<T, const N: usize> ObjectPool<T, N> {
             })
     }
 
-    /// A free slot index (below `N`), unlinked from the free list but not yet occupied.
+    /// A free, written slot index, unlinked from the free list but not yet occupied.
     fn take(&mut self) -> Option<u32> {
         if let Some(index) = self.free {
-            let next = match self.entries.get(index as usize).map(|e| &e.state) {
+            let next = match self.entries.entries().get(index as usize).map(|e| &e.state) {
                 Some(State::Vacant { next }) => *next,
-                // The free list only links vacant slots below N; a corrupted list reads as full.
+                // The free list only links vacant used slots; a corrupted list reads as full.
                 _ => return None,
             };
             self.free = next;
             return Some(index);
         }
-        if (self.fresh as usize) < N {
-            let index = self.fresh;
-            self.fresh += 1; // below N, which fits in u32
-            return Some(index);
+        let index = self.fresh;
+        if index == u32::MAX {
+            return None;
         }
-        None
+        if self.entries.entries().len() <= index as usize {
+            // The table grows by one entry, written now, on this slot's first use.
+            self.entries.push(Entry::EMPTY).ok()?;
+        }
+        self.fresh += 1; // below u32::MAX, checked above
+        Some(index)
     }
 
     /// Puts `value` into the slot `index` that `take` returned, under a new generation.
     fn occupy(&mut self, index: u32, value: T) -> ObjectHandle {
-        let entry = &mut self.entries[index as usize]; // `take` returns indices below N
+        let id = self.id;
+        let Some(entry) = self.entries.entries_mut().get_mut(index as usize) else {
+            // `take` returns written indices; unreachable. Dropping `value` is all that is left.
+            return ObjectHandle {
+                generation: 0,
+                index: u32::MAX,
+                pool: id,
+            };
+        };
         entry.generation = entry.generation.wrapping_add(1);
         entry.state = State::Occupied(value);
-        self.len += 1; // at most N: each occupied slot is counted once
+        self.len += 1; // at most the capacity: each occupied slot is counted once
         ObjectHandle {
             generation: entry.generation,
             index,
-            pool: self.id,
+            pool: id,
         }
     }
 
@@ -294,10 +378,14 @@ impl<T, const N: usize> ObjectPool<T, N> {
         if handle.pool != self.id {
             return Err(PoolError::Foreign);
         }
-        let entry = self
-            .entries
-            .get(handle.index as usize)
-            .ok_or(PoolError::Foreign)?;
+        if handle.index as usize >= self.capacity() {
+            return Err(PoolError::Foreign);
+        }
+        let entry = match self.entries.entries().get(handle.index as usize) {
+            // A slot this pool has not used yet holds nothing of the handle's.
+            Some(entry) if handle.index < self.fresh => entry,
+            _ => return Err(PoolError::Stale),
+        };
         if entry.generation != handle.generation {
             return Err(PoolError::Stale);
         }
@@ -305,29 +393,39 @@ impl<T, const N: usize> ObjectPool<T, N> {
     }
 }
 
-impl<T, const N: usize> Default for ObjectPool<T, N> {
+impl<T, const N: usize> Default for InlinePool<T, N> {
     /// An empty pool with id 0.
     fn default() -> Self {
-        ObjectPool::new(0)
+        InlinePool::new(0)
     }
 }
 
-impl<T, const N: usize> fmt::Debug for ObjectPool<T, N> {
+impl<T, Tb: Table<Entry<T>>> fmt::Debug for ObjectPool<T, Tb> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ObjectPool")
             .field("id", &self.id)
             .field("len", &self.len)
-            .field("capacity", &N)
+            .field("used", &self.fresh)
+            .field("capacity", &self.capacity())
             .finish()
     }
 }
 
 impl<T> Entry<T> {
-    /// A never-used slot.
-    const VACANT: Self = Entry {
+    /// A never-used slot, for storage written in advance (`[const { Entry::EMPTY }; N]`).
+    pub const EMPTY: Self = Entry {
         generation: 0,
         state: State::Vacant { next: None },
     };
+}
+
+impl<T> fmt::Debug for Entry<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("generation", &self.generation)
+            .field("occupied", &matches!(self.state, State::Occupied(_)))
+            .finish()
+    }
 }
 
 #[cfg(test)]
@@ -341,7 +439,7 @@ mod tests {
     use std::vec::Vec;
 
     /// A pool usable in a `const` (and so in a `static`).
-    const EMPTY: ObjectPool<u64, 4> = ObjectPool::new(5);
+    const EMPTY: InlinePool<u64, 4> = InlinePool::new(5);
 
     #[test]
     fn const_new_and_sizes() {
@@ -349,13 +447,13 @@ mod tests {
         assert_eq!((pool.id(), pool.len(), pool.capacity()), (5, 0, 4));
         assert!(pool.is_empty() && !pool.is_full());
         assert!(core::mem::size_of::<ObjectHandle>() <= 12);
-        let zero: ObjectPool<u8, 0> = ObjectPool::default();
+        let zero: InlinePool<u8, 0> = InlinePool::default();
         assert!(zero.is_full() && zero.is_empty());
     }
 
     #[test]
     fn acquire_until_full_gives_value_back() {
-        let mut pool: ObjectPool<&str, 2> = ObjectPool::new(1);
+        let mut pool: InlinePool<&str, 2> = InlinePool::new(1);
         let a = pool.acquire("a").unwrap();
         let b = pool.acquire("b").unwrap();
         assert_ne!(a.index(), b.index());
@@ -375,7 +473,7 @@ mod tests {
 
     #[test]
     fn acquire_with_sees_its_own_handle() {
-        let mut pool: ObjectPool<Option<ObjectHandle>, 3> = ObjectPool::new(1);
+        let mut pool: InlinePool<Option<ObjectHandle>, 3> = InlinePool::new(1);
         let a = pool.acquire(None).unwrap();
         pool.release(a).unwrap();
         let h = pool.acquire_with(Some).unwrap();
@@ -384,8 +482,8 @@ mod tests {
 
     #[test]
     fn handle_errors_table() {
-        let mut pool: ObjectPool<u32, 2> = ObjectPool::new(1);
-        let mut other: ObjectPool<u32, 2> = ObjectPool::new(2);
+        let mut pool: InlinePool<u32, 2> = InlinePool::new(1);
+        let mut other: InlinePool<u32, 2> = InlinePool::new(2);
         let released = pool.acquire(1).unwrap();
         pool.release(released).unwrap();
         let stale = {
@@ -423,7 +521,7 @@ mod tests {
 
     #[test]
     fn failed_release_changes_nothing() {
-        let mut pool: ObjectPool<u32, 2> = ObjectPool::new(1);
+        let mut pool: InlinePool<u32, 2> = InlinePool::new(1);
         let a = pool.acquire(1).unwrap();
         pool.release(a).unwrap();
         assert_eq!(pool.release(a), Err(PoolError::Released));
@@ -436,7 +534,7 @@ mod tests {
 
     #[test]
     fn iteration_visits_live_slots_in_order() {
-        let mut pool: ObjectPool<u32, 5> = ObjectPool::new(1);
+        let mut pool: InlinePool<u32, 5> = InlinePool::new(1);
         let handles: Vec<_> = (0..5).map(|v| pool.acquire(v).unwrap()).collect();
         pool.release(handles[1]).unwrap();
         pool.release(handles[3]).unwrap();
@@ -459,7 +557,7 @@ mod tests {
     #[test]
     fn values_move_out_on_release_and_drop_with_pool() {
         let drops = Rc::new(Cell::new(0));
-        let mut pool: ObjectPool<Tracked, 3> = ObjectPool::new(1);
+        let mut pool: InlinePool<Tracked, 3> = InlinePool::new(1);
         let a = pool.acquire(Tracked(drops.clone())).ok().unwrap();
         let _b = pool.acquire(Tracked(drops.clone())).ok().unwrap();
         let out = pool.release(a).ok().unwrap();
@@ -472,7 +570,7 @@ mod tests {
 
     #[test]
     fn next_occupant_sees_nothing_of_the_last() {
-        let mut pool: ObjectPool<[u8; 4], 1> = ObjectPool::new(1);
+        let mut pool: InlinePool<[u8; 4], 1> = InlinePool::new(1);
         let a = pool.acquire(*b"old!").unwrap();
         assert_eq!(pool.release(a), Ok(*b"old!"));
         let b = pool.acquire_with(|_| [0; 4]).unwrap();
@@ -481,8 +579,45 @@ mod tests {
     }
 
     #[test]
+    fn a_growing_table_is_written_only_as_far_as_slots_were_used() {
+        let mut pool = ObjectPool::with_table(1, heapless::Vec::<_, 4>::new());
+        assert_eq!((pool.capacity(), pool.used()), (4, 0));
+        let a = pool.acquire(1u32).unwrap();
+        let b = pool.acquire(2).unwrap();
+        pool.release(a).unwrap();
+        // The released slot comes back before the table grows.
+        let c = pool.acquire(3).unwrap();
+        assert_eq!(c.index(), a.index());
+        assert_eq!((pool.used(), pool.handle_at(1)), (2, Some(b)));
+        let _d = pool.acquire(4).unwrap();
+        let _e = pool.acquire(5).unwrap();
+        assert_eq!(pool.acquire(6), Err(6));
+        assert!(pool.is_full());
+        assert_eq!(pool.used(), 4);
+    }
+
+    #[test]
+    fn a_reused_table_shows_nothing_of_the_last_pool() {
+        let mut storage = [const { Entry::EMPTY }; 2];
+        let old = {
+            let mut pool = ObjectPool::with_table(1, &mut storage[..]);
+            pool.acquire(7u32).unwrap()
+        };
+        let mut pool = ObjectPool::with_table(1, &mut storage[..]);
+        assert_eq!(pool.get(old), Err(PoolError::Stale));
+        assert_eq!(pool.iter().count(), 0);
+        assert_eq!(pool.handle_at(old.index()), None);
+        let new = pool.acquire(8).unwrap();
+        assert_ne!(new, old);
+        assert_eq!(
+            (pool.get(old), pool.get(new)),
+            (Err(PoolError::Stale), Ok(&8))
+        );
+    }
+
+    #[test]
     fn zero_sized_values() {
-        let mut pool: ObjectPool<(), 2> = ObjectPool::new(1);
+        let mut pool: InlinePool<(), 2> = InlinePool::new(1);
         let a = pool.acquire(()).unwrap();
         assert_eq!(pool.release(a), Ok(()));
         assert_eq!(pool.release(a), Err(PoolError::Released));
@@ -518,7 +653,7 @@ mod tests {
 
         #[test]
         fn object_pool_churn(ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 24 } else { 96 })) {
-            let mut pool: ObjectPool<u32, 4> = ObjectPool::new(7);
+            let mut pool: InlinePool<u32, 4> = InlinePool::new(7);
             let mut model: BTreeMap<u32, (ObjectHandle, u32)> = BTreeMap::new();
             let mut dead: Vec<ObjectHandle> = Vec::new();
             for op in ops {

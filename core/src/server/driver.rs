@@ -50,12 +50,12 @@
 //! # Connection limit
 //!
 //! A worker's share of `max_connections` is `ceil(max_connections / workers)`, capped at the
-//! `SLOTS` it has; the high- and low-water marks are the configured percentages of that share
-//! ([`ServerConfig::high_water_mark`], [`ServerConfig::low_water_mark`]). Once open connections
-//! reach the high-water mark, each new connection gets the configured overload response (a
-//! `503` with `Retry-After` written in one non-blocking attempt, or a bare close) and counts as
-//! rejected; normal accepting resumes when open connections fall to the low-water mark. The
-//! listener stays active meanwhile, so refused clients hear why.
+//! capacity of its [`Tables`]; the high- and low-water marks are the configured percentages of
+//! that share ([`ServerConfig::high_water_mark`], [`ServerConfig::low_water_mark`]). Once open
+//! connections reach the high-water mark, each new connection gets the configured overload
+//! response (a `503` with `Retry-After` written in one non-blocking attempt, or a bare close)
+//! and counts as rejected; normal accepting resumes when open connections fall to the
+//! low-water mark. The listener stays active meanwhile, so refused clients hear why.
 
 use core::fmt;
 
@@ -75,11 +75,13 @@ use crate::http::response::{self, EncodeContext, Persistence, ResponseHead, Serv
 use crate::mem::arena::Arena;
 use crate::mem::buffer_pool::{BufferPool, SizeClass};
 use crate::mem::object_pool::{ObjectHandle, ObjectPool};
+use crate::mem::table::Table;
 use crate::metrics::{RuntimeMetrics, WorkerMetrics};
 use crate::time::wheel::{TimerId, TimerWheel};
 use crate::time::{Duration, Instant};
 
 use super::io::{CloseKind, Event, Reactor, Readiness, Socket, SocketError, Token};
+use super::tables::{ConnEntry, Tables, TimerEntry};
 
 /// How many parse-error kinds the driver counts: every [`RequestError`], then every
 /// [`ChunkedError`].
@@ -129,14 +131,17 @@ pub fn parse_error_kind(cause: RejectCause) -> Option<usize> {
 
 /// Every connection of one worker: slots, timers, buffers, the application and its metrics.
 ///
-/// `S` is the backend's socket, `H` the application and `SLOTS` the most connections this
-/// worker holds at once. Everything lives inline (`SLOTS` connections, a timer per slot); the
-/// buffers and header scratch come from the caller.
+/// `S` is the backend's socket and `H` the application. The connection slots and their
+/// timers live in the caller's [`Tables`], whose capacity is the most connections this worker
+/// holds at once; the buffers and header scratch come from the caller too.
 ///
 /// # Size
 ///
-/// About 470 bytes per slot plus the socket type, inline: some 480 KB for 1024 slots. Build it
-/// where it can stay (a `Box`, a static cell), not on a small stack.
+/// The struct itself holds no slot: a few kilobytes (1 KB of them the timer wheel's slot
+/// heads) plus the handler. Its tables take one [`ConnEntry`] per connection slot (448 bytes
+/// plus the socket for the demo `Hello`: the connection holds the application's producer and
+/// consumer, so `H` sets the size) and 40 bytes per timer, written as slots first come into
+/// use (see [`tables`](super::tables)).
 ///
 /// # Invariants
 ///
@@ -146,12 +151,10 @@ pub fn parse_error_kind(cause: RejectCause) -> Option<usize> {
 /// - Every closed connection gave its buffers back to the pool before its slot was freed, so
 ///   once [`connections`](Self::connections) is 0 every buffer is back.
 /// - Each live slot has at most one timer, at its connection's next deadline.
-pub struct Server<'m, S: Socket, H: Handler, const SLOTS: usize> {
+pub struct Server<'m, S: Socket, H: Handler> {
     config: ServerConfig,
-    slots: ObjectPool<Slot<S, H>, SLOTS>,
-    /// The live handle of each slot index, for turning a [`Token`] into a slot.
-    handles: [Option<ObjectHandle>; SLOTS],
-    timers: TimerWheel<ObjectHandle, SLOTS, WHEEL_SLOTS>,
+    slots: ObjectPool<Slot<S, H>, &'m mut dyn Table<ConnEntry<S, H>>>,
+    timers: TimerWheel<ObjectHandle, &'m mut dyn Table<TimerEntry>, WHEEL_SLOTS>,
     pool: BufferPool<'m>,
     spans: Spans<'m>,
     handler: H,
@@ -168,8 +171,8 @@ pub struct Server<'m, S: Socket, H: Handler, const SLOTS: usize> {
     wake: Option<Instant>,
 }
 
-/// One connection slot.
-struct Slot<S, H: Handler> {
+/// One connection slot: storage only, outside this module ([`ConnEntry`]).
+pub struct Slot<S, H: Handler> {
     socket: S,
     conn: Connection<H>,
     timer: Option<TimerId>,
@@ -253,29 +256,31 @@ struct Meter<'a> {
     now: Instant,
 }
 
-impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
-    /// A worker with no connection yet.
+impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
+    /// A worker with no connection yet, keeping its connections in `tables`.
     ///
     /// `workers` is how many workers share `config.max_connections`: this worker's limit is
-    /// `ceil(max_connections / workers)` (0 counts as 1), capped at `SLOTS`. `pool` gives every
-    /// read buffer and output queue; `spans` is the header scratch shared by all connections
-    /// (a head with more fields than `spans.len()` is refused). `metrics` is this worker's
-    /// shard of a [`ServerMetrics`]. Without `set_wall_clock` (feature `wall-clock`), responses
-    /// carry no `Date`.
+    /// `ceil(max_connections / workers)` (0 counts as 1), capped at the capacity of `tables`.
+    /// `pool` gives every read buffer and output queue; `spans` is the header scratch shared
+    /// by all connections (a head with more fields than `spans.len()` is refused). `metrics`
+    /// is this worker's shard of a [`ServerMetrics`]. Without `set_wall_clock` (feature
+    /// `wall-clock`), responses carry no `Date`.
+    #[allow(clippy::too_many_arguments)] // each is a separate resource the caller owns
     pub fn new(
         config: &ServerConfig,
         workers: usize,
+        tables: Tables<'m, S, H>,
         pool: BufferPool<'m>,
         spans: &'m mut [HeaderSpan],
         handler: H,
         metrics: &'m WorkerMetrics<PARSE_ERROR_KINDS>,
         now: Instant,
     ) -> Self {
+        let capacity = tables.capacity();
         Self {
             config: *config,
-            slots: ObjectPool::new(0),
-            handles: [None; SLOTS],
-            timers: TimerWheel::new(TIMER_TICK, now),
+            slots: ObjectPool::with_table(0, tables.conns),
+            timers: TimerWheel::with_table(tables.timers, TIMER_TICK, now),
             pool,
             spans: Spans::new(spans),
             handler,
@@ -285,7 +290,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             // One expression for both forms of `WallDate` (an `Option`, or a unit struct).
             #[allow(clippy::default_constructed_unit_structs)]
             date: WallDate::default(),
-            limit: Limit::new(config, workers, SLOTS),
+            limit: Limit::new(config, workers, capacity),
             admission: Admission::Open,
             wake: None,
         }
@@ -302,8 +307,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         self
     }
 
-    /// As [`with_arena`](Self::with_arena), in place: for a server that is not moved again
-    /// (moving a `Server` copies all its slots).
+    /// As [`with_arena`](Self::with_arena), in place.
     pub fn set_arena(&mut self, arena: Arena<'m>) {
         self.arena_fallbacks = arena.stats().fallback_allocations;
         self.arena = Some(arena);
@@ -353,7 +357,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
     pub fn shutdown<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
         reactor.set_accepting(false);
         self.admission = Admission::ShuttingDown;
-        for index in 0..SLOTS {
+        for index in 0..self.slots.used() {
             let Some(handle) = self.handle(index) else {
                 continue;
             };
@@ -372,7 +376,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
     /// ([`Fill::Pending`](crate::conn::Fill::Pending)): for an application whose state
     /// changed in a way its streams report (a new event for a live feed).
     pub fn wake<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
-        for index in 0..SLOTS {
+        for index in 0..self.slots.used() {
             let Some(handle) = self.handle(index) else {
                 continue;
             };
@@ -492,9 +496,6 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
             self.metrics.connection_rejected();
             return;
         }
-        if let Some(entry) = self.handles.get_mut(handle.index()) {
-            *entry = Some(handle);
-        }
         self.metrics.connection_accepted();
         self.arm(handle, now);
     }
@@ -543,7 +544,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         if self.wake.take().is_none() {
             return;
         }
-        for index in 0..SLOTS {
+        for index in 0..self.slots.used() {
             let Some(handle) = self.handle(index) else {
                 continue;
             };
@@ -607,9 +608,6 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
         if let Some(id) = slot.timer {
             let _ = self.timers.cancel(id);
         }
-        if let Some(entry) = self.handles.get_mut(handle.index()) {
-            *entry = None;
-        }
         reactor.close(slot.socket, how);
         self.metrics.connection_closed();
     }
@@ -667,7 +665,7 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
 
     /// The live handle of slot `index`, if any.
     fn handle(&self, index: usize) -> Option<ObjectHandle> {
-        self.handles.get(index).copied().flatten()
+        self.slots.handle_at(index)
     }
 
     /// Runs `f` on the slot of `handle` with the worker's [`Env`]; `None` if the slot is gone.
@@ -712,7 +710,15 @@ impl<'m, S: Socket, H: Handler, const SLOTS: usize> Server<'m, S, H, SLOTS> {
     }
 }
 
-impl<S: Socket, H: Handler, const SLOTS: usize> fmt::Debug for Server<'_, S, H, SLOTS> {
+impl<S, H: Handler> fmt::Debug for Slot<S, H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Slot")
+            .field("input", &self.input)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Socket, H: Handler> fmt::Debug for Server<'_, S, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
             .field("connections", &self.slots.len())

@@ -1,6 +1,7 @@
 //! A hashed timer wheel of fixed capacity: O(1) insert, cancel and reschedule, drained sans-IO.
 //!
-//! The wheel owns a fixed table of `CAP` timers and `SLOTS` slot lists, all inline (no heap).
+//! The wheel keeps its timers in a [`Table`] (inline in [`InlineWheel`], or storage the caller
+//! reserved and the wheel writes as timers are first used) and `SLOTS` slot lists inline.
 //! Time is cut into ticks of a configurable length; a deadline is rounded *up* to the next tick
 //! boundary, so a timer never fires before its deadline and fires at most one tick after it. A
 //! timer whose deadline is already at or before the latest `now` the wheel has seen is *overdue*
@@ -22,8 +23,13 @@
 use core::fmt;
 
 use super::{Duration, Instant};
+use crate::mem::table::Table;
 
-/// The "no entry" link value. `CAP` is checked to stay below it.
+/// A [`TimerWheel`] holding up to `CAP` timers inline, all written when it is built.
+pub type InlineWheel<T, const CAP: usize, const SLOTS: usize = 256> =
+    TimerWheel<T, [Entry<T>; CAP], SLOTS>;
+
+/// The "no entry" link value. The capacity is kept below it.
 const NIL: u32 = u32::MAX;
 
 /// A handle to one armed timer: an entry index and the generation the entry had when the timer
@@ -37,7 +43,7 @@ pub struct TimerId {
 }
 
 impl TimerId {
-    /// The entry index, below the wheel's `CAP`. Useful as a key in a caller's own table.
+    /// The entry index, below the wheel's capacity. Useful as a key in a caller's own table.
     pub const fn index(self) -> usize {
         self.index as usize
     }
@@ -48,7 +54,7 @@ impl TimerId {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum TimerError {
-    /// All `CAP` entries hold armed timers; nothing was inserted.
+    /// Every entry of the table holds an armed timer; nothing was inserted.
     Full,
     /// The id names no armed timer: it fired, was cancelled, or its entry was reused since.
     Stale,
@@ -65,8 +71,8 @@ impl fmt::Display for TimerError {
 
 impl core::error::Error for TimerError {}
 
-/// A hashed timer wheel holding up to `CAP` timers, each carrying a payload `T`, in `SLOTS` slots
-/// of one tick each.
+/// A hashed timer wheel holding up to `CAP` timers (its table's capacity), each carrying a
+/// payload `T`, in `SLOTS` slots of one tick each.
 ///
 /// - **Capacity**: `CAP` timers at once, `CAP < u32::MAX`; insertion beyond is
 ///   [`TimerError::Full`]. `SLOTS` must be at least 1; a power of two is customary. One rotation
@@ -83,18 +89,20 @@ impl core::error::Error for TimerError {}
 ///   order) come out before those swept out of slots by the same call; beyond that no order is
 ///   promised among timers that fall due together.
 ///
-/// Memory is `CAP` entries (the payload plus 24 bytes or so each) and 4 bytes per slot, all
-/// inline.
+/// Memory is `CAP` entries (the payload plus 24 bytes or so each) in the table, and 4 bytes
+/// per slot inline. Entries are taken in index order on first use and reused before new
+/// ones, so a table that grows on push is written only as far as the most timers ever armed
+/// at once.
 #[derive(Debug)]
-pub struct TimerWheel<T, const CAP: usize, const SLOTS: usize = 256> {
-    entries: [Entry<T>; CAP],
+pub struct TimerWheel<T, Tb, const SLOTS: usize = 256> {
+    entries: Tb,
     /// Head of each slot's doubly-linked list of armed timers, or [`NIL`].
     heads: [u32; SLOTS],
     /// Overdue timers and timers swept out of their slots, waiting to be handed out (FIFO).
     ready: List,
     /// Head of the singly-linked list of vacant entries below `fresh`.
     free: u32,
-    /// Entries at and above this index have never been used (all vacant, generation 0).
+    /// Entries at and above this index have never been used by this wheel.
     fresh: u32,
     /// Number of armed timers.
     len: u32,
@@ -104,11 +112,18 @@ pub struct TimerWheel<T, const CAP: usize, const SLOTS: usize = 256> {
     cursor: u64,
     /// The latest `now` the wheel has been given.
     now: Instant,
+    /// The wheel holds `T`s in `Tb`.
+    _payloads: core::marker::PhantomData<T>,
 }
 
-/// One entry of the table.
+/// One entry of a [`TimerWheel`]'s table. Opaque: a caller only provides storage for them
+/// (see [`Entry::EMPTY`]).
 #[derive(Debug)]
-enum Entry<T> {
+pub struct Entry<T>(Timer<T>);
+
+/// What an entry holds.
+#[derive(Debug)]
+enum Timer<T> {
     /// Not holding a timer. `next` links the free list.
     Vacant { generation: u32, next: u32 },
     /// Holding an armed timer.
@@ -141,13 +156,14 @@ struct List {
 }
 
 impl<T> Entry<T> {
-    const FRESH: Self = Self::Vacant {
+    /// A never-used entry, for storage written in advance (`[const { Entry::EMPTY }; N]`).
+    pub const EMPTY: Self = Entry(Timer::Vacant {
         generation: 0,
         next: NIL,
-    };
+    });
 }
 
-impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
+impl<T, const CAP: usize, const SLOTS: usize> InlineWheel<T, CAP, SLOTS> {
     /// An empty wheel with ticks of `tick` (a zero tick is taken as 1 µs), whose clock starts
     /// at `now`. Usable in `const` and `static` initialisers.
     ///
@@ -159,19 +175,36 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
     /// At compile time (post-monomorphisation) if `SLOTS` is 0 or `CAP >= u32::MAX`.
     pub const fn new(tick: Duration, now: Instant) -> Self {
         const {
-            assert!(SLOTS > 0, "a timer wheel needs at least one slot");
             assert!(
                 CAP < NIL as usize,
                 "timer wheel capacity must stay below u32::MAX"
             );
         }
+        Self::build([const { Entry::EMPTY }; CAP], tick, now)
+    }
+}
+
+impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
+    /// An empty wheel over `table` (see [`new`](InlineWheel::new)); its capacity is the
+    /// table's, kept below `u32::MAX`. Entries the table holds already are overwritten when
+    /// first used, never read before; nothing is written into the table here.
+    ///
+    /// # Panics
+    ///
+    /// At compile time (post-monomorphisation) if `SLOTS` is 0.
+    pub fn with_table(table: Tb, tick: Duration, now: Instant) -> Self {
+        Self::build(table, tick, now)
+    }
+
+    const fn build(table: Tb, tick: Duration, now: Instant) -> Self {
+        const { assert!(SLOTS > 0, "a timer wheel needs at least one slot") }
         let tick_us = if tick.as_micros() == 0 {
             1
         } else {
             tick.as_micros()
         };
         Self {
-            entries: [const { Entry::FRESH }; CAP],
+            entries: table,
             heads: [NIL; SLOTS],
             ready: List {
                 head: NIL,
@@ -183,6 +216,7 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
             tick_us,
             cursor: (now.as_micros() / tick_us).saturating_add(1),
             now,
+            _payloads: core::marker::PhantomData,
         }
     }
 
@@ -201,9 +235,9 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
         self.len == 0
     }
 
-    /// How many timers the wheel can hold at once: `CAP`.
-    pub const fn capacity(&self) -> usize {
-        CAP
+    /// How many timers the wheel can hold at once: its table's capacity (below `u32::MAX`).
+    pub fn capacity(&self) -> usize {
+        self.entries.capacity().min(NIL as usize - 1)
     }
 
     /// Arms a timer that fires at `deadline` (rounded up to a tick), carrying `payload`. A
@@ -217,12 +251,14 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
         let Some(index) = self.allocate() else {
             return Err(TimerError::Full);
         };
-        let generation = match self.entries[index as usize] {
-            // `allocate` returned an index below `CAP` that is vacant.
-            Entry::Vacant { generation, .. } => generation,
-            Entry::Armed { generation, .. } => generation,
+        // `allocate` returned a written, vacant entry.
+        let Some(Entry(entry)) = self.entries.entries_mut().get_mut(index as usize) else {
+            return Err(TimerError::Full);
         };
-        self.entries[index as usize] = Entry::Armed {
+        let generation = match entry {
+            Timer::Vacant { generation, .. } | Timer::Armed { generation, .. } => *generation,
+        };
+        *entry = Timer::Armed {
             generation,
             tick: 0,
             place: Place::Ready,
@@ -263,8 +299,8 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
 
     /// The payload of the armed timer `id`, if it is still armed.
     pub fn payload(&self, id: TimerId) -> Option<&T> {
-        match self.entries.get(id.index as usize) {
-            Some(Entry::Armed {
+        match self.entry(id.index) {
+            Some(Timer::Armed {
                 generation,
                 payload,
                 ..
@@ -322,9 +358,9 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
         for offset in 0..SLOTS as u64 {
             let tick = self.cursor.saturating_add(offset);
             let mut link = self.heads[self.slot_of(tick)];
-            while let Some(Entry::Armed {
+            while let Some(Timer::Armed {
                 tick: due, next, ..
-            }) = self.entries.get(link as usize)
+            }) = self.entry(link)
             {
                 if *due <= tick {
                     // Due within this rotation, and every earlier tick had nothing due.
@@ -342,24 +378,48 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
     fn allocate(&mut self) -> Option<u32> {
         if self.free != NIL {
             let index = self.free;
-            if let Entry::Vacant { next, .. } = self.entries[index as usize] {
-                // Free-list links only ever hold indices of vacant entries below `CAP`.
-                self.free = next;
+            if let Some(Timer::Vacant { next, .. }) = self.entry(index) {
+                // Free-list links only ever hold indices of vacant entries in use.
+                self.free = *next;
             }
             return Some(index);
         }
-        if (self.fresh as usize) < CAP {
-            let index = self.fresh;
-            self.fresh += 1;
-            return Some(index);
+        let index = self.fresh;
+        if index as usize >= self.capacity() {
+            return None;
         }
-        None
+        if self.entries.entries().len() <= index as usize {
+            // The table grows by one entry, written now, on its first use.
+            self.entries.push(Entry::EMPTY).ok()?;
+        }
+        self.fresh += 1; // below the capacity, which is below `u32::MAX`
+        Some(index)
+    }
+
+    /// The entry `index`, if this wheel has used it (`NIL` and every index it has not used
+    /// give `None`, so links and stale ids never reach an entry of an earlier wheel).
+    fn entry(&self, index: u32) -> Option<&Timer<T>> {
+        if index >= self.fresh {
+            return None;
+        }
+        self.entries.entries().get(index as usize).map(|e| &e.0)
+    }
+
+    /// The entry `index`, writable, if this wheel has used it.
+    fn entry_mut(&mut self, index: u32) -> Option<&mut Timer<T>> {
+        if index >= self.fresh {
+            return None;
+        }
+        self.entries
+            .entries_mut()
+            .get_mut(index as usize)
+            .map(|e| &mut e.0)
     }
 
     /// Checks that `id` names an armed timer.
     fn check(&self, id: TimerId) -> Result<(), TimerError> {
-        match self.entries.get(id.index as usize) {
-            Some(Entry::Armed { generation, .. }) if *generation == id.generation => Ok(()),
+        match self.entry(id.index) {
+            Some(Timer::Armed { generation, .. }) if *generation == id.generation => Ok(()),
             _ => Err(TimerError::Stale),
         }
     }
@@ -367,15 +427,16 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
     /// Vacates the unlinked entry `index`, bumping its generation, and returns the timer it
     /// held: its id and payload. `None` (and no change) if the entry was vacant already.
     fn take(&mut self, index: u32) -> Option<(TimerId, T)> {
-        let slot = self.entries.get_mut(index as usize)?;
-        let Entry::Armed { generation, .. } = *slot else {
+        let free = self.free;
+        let slot = self.entry_mut(index)?;
+        let Timer::Armed { generation, .. } = *slot else {
             return None;
         };
-        let vacant = Entry::Vacant {
+        let vacant = Timer::Vacant {
             generation: generation.wrapping_add(1),
-            next: self.free,
+            next: free,
         };
-        let Entry::Armed { payload, .. } = core::mem::replace(slot, vacant) else {
+        let Timer::Armed { payload, .. } = core::mem::replace(slot, vacant) else {
             return None;
         };
         self.free = index;
@@ -398,7 +459,7 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
         let slot = self.slot_of(due);
         let head = self.heads[slot];
         self.set_links(index, NIL, head);
-        if let Some(Entry::Armed { prev, .. }) = self.entries.get_mut(head as usize) {
+        if let Some(Timer::Armed { prev, .. }) = self.entry_mut(head) {
             *prev = index;
         }
         self.heads[slot] = index;
@@ -408,8 +469,8 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
     fn push_ready(&mut self, index: u32) {
         let tail = self.ready.tail;
         self.set_links(index, tail, NIL);
-        match self.entries.get_mut(tail as usize) {
-            Some(Entry::Armed { next, .. }) => *next = index,
+        match self.entry_mut(tail) {
+            Some(Timer::Armed { next, .. }) => *next = index,
             _ => self.ready.head = index,
         }
         self.ready.tail = index;
@@ -417,18 +478,18 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
 
     /// Removes the armed entry `index` from whichever list holds it.
     fn unlink(&mut self, index: u32) {
-        let (tick, place, prev, next) = match self.entries[index as usize] {
-            Entry::Armed {
+        let (tick, place, prev, next) = match self.entry(index) {
+            Some(Timer::Armed {
                 tick,
                 place,
                 prev,
                 next,
                 ..
-            } => (tick, place, prev, next),
-            Entry::Vacant { .. } => return,
+            }) => (*tick, *place, *prev, *next),
+            _ => return,
         };
-        match self.entries.get_mut(prev as usize) {
-            Some(Entry::Armed { next: n, .. }) => *n = next,
+        match self.entry_mut(prev) {
+            Some(Timer::Armed { next: n, .. }) => *n = next,
             _ => match place {
                 Place::Slot => {
                     let slot = self.slot_of(tick);
@@ -437,8 +498,8 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
                 Place::Ready => self.ready.head = next,
             },
         }
-        match self.entries.get_mut(next as usize) {
-            Some(Entry::Armed { prev: p, .. }) => *p = prev,
+        match self.entry_mut(next) {
+            Some(Timer::Armed { prev: p, .. }) => *p = prev,
             _ => {
                 if place == Place::Ready {
                     self.ready.tail = prev;
@@ -461,7 +522,7 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
         for offset in 0..span {
             let slot = self.slot_of(self.cursor + offset);
             let mut link = self.heads[slot];
-            while let Some(Entry::Armed { tick, next, .. }) = self.entries.get(link as usize) {
+            while let Some(Timer::Armed { tick, next, .. }) = self.entry(link) {
                 let (due, following) = (*tick, *next);
                 if due <= now_tick {
                     self.unlink(link);
@@ -475,14 +536,14 @@ impl<T, const CAP: usize, const SLOTS: usize> TimerWheel<T, CAP, SLOTS> {
     }
 
     fn set_place(&mut self, index: u32, due: u64, to: Place) {
-        if let Entry::Armed { tick, place, .. } = &mut self.entries[index as usize] {
+        if let Some(Timer::Armed { tick, place, .. }) = self.entry_mut(index) {
             *tick = due;
             *place = to;
         }
     }
 
     fn set_links(&mut self, index: u32, to_prev: u32, to_next: u32) {
-        if let Entry::Armed { prev, next, .. } = &mut self.entries[index as usize] {
+        if let Some(Timer::Armed { prev, next, .. }) = self.entry_mut(index) {
             *prev = to_prev;
             *next = to_next;
         }
@@ -513,8 +574,8 @@ mod tests {
         Instant::from_micros(ms * MS)
     }
 
-    fn drain<T, const C: usize, const S: usize>(
-        w: &mut TimerWheel<T, C, S>,
+    fn drain<T, Tb: Table<Entry<T>>, const S: usize>(
+        w: &mut TimerWheel<T, Tb, S>,
         now: Instant,
     ) -> Vec<T> {
         let mut out = Vec::new();
@@ -545,7 +606,8 @@ mod tests {
             (1, &[(30, 3), (5, 1), (17, 2)], 1_000, &[1, 2, 3]),
         ];
         for (n, &(tick, inserts, now, expected)) in rows.iter().enumerate() {
-            let mut w: TimerWheel<u32, 8, 8> = TimerWheel::new(Duration::from_millis(tick), at(0));
+            let mut w: InlineWheel<u32, 8, 8> =
+                InlineWheel::new(Duration::from_millis(tick), at(0));
             for &(d, p) in inserts {
                 w.insert(at(d), p).unwrap();
             }
@@ -557,7 +619,7 @@ mod tests {
 
     #[test]
     fn cancel_and_stale_ids() {
-        let mut w: TimerWheel<u32, 2, 4> = TimerWheel::new(Duration::from_millis(1), at(0));
+        let mut w: InlineWheel<u32, 2, 4> = InlineWheel::new(Duration::from_millis(1), at(0));
         let a = w.insert(at(5), 1).unwrap();
         assert_eq!(w.cancel(a), Ok(1));
         assert_eq!(w.cancel(a), Err(TimerError::Stale));
@@ -579,7 +641,7 @@ mod tests {
 
     #[test]
     fn capacity_exhausted() {
-        let mut w: TimerWheel<u8, 3, 4> = TimerWheel::new(Duration::from_millis(1), at(0));
+        let mut w: InlineWheel<u8, 3, 4> = InlineWheel::new(Duration::from_millis(1), at(0));
         for p in 0..3 {
             w.insert(at(10), p).unwrap();
         }
@@ -591,7 +653,7 @@ mod tests {
 
     #[test]
     fn next_deadline_is_exact() {
-        let mut w: TimerWheel<u8, 8, 4> = TimerWheel::new(Duration::from_millis(10), at(0));
+        let mut w: InlineWheel<u8, 8, 4> = InlineWheel::new(Duration::from_millis(10), at(0));
         assert_eq!(w.next_deadline(), None);
         w.insert(at(1_000), 1).unwrap();
         assert_eq!(w.next_deadline(), Some(at(1_000)));
@@ -608,7 +670,7 @@ mod tests {
 
     #[test]
     fn reschedule_moves_timer() {
-        let mut w: TimerWheel<u8, 4, 8> = TimerWheel::new(Duration::from_millis(1), at(0));
+        let mut w: InlineWheel<u8, 4, 8> = InlineWheel::new(Duration::from_millis(1), at(0));
         let a = w.insert(at(5), 1).unwrap();
         w.reschedule(a, at(50)).unwrap();
         assert_eq!(drain(&mut w, at(10)), []);
@@ -619,7 +681,7 @@ mod tests {
 
     #[test]
     fn extremes_do_not_panic() {
-        let mut w: TimerWheel<u8, 4, 8> = TimerWheel::new(Duration::ZERO, Instant::ZERO);
+        let mut w: InlineWheel<u8, 4, 8> = InlineWheel::new(Duration::ZERO, Instant::ZERO);
         assert_eq!(w.tick(), Duration::from_micros(1));
         w.insert(Instant::MAX, 1).unwrap();
         assert_eq!(w.next_deadline(), Some(Instant::MAX));
@@ -627,7 +689,7 @@ mod tests {
         assert_eq!(drain(&mut w, Instant::MAX), [1]);
         w.insert(Instant::MAX, 2).unwrap();
         assert_eq!(drain(&mut w, Instant::ZERO), [2]);
-        let mut w: TimerWheel<u8, 4, 1> = TimerWheel::new(Duration::MAX, Instant::ZERO);
+        let mut w: InlineWheel<u8, 4, 1> = InlineWheel::new(Duration::MAX, Instant::ZERO);
         w.insert(Instant::from_micros(5), 1).unwrap();
         assert_eq!(w.next_deadline(), Some(Instant::MAX));
         assert_eq!(drain(&mut w, Instant::MAX), [1]);
@@ -635,8 +697,8 @@ mod tests {
 
     #[test]
     fn static_construction() {
-        static WHEEL: TimerWheel<(), 4, 4> =
-            TimerWheel::new(Duration::from_millis(1), Instant::ZERO);
+        static WHEEL: InlineWheel<(), 4, 4> =
+            InlineWheel::new(Duration::from_millis(1), Instant::ZERO);
         assert!(WHEEL.is_empty());
         assert_eq!(WHEEL.capacity(), 4);
     }
@@ -672,8 +734,8 @@ mod tests {
             start in 0u64..10_000,
             ops in proptest::collection::vec(op(), 1..200),
         ) {
-            let mut w: TimerWheel<u32, 16, 8> =
-                TimerWheel::new(Duration::from_micros(tick), Instant::from_micros(start));
+            let mut w: InlineWheel<u32, 16, 8> =
+                InlineWheel::new(Duration::from_micros(tick), Instant::from_micros(start));
             let mut model = Model { armed: BTreeMap::new() };
             let mut now = start;
             let mut next_payload = 0u32;

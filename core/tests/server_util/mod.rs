@@ -18,7 +18,8 @@ use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, SizeClass, Slot};
 use aurora_core::server::io::{
     CloseKind, ErrorKind, Event, Reactor, Readiness, Socket, SocketError, Token,
 };
-use aurora_core::server::{PARSE_ERROR_LABELS, Server, ServerMetrics};
+use aurora_core::server::tables::{ConnEntry, TimerEntry};
+use aurora_core::server::{PARSE_ERROR_LABELS, Server, ServerMetrics, Tables};
 use aurora_core::time::{Duration, Instant};
 
 /// Most turns one drive may take before it is called a livelock.
@@ -28,7 +29,7 @@ pub const MAX_STEPS: usize = 10_000;
 pub const SLOTS: usize = 16;
 
 /// The server under test.
-pub type TestServer = Server<'static, TestSocket, App, SLOTS>;
+pub type TestServer = Server<'static, TestSocket, App>;
 
 /// The server end of one connection, as the reactor sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -424,7 +425,12 @@ impl Rig {
         let spans = Box::leak(vec![HeaderSpan::EMPTY; 32].into_boxed_slice());
         let now = Instant::from_millis(1_000);
         let app = App { mode, calls: 0 };
-        let server = Server::new(&config, 1, pool(counts), spans, app, metrics.worker(0), now);
+        let tables = Tables::new(
+            Box::leak(Box::new([const { ConnEntry::EMPTY }; SLOTS])),
+            Box::leak(Box::new([const { TimerEntry::EMPTY }; SLOTS])),
+        );
+        let worker = metrics.worker(0);
+        let server = Server::new(&config, 1, tables, pool(counts), spans, app, worker, now);
         Rig {
             net,
             reactor,
