@@ -49,7 +49,7 @@ pub use metrics::MetricsHandle;
 pub use options::{LoadError, Options};
 pub use platform::{Control, Platform, Poller, Wake};
 pub use reactor::{Selected, Selector, UnixReactor};
-pub use runtime::{Running, StopHandle, WorkerContext};
+pub use runtime::{BodyWaker, Running, StopHandle, WorkerContext};
 pub use server::{EventLoop, Step, start};
 pub use socket::{Listener, TcpSocket};
 
@@ -65,7 +65,7 @@ macro_rules! backend_api {
     ($platform:ty, $api:literal) => {
         pub use $crate::{access, activation, metrics, options, runtime, server, socket};
         pub use $crate::{
-            EventLoop, Listener, LoadError, MetricsHandle, Options, Poller, Running, Step,
+            BodyWaker, EventLoop, Listener, LoadError, MetricsHandle, Options, Poller, Running, Step,
             StopHandle, TcpSocket, Wake, WorkerContext,
         };
 

@@ -20,7 +20,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -47,6 +47,20 @@ pub struct WorkerContext {
     pub numa_node: Option<usize>,
     /// The server's metrics, to render `/metrics` from.
     pub metrics: MetricsHandle,
+    /// Wakes every worker's response bodies that wait to be woken ([`Fill::Pending`]): for an
+    /// application whose state changed in a way its streams report.
+    ///
+    /// [`Fill::Pending`]: aurora_core::conn::Fill::Pending
+    pub wake: BodyWaker,
+}
+
+/// Wakes the response bodies of every worker that wait to be woken
+/// ([`Fill::Pending`](aurora_core::conn::Fill::Pending)): each worker pulls them again at its
+/// next turn. Cheap to clone and to call from any thread; calls that come faster than the
+/// workers turn are merged.
+#[derive(Clone, Debug)]
+pub struct BodyWaker {
+    shared: Arc<Shared>,
 }
 
 /// A running server: its workers and how to stop them.
@@ -86,6 +100,8 @@ pub struct Worker<R> {
 struct Shared {
     /// Set once by the first [`StopHandle::stop`].
     stopping: AtomicBool,
+    /// How many times a [`BodyWaker`] woke the workers.
+    wakes: AtomicU64,
     /// The wakers of the workers that are listening.
     wakers: Mutex<Vec<Box<dyn Wake>>>,
     /// Woken by a stop and by every worker that ends, for [`Running::run_until_signal`].
@@ -183,12 +199,33 @@ impl StopHandle {
     pub fn is_stopping(&self) -> bool {
         self.shared.stopping.load(Ordering::Acquire)
     }
+
+    /// How many times the workers were woken ([`BodyWaker::wake`]) so far.
+    pub(crate) fn wakes(&self) -> u64 {
+        self.shared.wakes.load(Ordering::Acquire)
+    }
+}
+
+impl BodyWaker {
+    /// Asks every worker to pull its waiting response bodies again.
+    pub fn wake(&self) {
+        self.shared.wakes.fetch_add(1, Ordering::AcqRel);
+        let wakers = self
+            .shared
+            .wakers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for waker in wakers.iter() {
+            waker.wake();
+        }
+    }
 }
 
 impl Shared {
     fn new(control: Box<dyn Control>) -> Self {
         Shared {
             stopping: AtomicBool::new(false),
+            wakes: AtomicU64::new(0),
             wakers: Mutex::new(Vec::new()),
             control,
         }
@@ -379,6 +416,9 @@ where
                 cpu,
                 numa_node,
                 metrics,
+                wake: BodyWaker {
+                    shared: Arc::clone(&stop.shared),
+                },
             };
             body(Worker {
                 context,

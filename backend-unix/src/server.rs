@@ -154,6 +154,7 @@ where
         shutdown_deadline: duration(worker.options.shutdown_deadline),
         external: Some(worker.stop.clone()),
         stop_requested: false,
+        wakes: 0,
         index,
     };
     event_loop.run()
@@ -175,6 +176,8 @@ pub struct EventLoop<'a, 'm, R: Poller, H: Handler> {
     external: Option<StopHandle>,
     /// [`stop`](Self::stop) was called on this loop.
     stop_requested: bool,
+    /// The server-wide wake count last acted on ([`BodyWaker`](crate::runtime::BodyWaker)).
+    wakes: u64,
     index: usize,
 }
 
@@ -207,6 +210,7 @@ impl<'a, 'm, R: Poller, H: Handler> EventLoop<'a, 'm, R, H> {
             shutdown_deadline: duration(shutdown_deadline),
             external: None,
             stop_requested: false,
+            wakes: 0,
             index: 0,
         }
     }
@@ -283,7 +287,13 @@ impl<'a, 'm, R: Poller, H: Handler> EventLoop<'a, 'm, R, H> {
         };
         self.reactor.wait(timeout)?;
         self.server.set_wall_clock(unix_secs());
-        self.server.turn(self.reactor, self.clock.now());
+        let now = self.clock.now();
+        self.server.turn(self.reactor, now);
+        let wakes = self.external.as_ref().map_or(0, StopHandle::wakes);
+        if wakes != self.wakes {
+            self.wakes = wakes;
+            self.server.wake(self.reactor, now);
+        }
         Ok(match self.phase {
             Phase::Serving => Step::Serving,
             Phase::Quiescing { .. } | Phase::Draining { .. } => Step::Draining,

@@ -62,6 +62,7 @@ macro_rules! backend_tests {
             a_draining_server_refuses_new_connections_and_finishes_its_request,
             a_config_that_does_not_validate_is_refused,
             an_event_loop_runs_once_at_a_time_and_stops,
+            a_pending_body_is_pulled_again_when_woken,
         ]);
     };
     (@each $module:ident, $ty:ty, [$($name:ident),* $(,)?]) => {

@@ -4,13 +4,17 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use aurora_core::conn::{Handler, RequestBody, Responder};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aurora_core::conn::{Fill, Handler, Never, Producer, RequestBody, Responder};
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
+use aurora_core::time::Instant as CoreInstant;
 
 use crate::options::Options;
 use crate::platform::Platform;
-use crate::runtime::{Running, WorkerContext};
+use crate::runtime::{BodyWaker, Running, WorkerContext};
 use crate::server::start;
 
 /// How long a client waits for the server.
@@ -272,4 +276,96 @@ pub fn an_event_loop_runs_once_at_a_time_and_stops<P: Platform>() {
     }
     let seen = client.join().unwrap();
     assert!(seen.starts_with(b"HTTP/1.1 200 OK\r\n"));
+}
+
+/// Answers every request with a body that waits ([`Fill::Pending`]) until `ready` is set.
+struct Waiting {
+    ready: Arc<AtomicBool>,
+}
+
+/// The body `woken`, once `ready`.
+struct Later {
+    ready: Arc<AtomicBool>,
+    sent: bool,
+}
+
+impl Producer<Waiting> for Later {
+    fn poll_fill(&mut self, _app: &mut Waiting, _now: CoreInstant, out: &mut [u8]) -> Fill {
+        if self.sent {
+            return Fill::Done;
+        }
+        if !self.ready.load(Ordering::Acquire) {
+            return Fill::Pending;
+        }
+        out[..5].copy_from_slice(b"woken");
+        self.sent = true;
+        Fill::Filled(5)
+    }
+}
+
+impl Handler for Waiting {
+    type State = Waiting;
+    type Body = Later;
+    type Consumer = Never;
+
+    fn state(&mut self) -> &mut Waiting {
+        self
+    }
+
+    fn handle(
+        &mut self,
+        _req: &Request<'_>,
+        _body: RequestBody<'_>,
+        res: &mut Responder<'_, Later>,
+    ) {
+        let later = Later {
+            ready: Arc::clone(&self.ready),
+            sent: false,
+        };
+        let _ = res.stream_sized(Status::OK, &[], 5, later);
+    }
+}
+
+/// A producer that waits to be woken answers once the application's state changed and it
+/// called the workers' [`BodyWaker`].
+pub fn a_pending_body_is_pulled_again_when_woken<P: Platform>() {
+    let ready = Arc::new(AtomicBool::new(false));
+    let waker: Arc<Mutex<Option<BodyWaker>>> = Arc::default();
+    let (flag, slot) = (Arc::clone(&ready), Arc::clone(&waker));
+    let running = start::<P, _, _>(options(1), move |cx| {
+        *slot.lock().unwrap() = Some(cx.wake.clone());
+        Waiting {
+            ready: Arc::clone(&flag),
+        }
+    })
+    .unwrap();
+    let mut conn = client(&running);
+    write!(conn.get_mut(), "GET / HTTP/1.1\r\nHost: test\r\n\r\n").unwrap();
+    // The head goes out at once; nothing of the body while it waits.
+    let mut head = String::new();
+    while !head.ends_with("\r\n\r\n") {
+        conn.read_line(&mut head).unwrap();
+    }
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("content-length: 5\r\n"),
+        "{head}"
+    );
+    conn.get_mut()
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut body = [0u8; 5];
+    assert!(conn.read(&mut body).is_err(), "a body before the wake");
+    conn.get_mut().set_read_timeout(Some(PATIENCE)).unwrap();
+    ready.store(true, Ordering::Release);
+    let handle = waker
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the worker gave its waker");
+    handle.wake();
+    conn.read_exact(&mut body).unwrap();
+    assert_eq!(&body, b"woken");
+    running.stop_handle().stop();
+    join_in_time(running).unwrap();
 }
