@@ -162,7 +162,7 @@ fn invalid(rng: &mut Rng) -> (Vec<u8>, RequestError) {
             RequestError::ContentTooLarge,
         ),
         _ => {
-            let version = ["HTTP/2.0", "HTTP/3", "HTTP/1.2"][rng.below(3) as usize];
+            let version = ["HTTP/2.0", "HTTP/3.0", "HTTP/1.2"][rng.below(3) as usize];
             let head = format!("GET / {version}\r\nHost: a\r\n\r\n");
             return (head.into_bytes(), RequestError::UnsupportedVersion);
         }

@@ -193,7 +193,10 @@ mod request_line {
     }
     err! {
         http2: b"GET / HTTP/2.0\r\nHost: a\r\n\r\n" => UnsupportedVersion(505);
-        http3: b"GET / HTTP/3\r\nHost: a\r\n\r\n" => UnsupportedVersion(505);
+        // Not `HTTP/` DIGIT `.` DIGIT: malformed, not unsupported (RFC 9112 §2.3).
+        http3_without_minor: b"GET / HTTP/3\r\nHost: a\r\n\r\n" => InvalidVersion(400);
+        two_digit_minor: b"GET / HTTP/1.10\r\nHost: a\r\n\r\n" => InvalidVersion(400);
+        two_digit_major: b"GET / HTTP/11.1\r\nHost: a\r\n\r\n" => InvalidVersion(400);
         http12: b"GET / HTTP/1.2\r\nHost: a\r\n\r\n" => UnsupportedVersion(505);
         http09: b"GET / HTTP/0.9\r\nHost: a\r\n\r\n" => UnsupportedVersion(505);
         h2_preface: b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" => UnsupportedVersion(505);

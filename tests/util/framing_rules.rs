@@ -189,6 +189,9 @@ pub const FRAMING_RULES: &[(&str, &[u8], u16)] = &[
     ),
     ("http/2.0", b"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505),
     ("http/1.2", b"GET / HTTP/1.2\r\nHost: t\r\n\r\n", 505),
+    // Not `HTTP/` DIGIT `.` DIGIT: malformed, not unsupported.
+    ("http/1.10", b"GET / HTTP/1.10\r\nHost: t\r\n\r\n", 400),
+    ("http/3", b"GET / HTTP/3\r\nHost: t\r\n\r\n", 400),
     (
         "lowercase version",
         b"GET / http/1.1\r\nHost: t\r\n\r\n",

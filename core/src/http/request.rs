@@ -724,25 +724,16 @@ fn version_error(w: &[u8], mut i: usize) -> Result<Option<RequestLine>, RequestE
 const MAX_VERSION_LEN: usize = 16;
 
 /// The error for a version other than `HTTP/1.0` and `HTTP/1.1`: 505 for another
-/// `HTTP/<digits>[.<digits>]`, 400 for the rest.
+/// well-formed `HTTP/` DIGIT `.` DIGIT (RFC 9112 §2.3), 400 for anything else (`HTTP/1.10`,
+/// `HTTP/2`, `http/1.1`): a version that is not of that form is malformed, not unsupported.
 fn version(bytes: &[u8]) -> RequestError {
-    let Some(number) = bytes.strip_prefix(b"HTTP/") else {
-        return RequestError::InvalidVersion;
-    };
-    // At most one dot, with digits on both sides of it: one pass, remembering whether the
-    // last byte was a digit and whether the dot was seen.
-    let (mut digit, mut dot) = (false, false);
-    for &b in number {
-        match b {
-            b'0'..=b'9' => digit = true,
-            b'.' if digit && !dot => (digit, dot) = (false, true),
-            _ => return RequestError::InvalidVersion,
+    match bytes {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+            if major.is_ascii_digit() && minor.is_ascii_digit() =>
+        {
+            RequestError::UnsupportedVersion
         }
-    }
-    if digit {
-        RequestError::UnsupportedVersion
-    } else {
-        RequestError::InvalidVersion
+        _ => RequestError::InvalidVersion,
     }
 }
 
@@ -1124,7 +1115,9 @@ mod tests {
             ("HTTP/1.1", Ok(Some(Version::Http11))),
             ("HTTP/1.0", Ok(Some(Version::Http10))),
             ("HTTP/2.0", Err(Unsupported)),
-            ("HTTP/3", Err(Unsupported)),
+            ("HTTP/3", Err(Invalid)),
+            ("HTTP/1.10", Err(Invalid)),
+            ("HTTP/11.1", Err(Invalid)),
             ("HTTP/1.2", Err(Unsupported)),
             ("HTTP/0.9", Err(Unsupported)),
             ("http/1.1", Err(Invalid)),
