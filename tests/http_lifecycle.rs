@@ -27,6 +27,8 @@ fn connection_limit_with_high_and_low_water() {
     let mut open: Vec<Client> = (0..2).map(|_| server.connect()).collect();
     for client in &mut open {
         assert_eq!(client.request(&get("/")).code, 200);
+        // In the middle of a request: an idle connection would be reclaimed for the next.
+        client.send(BUSY);
     }
 
     let mut refused = server.connect();
@@ -39,9 +41,9 @@ fn connection_limit_with_high_and_low_water() {
     refused.assert_closed();
     drop(refused);
 
-    // The open connections still work.
+    // The open connections still work: their bodies arrive and are echoed.
     for client in &mut open {
-        assert_eq!(client.request(&get("/")).code, 200);
+        assert_eq!(client.request(b"hello").code, 200);
     }
 
     // Below the low-water mark new connections are served again. The server learns of the
@@ -72,10 +74,32 @@ fn overload_policy_close() {
     });
     let mut first = server.connect();
     assert_eq!(first.request(&get("/")).code, 200);
+    first.send(BUSY);
     let mut refused = server.connect();
     refused.assert_closed();
-    assert_eq!(first.request(&get("/")).code, 200);
+    assert_eq!(first.request(b"hello").code, 200);
 }
+
+/// With a connection idle at the limit, a new one is not refused: the idle one is closed to
+/// make room.
+#[test]
+fn an_idle_connection_makes_room_at_the_limit() {
+    let server = Server::with(|o| {
+        o.config.workers = 1;
+        o.config.max_connections = 2;
+        o.config.high_water_percent = 50;
+        o.config.low_water_percent = 0;
+        o.config.overload_response = OverloadPolicy::Close;
+    });
+    let mut idle = server.connect();
+    assert_eq!(idle.request(&get("/")).code, 200);
+    let mut fresh = server.connect();
+    assert_eq!(fresh.request(&get("/")).code, 200);
+    idle.assert_closed();
+}
+
+/// The head of a request whose 5-byte body has not come yet.
+const BUSY: &[u8] = b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n";
 
 /// Shutdown closes an idle keep-alive connection, lets a request in flight finish with
 /// `Connection: close`, and `join` returns.

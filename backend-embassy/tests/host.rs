@@ -139,6 +139,9 @@ async fn over_the_limit_is_503(stack: Stack<'static>) -> Result<(), String> {
             conn.request(&get("/")).await?.code == 200,
             "under the limit"
         );
+        // In the middle of a request: an idle connection would be reclaimed for the next.
+        conn.send(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n")
+            .await?;
         conns.push(conn);
     }
     let mut over = Conn::open_with(stack, SMALL_PORT, 4096, 4096).await?;

@@ -285,7 +285,8 @@ fn connection_limit_has_hysteresis() {
     let mut rig = limited(OverloadPolicy::ServiceUnavailable {
         retry_after_secs: 7,
     });
-    let open: Vec<usize> = (0..8).map(|_| rig.connect()).collect();
+    // Connections in the middle of a request: nothing can be reclaimed.
+    let open: Vec<usize> = (0..8).map(|_| rig.connect_busy()).collect();
     assert_eq!(rig.server.connections(), 8);
 
     let refused = rig.connect();
@@ -313,7 +314,12 @@ fn connection_limit_has_hysteresis() {
     assert_eq!(rig.server.connections(), 8);
     for &c in &back {
         assert_eq!(rig.exchange(c, &get("/"))[0].code, 200);
+        rig.net.send(
+            c,
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n",
+        );
     }
+    rig.settle();
     let refused = rig.connect();
     assert_eq!(rig.net.closed(refused), Some(CloseKind::Graceful));
     assert_eq!(rig.metric("aurora_connections_rejected_total"), Some(3.0));
@@ -328,7 +334,7 @@ fn connection_limit_has_hysteresis() {
 fn overload_close_policy_sends_nothing() {
     let mut rig = limited(OverloadPolicy::Close);
     for _ in 0..8 {
-        rig.connect();
+        rig.connect_busy();
     }
     let refused = rig.connect();
     assert!(rig.net.recv_all(refused).is_empty());
@@ -340,9 +346,10 @@ fn slots_cap_the_limit() {
     let mut config = ServerConfig::DEFAULT;
     config.high_water_percent = 100;
     config.low_water_percent = 50;
-    let mut rig = Rig::with(config, [0, 8, 2, 1, 1], 65_536, Mode::Echo);
+    // A read buffer for every connection: each holds its unfinished request.
+    let mut rig = Rig::with(config, [0, SLOTS + 2, 2, 1, 1], 65_536, Mode::Echo);
     for _ in 0..SLOTS {
-        rig.connect();
+        rig.connect_busy();
     }
     assert_eq!(rig.server.connections(), SLOTS);
     let refused = rig.connect();
@@ -660,7 +667,7 @@ fn overload_response_carries_date_and_server() {
     config.server_header = Some("aurora-test");
     let mut rig = Rig::with(config, [0, 8, 2, 1, 1], 65_536, Mode::Echo);
     rig.server.set_wall_clock(0);
-    rig.connect();
+    rig.connect_busy();
     let refused = rig.connect();
     let resp = parse_responses(&rig.net.recv_all(refused));
     assert_eq!(resp.len(), 1);
@@ -684,4 +691,70 @@ fn a_listener_hint_without_readiness_still_accepts() {
     });
     rig.turn();
     assert!(matches!(rig.net.end(c), ServerEnd::Open(Some(_))));
+}
+
+#[test]
+fn at_the_limit_the_longest_idle_connection_makes_room() {
+    let mut rig = limited(OverloadPolicy::ServiceUnavailable {
+        retry_after_secs: 1,
+    });
+    let idle: Vec<usize> = (0..8)
+        .map(|_| {
+            let c = rig.connect();
+            assert_eq!(rig.exchange(c, &get("/"))[0].code, 200);
+            rig.advance(Duration::from_millis(10));
+            c
+        })
+        .collect();
+    let fresh = rig.connect();
+    assert_eq!(rig.server.connections(), 8, "one closed, one admitted");
+    assert_eq!(
+        rig.net.closed(idle[0]),
+        Some(CloseKind::Graceful),
+        "the longest idle"
+    );
+    assert!(idle[1..].iter().all(|&c| rig.net.closed(c).is_none()));
+    assert_eq!(rig.exchange(fresh, &get("/"))[0].code, 200);
+    assert_eq!(rig.metric("aurora_connections_rejected_total"), Some(0.0));
+    rig.check_counts();
+}
+
+#[test]
+fn at_the_limit_the_slowest_head_makes_room_and_busy_ones_stay() {
+    let mut rig = limited(OverloadPolicy::ServiceUnavailable {
+        retry_after_secs: 1,
+    });
+    // Six in the middle of a request, two trickling a head: one sent a little, one a lot.
+    let busy: Vec<usize> = (0..6).map(|_| rig.connect_busy()).collect();
+    let slow = rig.connect();
+    let quick = rig.connect();
+    rig.net.send(slow, b"GET / H");
+    rig.net.send(
+        quick,
+        b"GET /a-longer-path-sent-so-far HTTP/1.1\r\nHost: t\r\n",
+    );
+    rig.settle();
+    rig.advance(Duration::from_millis(500));
+    let fresh = rig.connect();
+    assert_eq!(
+        rig.net.closed(slow),
+        Some(CloseKind::Graceful),
+        "fewest bytes per ms"
+    );
+    assert_eq!(rig.net.closed(quick), None);
+    assert!(busy.iter().all(|&c| rig.net.closed(c).is_none()));
+    assert_eq!(rig.exchange(fresh, &get("/"))[0].code, 200);
+    // Now only busy connections and `quick` remain; `fresh` went idle: it goes first.
+    let next = rig.connect();
+    assert_eq!(rig.net.closed(fresh), Some(CloseKind::Graceful));
+    assert_eq!(rig.server.connections(), 8);
+    // With every slot busy, a new connection is refused.
+    rig.net.send(
+        next,
+        b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n",
+    );
+    rig.net.send(quick, b"Content-Length: 10\r\n\r\n");
+    rig.settle();
+    let refused = rig.connect();
+    assert_eq!(parse_responses(&rig.net.recv_all(refused))[0].code, 503);
 }

@@ -42,7 +42,7 @@ pub use parts::PART_HEAD_ROOM;
 pub use responder::{RespondError, Responder};
 pub use rx::MAX_READ_BUFFER;
 pub use state::{
-    CloseReason, ConnEvent, Observer, Processing, ReadError, RejectCause, State, Timer,
+    CloseReason, ConnEvent, Observer, Processing, ReadError, Reclaim, RejectCause, State, Timer,
 };
 pub use tx::MAX_WRITE_BUFFER;
 
@@ -375,6 +375,27 @@ impl<H: Handler> Connection<H> {
             } => State::Processing(Processing::Chunked),
             Phase::Ready { .. } => State::Processing(Processing::Waiting),
             Phase::Respond { .. } | Phase::Closing { .. } => State::WritingResponse,
+        }
+    }
+
+    /// Whether the connection could be closed to make room for a new one, and how cheaply
+    /// ([`Reclaim`]): idle between requests with nothing queued, or reading a head with no
+    /// response queued. `None` in every other phase.
+    pub fn reclaim(&self) -> Option<Reclaim> {
+        if !self.tx.is_empty() {
+            return None;
+        }
+        match self.phase {
+            Phase::Idle { since } => Some(Reclaim::Idle { since }),
+            Phase::New { since } => Some(Reclaim::Head {
+                started: since,
+                buffered: 0,
+            }),
+            Phase::Head { started } => Some(Reclaim::Head {
+                started,
+                buffered: self.rx.filled(),
+            }),
+            _ => None,
         }
     }
 
@@ -749,7 +770,9 @@ impl<H: Handler> Connection<H> {
             CloseReason::PeerClosed | CloseReason::PeerClosedMidRequest => End::PeerGone,
             CloseReason::TimedOut(_) => End::TimedOut,
             CloseReason::Shutdown => End::Shutdown,
-            CloseReason::Rejected(_) | CloseReason::Incomplete => End::Failed,
+            CloseReason::Rejected(_) | CloseReason::Incomplete | CloseReason::Reclaimed => {
+                End::Failed
+            }
         };
         if let Some(mut pull) = self.pull.take() {
             pull.end(app, how);

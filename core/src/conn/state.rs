@@ -82,6 +82,64 @@ pub enum CloseReason {
     /// A pulled response body ended short of the length its head announced: the peer sees
     /// the close before the body's end.
     Incomplete,
+    /// The server closed it to make room for a new connection at its connection limit: it
+    /// was idle between requests, or the slowest to send a head.
+    Reclaimed,
+}
+
+/// How cheaply a connection can be closed to make room for a new one at the connection
+/// limit ([`Connection::reclaim`](super::Connection::reclaim)): an idle keep-alive connection
+/// first (the longest idle first), then one still reading a head (the slowest first). A
+/// connection in any other phase is never reclaimed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Reclaim {
+    /// Between requests since `since`, nothing buffered.
+    Idle {
+        /// When it became idle.
+        since: Instant,
+    },
+    /// Reading a head (or accepted and not read yet): `buffered` bytes since `started`.
+    Head {
+        /// When its head began (or it was accepted).
+        started: Instant,
+        /// Bytes of the head received so far.
+        buffered: usize,
+    },
+}
+
+impl Reclaim {
+    /// Whether `self` is a better connection to close than `other` at `now`: any idle one
+    /// before any head reader, the longer idle first; among head readers, the one that sent
+    /// the fewest bytes per millisecond of its age (a connection just accepted is the last
+    /// to go, a slowloris trickle the first).
+    pub fn before(self, other: Reclaim, now: Instant) -> bool {
+        match (self, other) {
+            (Reclaim::Idle { since: a }, Reclaim::Idle { since: b }) => a < b,
+            (Reclaim::Idle { .. }, Reclaim::Head { .. }) => true,
+            (Reclaim::Head { .. }, Reclaim::Idle { .. }) => false,
+            (
+                Reclaim::Head {
+                    started: a,
+                    buffered: x,
+                },
+                Reclaim::Head {
+                    started: b,
+                    buffered: y,
+                },
+            ) => {
+                // rate(a) < rate(b): (x + 1) / age(a) < (y + 1) / age(b), cross-multiplied.
+                let age = |t: Instant| {
+                    now.saturating_duration_since(t)
+                        .as_millis()
+                        .saturating_add(1)
+                };
+                let left = (x as u64).saturating_add(1).saturating_mul(age(b));
+                let right = (y as u64).saturating_add(1).saturating_mul(age(a));
+                left < right
+            }
+        }
+    }
 }
 
 /// What a connection reports as it works, for metrics and access logs.
@@ -168,6 +226,7 @@ impl fmt::Display for CloseReason {
             }
             CloseReason::Shutdown => f.write_str("server shutting down"),
             CloseReason::Incomplete => f.write_str("response body ended short"),
+            CloseReason::Reclaimed => f.write_str("closed to make room for another"),
         }
     }
 }

@@ -61,8 +61,8 @@ use core::fmt;
 
 use crate::config::{OverloadPolicy, ServerConfig};
 use crate::conn::{
-    CloseReason, ConnEvent, Connection, Env, Handler, Observer, ReadError, RejectCause, Spans,
-    Timer,
+    CloseReason, ConnEvent, Connection, Env, Handler, Observer, ReadError, Reclaim, RejectCause,
+    Spans, Timer,
 };
 use crate::http::Status;
 use crate::http::chunked::ChunkedError;
@@ -459,6 +459,11 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
 
     /// Gives a new connection a slot, or the overload response when the limit says so.
     fn admit<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, socket: S, now: Instant) {
+        let at_limit = self.slots.len() >= self.limit.high || self.slots.is_full();
+        if at_limit && self.admission != Admission::ShuttingDown {
+            // Make room before refusing: an idle connection, or the slowest head.
+            self.reclaim(reactor, now);
+        }
         let open = self.slots.len();
         self.admission = match self.admission {
             Admission::Open if open >= self.limit.high => Admission::Overloaded,
@@ -498,6 +503,58 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
         }
         self.metrics.connection_accepted();
         self.arm(handle, now);
+    }
+
+    /// Closes the connection that is cheapest to lose ([`Reclaim`]): the longest idle
+    /// keep-alive connection, else the one sending its head the slowest. Returns whether one
+    /// was closed.
+    fn reclaim<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) -> bool {
+        let mut victim: Option<(ObjectHandle, Reclaim)> = None;
+        for index in 0..self.slots.used() {
+            let Some(handle) = self.handle(index) else {
+                continue;
+            };
+            let Some(rank) = self.slots.get(handle).ok().and_then(|s| s.conn.reclaim()) else {
+                continue;
+            };
+            if victim.is_none_or(|(_, best)| rank.before(best, now)) {
+                victim = Some((handle, rank));
+            }
+        }
+        let Some((handle, rank)) = victim else {
+            return false;
+        };
+        debug!("reclaiming a connection ({:?}) for a new one", rank);
+        self.close_slot(
+            reactor,
+            handle,
+            CloseKind::Graceful,
+            CloseReason::Reclaimed,
+            now,
+        );
+        true
+    }
+
+    /// Takes the connection of `handle` out of its slot and closes it for `reason` (idempotent
+    /// on a connection that closed itself): its buffers back to the pool, its timer cancelled,
+    /// its socket closed `how`.
+    fn close_slot<R: Reactor<Socket = S>>(
+        &mut self,
+        reactor: &mut R,
+        handle: ObjectHandle,
+        how: CloseKind,
+        reason: CloseReason,
+        now: Instant,
+    ) {
+        let Ok(mut slot) = self.slots.release(handle) else {
+            return;
+        };
+        self.abort(&mut slot.conn, reason, now);
+        if let Some(id) = slot.timer {
+            let _ = self.timers.cancel(id);
+        }
+        reactor.close(slot.socket, how);
+        self.metrics.connection_closed();
     }
 
     /// Turns a connection away under overload: the configured response, then a close.
@@ -600,16 +657,8 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
             self.arm(handle, now);
             return;
         };
-        let Ok(mut slot) = self.slots.release(handle) else {
-            return;
-        };
         // Idempotent on a closed connection; gives back what a broken one still holds.
-        self.abort(&mut slot.conn, CloseReason::PeerClosed, now);
-        if let Some(id) = slot.timer {
-            let _ = self.timers.cancel(id);
-        }
-        reactor.close(slot.socket, how);
-        self.metrics.connection_closed();
+        self.close_slot(reactor, handle, how, CloseReason::PeerClosed, now);
     }
 
     /// Sets the connection's timer to its next deadline (or disarms it).

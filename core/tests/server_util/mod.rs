@@ -492,6 +492,18 @@ impl Rig {
         id
     }
 
+    /// Connects and starts a request whose body never comes: a connection in the middle of
+    /// a request, which the server never reclaims for another.
+    pub fn connect_busy(&mut self) -> usize {
+        let id = self.connect();
+        self.net.send(
+            id,
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n",
+        );
+        self.settle();
+        id
+    }
+
     /// The client sends `bytes`, the server settles, and the client reads everything.
     pub fn exchange(&mut self, id: usize, bytes: &[u8]) -> Vec<Resp> {
         self.net.send(id, bytes);
