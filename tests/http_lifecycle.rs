@@ -65,13 +65,7 @@ fn connection_limit_with_high_and_low_water() {
 
 #[test]
 fn overload_policy_close() {
-    let server = Server::with(|o| {
-        o.config.workers = 1;
-        o.config.max_connections = 2;
-        o.config.high_water_percent = 50;
-        o.config.low_water_percent = 0;
-        o.config.overload_response = OverloadPolicy::Close;
-    });
+    let server = one_connection_closing_over_it();
     let mut first = server.connect();
     assert_eq!(first.request(&get("/")).code, 200);
     first.send(BUSY);
@@ -84,18 +78,23 @@ fn overload_policy_close() {
 /// make room.
 #[test]
 fn an_idle_connection_makes_room_at_the_limit() {
-    let server = Server::with(|o| {
-        o.config.workers = 1;
-        o.config.max_connections = 2;
-        o.config.high_water_percent = 50;
-        o.config.low_water_percent = 0;
-        o.config.overload_response = OverloadPolicy::Close;
-    });
+    let server = one_connection_closing_over_it();
     let mut idle = server.connect();
     assert_eq!(idle.request(&get("/")).code, 200);
     let mut fresh = server.connect();
     assert_eq!(fresh.request(&get("/")).code, 200);
     idle.assert_closed();
+}
+
+/// One worker allowed one connection (2 at 50 %), closing any over it without a response.
+fn one_connection_closing_over_it() -> Server {
+    Server::with(|o| {
+        o.config.workers = 1;
+        o.config.max_connections = 2;
+        o.config.high_water_percent = 50;
+        o.config.low_water_percent = 0;
+        o.config.overload_response = OverloadPolicy::Close;
+    })
 }
 
 /// The head of a request whose 5-byte body has not come yet.

@@ -236,9 +236,7 @@ impl<H: Handler> Connection<H> {
         };
         env.handler.handle(&req, body, &mut res);
         let done = res.into_reply();
-        if let Some(arena) = env.arena.as_deref_mut() {
-            arena.reset();
-        }
+        env.reset_arena();
         Some(done)
     }
 

@@ -81,6 +81,15 @@ pub struct Env<'e, 'p, H> {
     pub arena: Option<&'e mut Arena<'p>>,
 }
 
+impl<H> Env<'_, '_, H> {
+    /// Resets the handlers' arena after a call: nothing allocated for one call outlives it.
+    fn reset_arena(&mut self) {
+        if let Some(arena) = self.arena.as_deref_mut() {
+            arena.reset();
+        }
+    }
+}
+
 impl<H> core::fmt::Debug for Env<'_, '_, H> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Env")

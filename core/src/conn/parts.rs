@@ -207,9 +207,7 @@ impl<H: Handler> Connection<H> {
         );
         consumer.consume(env.handler.state(), part, last, &mut res);
         let (reply, _) = res.into_reply();
-        if let Some(arena) = env.arena.as_deref_mut() {
-            arena.reset();
-        }
+        env.reset_arena();
         self.consumer = Some(consumer);
         Some(reply)
     }

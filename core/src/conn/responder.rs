@@ -187,9 +187,7 @@ impl<'r, B, C> Responder<'r, B, C> {
         body: &'static [u8],
     ) -> Result<(), RespondError> {
         let kind = BodyKind::Length(body.len() as u64);
-        let encoded = self.encode(status, headers, kind, b"")?;
-        self.pulled(status, encoded, Source::Static(body));
-        Ok(())
+        self.pull(status, headers, kind, Source::Static(body))
     }
 
     /// Sends a response whose body `producer` fills as the output queue drains, of unknown
@@ -206,9 +204,12 @@ impl<'r, B, C> Responder<'r, B, C> {
         headers: &[(&str, &[u8])],
         producer: B,
     ) -> Result<(), RespondError> {
-        let encoded = self.encode(status, headers, BodyKind::Streamed, b"")?;
-        self.pulled(status, encoded, Source::Producer(producer));
-        Ok(())
+        self.pull(
+            status,
+            headers,
+            BodyKind::Streamed,
+            Source::Producer(producer),
+        )
     }
 
     /// As [`stream`](Self::stream) for a body of exactly `length` bytes, sent with
@@ -226,9 +227,8 @@ impl<'r, B, C> Responder<'r, B, C> {
         length: u64,
         producer: B,
     ) -> Result<(), RespondError> {
-        let encoded = self.encode(status, headers, BodyKind::Length(length), b"")?;
-        self.pulled(status, encoded, Source::Producer(producer));
-        Ok(())
+        let kind = BodyKind::Length(length);
+        self.pull(status, headers, kind, Source::Producer(producer))
     }
 
     /// Hands the request's large body to `consumer`, which takes it part by part and answers
@@ -399,6 +399,19 @@ impl<'r, B, C> Responder<'r, B, C> {
     /// Whether the request is answered (or its body handed to a consumer).
     pub const fn is_answered(&self) -> bool {
         !matches!(self.reply, Reply::None) || self.consumer.is_some()
+    }
+
+    /// Queues a head for a body of `kind` that the connection pulls from `source`.
+    fn pull(
+        &mut self,
+        status: Status,
+        headers: &[(&str, &[u8])],
+        kind: BodyKind,
+        source: Source<B>,
+    ) -> Result<(), RespondError> {
+        let encoded = self.encode(status, headers, kind, b"")?;
+        self.pulled(status, encoded, source);
+        Ok(())
     }
 
     /// Records a head queued for a body the connection pulls from `source`.

@@ -629,53 +629,41 @@ pub trait Buffers {
     fn release(&mut self, handle: BufferHandle) -> Result<(), PoolError>;
 }
 
-impl Buffers for BufferPool<'_> {
-    fn acquire(&mut self, class: SizeClass, spill: Spill) -> Result<BufferHandle, PoolError> {
-        BufferPool::acquire(self, class, spill)
-    }
+/// Implements [`Buffers`] for a type by its inherent methods of the same names.
+macro_rules! buffers_by_inherent_methods {
+    ($ty:ty) => {
+        impl Buffers for $ty {
+            fn acquire(
+                &mut self,
+                class: SizeClass,
+                spill: Spill,
+            ) -> Result<BufferHandle, PoolError> {
+                <$ty>::acquire(self, class, spill)
+            }
 
-    fn grow(
-        &mut self,
-        handle: BufferHandle,
-        min_len: usize,
-        used: usize,
-        spill: Spill,
-    ) -> Result<BufferHandle, PoolError> {
-        BufferPool::grow(self, handle, min_len, used, spill)
-    }
+            fn grow(
+                &mut self,
+                handle: BufferHandle,
+                min_len: usize,
+                used: usize,
+                spill: Spill,
+            ) -> Result<BufferHandle, PoolError> {
+                <$ty>::grow(self, handle, min_len, used, spill)
+            }
 
-    fn bytes_mut(&mut self, handle: BufferHandle) -> Result<&mut [u8], PoolError> {
-        BufferPool::bytes_mut(self, handle)
-    }
+            fn bytes_mut(&mut self, handle: BufferHandle) -> Result<&mut [u8], PoolError> {
+                <$ty>::bytes_mut(self, handle)
+            }
 
-    fn release(&mut self, handle: BufferHandle) -> Result<(), PoolError> {
-        BufferPool::release(self, handle)
-    }
+            fn release(&mut self, handle: BufferHandle) -> Result<(), PoolError> {
+                <$ty>::release(self, handle)
+            }
+        }
+    };
 }
 
-impl Buffers for Lent<'_, '_> {
-    fn acquire(&mut self, class: SizeClass, spill: Spill) -> Result<BufferHandle, PoolError> {
-        Lent::acquire(self, class, spill)
-    }
-
-    fn grow(
-        &mut self,
-        handle: BufferHandle,
-        min_len: usize,
-        used: usize,
-        spill: Spill,
-    ) -> Result<BufferHandle, PoolError> {
-        Lent::grow(self, handle, min_len, used, spill)
-    }
-
-    fn bytes_mut(&mut self, handle: BufferHandle) -> Result<&mut [u8], PoolError> {
-        Lent::bytes_mut(self, handle)
-    }
-
-    fn release(&mut self, handle: BufferHandle) -> Result<(), PoolError> {
-        Lent::release(self, handle)
-    }
-}
+buffers_by_inherent_methods!(BufferPool<'_>);
+buffers_by_inherent_methods!(Lent<'_, '_>);
 
 /// A [`BufferPool`] with one buffer lent out for reading ([`BufferPool::lend`]): every other
 /// buffer can be acquired, grown, written and released as in the pool itself. Using the lent

@@ -153,7 +153,7 @@ pub fn parse_error_kind(cause: RejectCause) -> Option<usize> {
 /// - Each live slot has at most one timer, at its connection's next deadline.
 pub struct Server<'m, S: Socket, H: Handler> {
     config: ServerConfig,
-    slots: ObjectPool<Slot<S, H>, &'m mut dyn Table<ConnEntry<S, H>>>,
+    slots: Slots<'m, S, H>,
     timers: TimerWheel<ObjectHandle, &'m mut dyn Table<TimerEntry>, WHEEL_SLOTS>,
     pool: BufferPool<'m>,
     spans: Spans<'m>,
@@ -170,6 +170,9 @@ pub struct Server<'m, S: Socket, H: Handler> {
     /// Some connection needs service without an event: at once, or after a pool retry delay.
     wake: Option<Instant>,
 }
+
+/// The connection slots of a worker.
+type Slots<'m, S, H> = ObjectPool<Slot<S, H>, &'m mut dyn Table<ConnEntry<S, H>>>;
 
 /// One connection slot: storage only, outside this module ([`ConnEntry`]).
 pub struct Slot<S, H: Handler> {
@@ -357,31 +360,30 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
     pub fn shutdown<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
         reactor.set_accepting(false);
         self.admission = Admission::ShuttingDown;
-        for index in 0..self.slots.used() {
-            let Some(handle) = self.handle(index) else {
-                continue;
-            };
-            let flushed = self.with_slot(handle, now, |slot, env| {
-                slot.conn.shutdown(now, env);
-                flush(slot, env, now).map(|_| ())
-            });
-            if let Some(flushed) = flushed {
-                self.settle(reactor, handle, flushed, now);
-            }
-        }
-        self.publish();
+        self.each(reactor, now, Connection::shutdown);
     }
 
     /// Pulls again every response body whose producer waits to be woken
     /// ([`Fill::Pending`](crate::conn::Fill::Pending)): for an application whose state
     /// changed in a way its streams report (a new event for a live feed).
     pub fn wake<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
+        self.each(reactor, now, Connection::wake);
+    }
+
+    /// Calls `act` on every live connection, then writes what it queued and closes what it
+    /// closed.
+    fn each<R: Reactor<Socket = S>>(
+        &mut self,
+        reactor: &mut R,
+        now: Instant,
+        act: fn(&mut Connection<H>, Instant, &mut Env<'_, '_, H>),
+    ) {
         for index in 0..self.slots.used() {
             let Some(handle) = self.handle(index) else {
                 continue;
             };
             let flushed = self.with_slot(handle, now, |slot, env| {
-                slot.conn.wake(now, env);
+                act(&mut slot.conn, now, env);
                 flush(slot, env, now).map(|_| ())
             });
             if let Some(flushed) = flushed {
@@ -724,7 +726,15 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
         now: Instant,
         f: impl FnOnce(&mut Slot<S, H>, &mut Env<'_, '_, H>) -> T,
     ) -> Option<T> {
-        let slot = self.slots.get_mut(handle).ok()?;
+        self.with_env(now, |slots, env| Some(f(slots.get_mut(handle).ok()?, env)))
+    }
+
+    /// Runs `f` with the slots and the worker's [`Env`] at `now`.
+    fn with_env<T>(
+        &mut self,
+        now: Instant,
+        f: impl FnOnce(&mut Slots<'m, S, H>, &mut Env<'_, '_, H>) -> T,
+    ) -> T {
         let mut meter = Meter {
             metrics: self.metrics,
             now,
@@ -737,25 +747,13 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
             observer: &mut meter,
             arena: self.arena.as_mut(),
         };
-        Some(f(slot, &mut env))
+        f(&mut self.slots, &mut env)
     }
 
     /// Closes `conn`, taken out of its slot, giving its buffers back and telling its
     /// producer or consumer.
     fn abort(&mut self, conn: &mut Connection<H>, reason: CloseReason, now: Instant) {
-        let mut meter = Meter {
-            metrics: self.metrics,
-            now,
-        };
-        let mut env = Env {
-            pool: &mut self.pool,
-            handler: &mut self.handler,
-            date: current_date(&self.date),
-            spans: &mut self.spans,
-            observer: &mut meter,
-            arena: self.arena.as_mut(),
-        };
-        conn.abort(reason, &mut env);
+        self.with_env(now, |_, env| conn.abort(reason, env));
     }
 }
 
