@@ -116,6 +116,7 @@ fn serve(depth: usize, iterations: usize) -> u64 {
             spans: &mut spans,
             observer: &mut (),
             arena: None,
+            peer: None,
         };
         conn.handle_read(request.len(), now, &mut env);
         while let Some(out) = conn.poll_transmit(env.pool) {

@@ -2,13 +2,29 @@
 //! [`Options::access_log`](crate::Options::access_log) is set.
 //!
 //! This module owns [`AccessLog`], a [`Handler`] that wraps the application's and writes the
-//! line after the application answered (the handler is called once per request, so each
-//! request is logged once). It never changes a response. A large body handed to a consumer
-//! is logged when it is handed over, with the status still unknown (`-`).
+//! line when the application has answered (the handler is called once per request, so each
+//! request is logged once). It never changes a response and allocates nothing per line.
+//!
+//! One line, six fields separated by single spaces, the request line quoted (a target never
+//! holds a space or a quote: the parser refuses both):
 //!
 //! ```text
-//! worker 0 "GET /hello?x=1 HTTP/1.1" 200 body=0
+//! PEER WORKER "METHOD TARGET VERSION" STATUS BYTES LATENCY_US
+//! 127.0.0.1:40312 0 "GET /hello?x=1 HTTP/1.1" 200 98 41
 //! ```
+//!
+//! - `PEER`: the client's address and port.
+//! - `WORKER`: the worker that served it.
+//! - `STATUS`: the response's status; `-` for a large body handed to a consumer, which answers
+//!   later.
+//! - `BYTES`: the response's length on the wire, head and body, when it is known at the answer:
+//!   a complete response, or a body of known length (static bytes, a sized producer); `-` for
+//!   a chunked or close-delimited body.
+//! - `LATENCY_US`: microseconds from the request's first byte to the application's answer.
+//!
+//! A field that is not known is `-`.
+
+use core::fmt;
 
 use aurora_core::conn::{Handler, RequestBody, Responder};
 use aurora_core::http::request::Request;
@@ -37,33 +53,34 @@ impl<H> AccessLog<H> {
     }
 
     /// Writes the line for `req` if `res` holds an answer.
-    fn record<B, C>(&self, req: &Request<'_>, body_len: usize, res: &Responder<'_, B, C>) {
-        if !self.enabled {
+    fn record<B, C>(&self, req: &Request<'_>, res: &Responder<'_, B, C>) {
+        if !self.enabled || !res.is_answered() {
             return;
-        }
-        if !res.is_answered() {
-            return;
-        }
-        // A body handed to a consumer is answered later: its status is not known yet.
-        let mut code = [b'-'; 3];
-        if let Some(status) = res.status() {
-            let n = status.code();
-            code = [
-                b'0' + (n / 100 % 10) as u8,
-                b'0' + (n / 10 % 10) as u8,
-                b'0' + (n % 10) as u8,
-            ];
         }
         log::info!(
             target: "aurora::access",
-            "worker {} \"{} {} {}\" {} body={}",
+            "{} {} \"{} {} {}\" {} {} {}",
+            OrDash(res.peer()),
             self.worker,
             req.method().as_str(),
             req.target(),
             req.version().as_str(),
-            core::str::from_utf8(&code).unwrap_or("-"),
-            body_len,
+            OrDash(res.status().map(|status| status.code())),
+            OrDash(res.response_bytes()),
+            res.elapsed().as_micros(),
         );
+    }
+}
+
+/// A value, or `-` when there is none.
+struct OrDash<T>(Option<T>);
+
+impl<T: fmt::Display> fmt::Display for OrDash<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(value) => value.fmt(f),
+            None => f.write_str("-"),
+        }
     }
 }
 
@@ -83,6 +100,6 @@ impl<H: Handler> Handler for AccessLog<H> {
         res: &mut Responder<'_, H::Body, H::Consumer>,
     ) {
         self.inner.handle(req, body, res);
-        self.record(req, body.bytes().len(), res);
+        self.record(req, res);
     }
 }

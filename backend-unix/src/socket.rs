@@ -49,12 +49,14 @@ const SEND_FLAGS: SendFlags = SendFlags::empty();
 #[derive(Debug)]
 pub struct TcpSocket {
     fd: OwnedFd,
+    /// The peer's address, as accept reported it.
+    peer: Option<std::net::SocketAddr>,
 }
 
 impl TcpSocket {
     /// Wraps `fd`, a connected stream socket the caller has made non-blocking.
     pub fn from_fd(fd: OwnedFd) -> Self {
-        TcpSocket { fd }
+        TcpSocket { fd, peer: None }
     }
 
     /// Ends the connection as `how` says and closes the descriptor, which also removes it from
@@ -83,6 +85,10 @@ impl Socket for TcpSocket {
                 Err(e) => Err(socket_error(e)),
             };
         }
+    }
+
+    fn peer(&self) -> Option<std::net::SocketAddr> {
+        self.peer
     }
 
     fn write(&mut self, buf: &[u8]) -> Result<usize, SocketError> {
@@ -190,8 +196,8 @@ impl Listener {
     /// is out of descriptors.
     pub fn accept(&self) -> Result<Option<TcpSocket>, SocketError> {
         loop {
-            match rustix::net::accept_with(&self.fd, NEW_SOCKET_FLAGS) {
-                Ok(fd) => {
+            match rustix::net::acceptfrom_with(&self.fd, NEW_SOCKET_FLAGS) {
+                Ok((fd, peer)) => {
                     if let Err(e) = prepare(&fd) {
                         // Unusable without non-blocking mode: drop it, take the next one.
                         log::debug!("preparing an accepted socket: {e}");
@@ -200,7 +206,8 @@ impl Listener {
                     if let Err(e) = sockopt::set_tcp_nodelay(&fd, true) {
                         log::debug!("TCP_NODELAY on an accepted socket: {e}");
                     }
-                    return Ok(Some(TcpSocket::from_fd(fd)));
+                    let peer = peer.and_then(|peer| std::net::SocketAddr::try_from(peer).ok());
+                    return Ok(Some(TcpSocket { fd, peer }));
                 }
                 Err(Errno::AGAIN) => return Ok(None),
                 // The connection, not the listener, failed (accept(2) asks to retry on these).

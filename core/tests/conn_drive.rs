@@ -587,6 +587,7 @@ fn shutdown_closes_an_idle_connection_and_marks_the_next_response() {
             spans: &mut peer.spans,
             observer: &mut peer.events,
             arena: None,
+            peer: None,
         };
         peer.conn.shutdown(peer.now, &mut env);
     }
@@ -639,6 +640,7 @@ fn date_and_server_headers_come_from_the_env_and_config() {
         spans: &mut spans,
         observer: &mut (),
         arena: None,
+        peer: None,
     };
     conn.handle_read(GET.len(), now, &mut env);
     let out = conn.poll_transmit(env.pool).unwrap().to_vec();
@@ -698,6 +700,7 @@ fn the_arena_is_offered_to_each_handler_call_and_reset_after_it() {
         spans: &mut spans,
         observer: &mut (),
         arena: Some(&mut arena),
+        peer: None,
     };
     conn.handle_read(two.len(), now, &mut env);
     let out = conn.poll_transmit(env.pool).unwrap().to_vec();
@@ -744,6 +747,7 @@ fn a_head_is_parsed_again_only_when_another_connection_parsed_in_between() {
             spans,
             observer: &mut (),
             arena: None,
+            peer: None,
         };
         conn.handle_read(bytes.len(), Instant::ZERO, &mut env);
     }

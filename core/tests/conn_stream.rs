@@ -298,6 +298,7 @@ fn run_raw<H: Handler>(
             spans: &mut spans,
             observer: &mut *observer,
             arena: None,
+            peer: None,
         };
         conn.handle_read(n, now, &mut env);
         while let Some(bytes) = conn.poll_transmit(env.pool) {

@@ -236,6 +236,8 @@ fn run(input: Input, memory: &mut Memory) {
                 spans: &mut spans,
                 observer: &mut (),
                 arena: None,
+                peer: None,
+                peer: None,
             }
         };
     }

@@ -30,8 +30,9 @@ impl log::Log for Collect {
     fn flush(&self) {}
 }
 
-/// Serves one `Connection: close` GET of `path` on a server with the access log `on` or off.
-fn serve_one<P: Platform>(on: bool, path: &str) {
+/// Serves one `Connection: close` GET of `path` on a server with the access log `on` or off;
+/// returns the bytes of the response.
+fn serve_one<P: Platform>(on: bool, path: &str) -> usize {
     let mut options = Options {
         addr: "127.0.0.1:0".parse().unwrap(),
         pin_cpus: false,
@@ -59,14 +60,38 @@ fn serve_one<P: Platform>(on: bool, path: &str) {
     assert!(response.starts_with(b"HTTP/1.1 404"));
     running.stop_handle().stop();
     running.join().unwrap();
+    response.len()
 }
 
 pub fn one_line_per_answer_when_on_and_none_when_off<P: Platform>() {
     log::set_logger(&Collect).unwrap();
     log::set_max_level(log::LevelFilter::Info);
-    serve_one::<P>(false, "/quiet");
+    let _ = serve_one::<P>(false, "/quiet");
     assert!(LINES.lock().unwrap().is_empty());
-    serve_one::<P>(true, "/loud?x=1");
+    let bytes = serve_one::<P>(true, "/loud?x=1");
     let lines = LINES.lock().unwrap().clone();
-    assert_eq!(lines, ["worker 0 \"GET /loud?x=1 HTTP/1.1\" 404 body=0"]);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    // PEER WORKER "METHOD TARGET VERSION" STATUS BYTES LATENCY_US
+    let (peer, rest) = lines[0].split_once(' ').unwrap();
+    assert!(peer.starts_with("127.0.0.1:"), "{peer}");
+    assert!(peer["127.0.0.1:".len()..].parse::<u16>().is_ok(), "{peer}");
+    let (request, rest) = rest
+        .strip_prefix("0 \"")
+        .unwrap()
+        .split_once("\" ")
+        .unwrap();
+    assert_eq!(request, "GET /loud?x=1 HTTP/1.1");
+    let fields: Vec<&str> = rest.split(' ').collect();
+    assert_eq!(fields.len(), 3, "{rest}");
+    assert_eq!(fields[0], "404");
+    assert_eq!(
+        fields[1],
+        bytes.to_string(),
+        "the whole response, head and body"
+    );
+    assert!(
+        fields[2].parse::<u64>().is_ok(),
+        "latency in microseconds: {}",
+        fields[2]
+    );
 }

@@ -46,7 +46,7 @@ impl<H: Handler> Connection<H> {
         }
         let persistence = self.persistence();
         let body = Given::Whole { end: body_end };
-        let Some((reply, _)) = self.call(body, persistence, now, env) else {
+        let Some((reply, _)) = self.call(body, persistence, started, now, env) else {
             return Step::Fail(Status::INTERNAL_SERVER_ERROR, RejectCause::Handler);
         };
         self.rx.consume(body_end, env.pool);
@@ -67,9 +67,13 @@ impl<H: Handler> Connection<H> {
             Announce::Length(len) => Some(len),
             Announce::Chunked { .. } => None,
         };
-        let Some((reply, consumer)) =
-            self.call(Given::Large { length }, Persistence::Close, now, env)
-        else {
+        let Some((reply, consumer)) = self.call(
+            Given::Large { length },
+            Persistence::Close,
+            started,
+            now,
+            env,
+        ) else {
             return Step::Fail(Status::INTERNAL_SERVER_ERROR, RejectCause::Handler);
         };
         if let Some(consumer) = consumer {
@@ -187,13 +191,15 @@ impl<H: Handler> Connection<H> {
         }
     }
 
-    /// Calls the handler once for the current request, with its head and `body`, the request
-    /// lent out of the read buffer and the output queue free to grow. `None` when the head or
+    /// Calls the handler once for the current request (whose first byte arrived at `started`),
+    /// with its head and `body`, the request lent out of the read buffer and the output queue
+    /// free to grow. `None` when the head or
     /// a buffer is not there.
     pub(super) fn call(
         &mut self,
         body: Given,
         persistence: Persistence,
+        started: Instant,
         now: Instant,
         env: &mut Env<'_, '_, H>,
     ) -> Option<Answered<H>> {
@@ -224,7 +230,8 @@ impl<H: Handler> Connection<H> {
             persistence,
             arena,
             Reply::None,
-        );
+        )
+        .with_origin(env.peer, started);
         let body = match body {
             Given::Whole { end } => {
                 RequestBody::Whole(input.get(head.head_len()..end).unwrap_or_default())

@@ -79,6 +79,9 @@ pub struct Env<'e, 'p, H> {
     /// Per-call scratch for handlers ([`Responder::arena`]), reset after every handler call;
     /// `None` offers none.
     pub arena: Option<&'e mut Arena<'p>>,
+    /// The peer's address, for the application ([`Responder::peer`]); `None` when the
+    /// backend does not know it.
+    pub peer: Option<core::net::SocketAddr>,
 }
 
 impl<H> Env<'_, '_, H> {
@@ -209,6 +212,7 @@ impl<'s> Spans<'s> {
 ///     spans: &mut spans,
 ///     observer: &mut (),
 ///     arena: None,
+///     peer: None,
 /// };
 /// conn.handle_read(request.len(), now, &mut env);
 ///

@@ -65,7 +65,8 @@ impl<H: Handler> Connection<H> {
             let last = done && len == left_here;
             let start = head_len.saturating_add(given);
             let reply = self.reply_for(answer);
-            let Some(reply) = self.give(start, len, last, reply, now, env) else {
+            let part = start..start.saturating_add(len);
+            let Some(reply) = self.give(part, last, reply, started, now, env) else {
                 return Step::Fail(Status::INTERNAL_SERVER_ERROR, RejectCause::Handler);
             };
             given = given.saturating_add(len);
@@ -172,14 +173,14 @@ impl<H: Handler> Connection<H> {
         }
     }
 
-    /// Calls the consumer with the `len` buffered body bytes from `start`, going on from
-    /// `reply`; returns its answer so far. `None` when the consumer or a buffer is not there.
+    /// Calls the consumer with the buffered body bytes `part` of the request that began at
+    /// `started`, going on from `reply`; returns its answer so far. `None` when the consumer or a buffer is not there.
     fn give(
         &mut self,
-        start: usize,
-        len: usize,
+        part: core::ops::Range<usize>,
         last: bool,
         reply: Reply<H::Body>,
+        started: Instant,
         now: Instant,
         env: &mut Env<'_, '_, H>,
     ) -> Option<Reply<H::Body>> {
@@ -191,9 +192,7 @@ impl<H: Handler> Connection<H> {
             self.consumer = Some(consumer);
             return None;
         };
-        let part = input
-            .get(start..start.saturating_add(len))
-            .unwrap_or_default();
+        let part = input.get(part).unwrap_or_default();
         let arena = env.arena.as_deref();
         let mut res = Responder::new(
             &mut self.tx,
@@ -204,7 +203,8 @@ impl<H: Handler> Connection<H> {
             persistence,
             arena,
             reply,
-        );
+        )
+        .with_origin(env.peer, started);
         consumer.consume(env.handler.state(), part, last, &mut res);
         let (reply, _) = res.into_reply();
         env.reset_arena();

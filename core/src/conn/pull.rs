@@ -92,6 +92,15 @@ impl<B> Pull<B> {
         self.persistence
     }
 
+    /// The body bytes still to come, when its length is known (none for a `HEAD` request).
+    pub(crate) const fn length_left(&self) -> Option<u64> {
+        match self.framing {
+            Framing::Length { left } => Some(left),
+            Framing::Nothing => Some(0),
+            Framing::Chunked { .. } | Framing::UntilClose => None,
+        }
+    }
+
     /// Whether no body goes out: the response is complete with its head.
     pub(crate) const fn is_bodiless(&self) -> bool {
         matches!(self.framing, Framing::Nothing)

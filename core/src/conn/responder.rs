@@ -49,6 +49,12 @@ pub struct Responder<'r, B = Never, C = Never> {
     large: bool,
     reply: Reply<B>,
     consumer: Option<C>,
+    /// The peer's address, when the backend knows it.
+    peer: Option<core::net::SocketAddr>,
+    /// When the request's first byte arrived.
+    received: Instant,
+    /// Bytes this responder queued.
+    queued: usize,
 }
 
 /// What was answered so far.
@@ -130,7 +136,21 @@ impl<'r, B, C> Responder<'r, B, C> {
             large: false,
             reply,
             consumer: None,
+            peer: None,
+            received: now,
+            queued: 0,
         }
+    }
+
+    /// Names the request's origin: the peer's address and when its first byte arrived.
+    pub(crate) fn with_origin(
+        mut self,
+        peer: Option<core::net::SocketAddr>,
+        received: Instant,
+    ) -> Self {
+        self.peer = peer;
+        self.received = received;
+        self
     }
 
     /// Allows [`consume`](Self::consume): the request's body is large and unread.
@@ -314,6 +334,7 @@ impl<'r, B, C> Responder<'r, B, C> {
             }
         };
         self.tx.commit(len, self.now);
+        self.queued = self.queued.saturating_add(len);
         Ok(taken)
     }
 
@@ -340,6 +361,7 @@ impl<'r, B, C> Responder<'r, B, C> {
             };
             dst.copy_from_slice(LAST_CHUNK);
             self.tx.commit(LAST_CHUNK.len(), self.now);
+            self.queued = self.queued.saturating_add(LAST_CHUNK.len());
         }
         self.reply = Reply::Sent {
             status: push.status,
@@ -361,6 +383,28 @@ impl<'r, B, C> Responder<'r, B, C> {
         }
         self.reply = Reply::Refused;
         Ok(())
+    }
+
+    /// The peer's address, when the backend knows it.
+    pub const fn peer(&self) -> Option<core::net::SocketAddr> {
+        self.peer
+    }
+
+    /// How long since the request's first byte arrived: the latency of an answer given now.
+    pub fn elapsed(&self) -> crate::time::Duration {
+        self.now.saturating_duration_since(self.received)
+    }
+
+    /// The length of the whole response on the wire (head and body), when it is known now: a
+    /// complete response, or a pulled body of known length. `None` before an answer and for a
+    /// body of unknown length (chunked, until the close, pushed).
+    pub fn response_bytes(&self) -> Option<u64> {
+        let queued = self.queued as u64;
+        match &self.reply {
+            Reply::Sent { .. } => Some(queued),
+            Reply::Pull(pull) => pull.length_left().map(|left| queued.saturating_add(left)),
+            Reply::None | Reply::Refused | Reply::Push(_) => None,
+        }
     }
 
     /// Whether the connection closes after this response.
@@ -480,6 +524,7 @@ impl<'r, B, C> Responder<'r, B, C> {
             error => RespondError::Encode(error),
         })?;
         self.tx.commit(encoded.len, self.now);
+        self.queued = self.queued.saturating_add(encoded.len);
         Ok(encoded)
     }
 }

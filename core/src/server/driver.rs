@@ -726,7 +726,11 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
         now: Instant,
         f: impl FnOnce(&mut Slot<S, H>, &mut Env<'_, '_, H>) -> T,
     ) -> Option<T> {
-        self.with_env(now, |slots, env| Some(f(slots.get_mut(handle).ok()?, env)))
+        self.with_env(now, |slots, env| {
+            let slot = slots.get_mut(handle).ok()?;
+            env.peer = slot.socket.peer();
+            Some(f(slot, env))
+        })
     }
 
     /// Runs `f` with the slots and the worker's [`Env`] at `now`.
@@ -746,6 +750,7 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
             spans: &mut self.spans,
             observer: &mut meter,
             arena: self.arena.as_mut(),
+            peer: None,
         };
         f(&mut self.slots, &mut env)
     }

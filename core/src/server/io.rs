@@ -131,6 +131,11 @@ pub trait Socket {
     /// [`SocketError::WouldBlock`] when no space is free; [`SocketError::Io`] when the peer is
     /// gone or the write failed.
     fn write(&mut self, buf: &[u8]) -> Result<usize, SocketError>;
+
+    /// The peer's address, if the backend knows it (for access logs). `None` by default.
+    fn peer(&self) -> Option<core::net::SocketAddr> {
+        None
+    }
 }
 
 /// The readiness source and connection factory of one worker (one thread, one task).

@@ -345,6 +345,7 @@ macro_rules! peer_env {
             spans: &mut $peer.spans,
             observer: &mut $peer.events,
             arena: None,
+            peer: None,
         }
     };
 }

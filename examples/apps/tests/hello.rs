@@ -85,6 +85,7 @@ impl Drive {
                     spans: &mut self.spans,
                     observer: &mut (),
                     arena: None,
+                    peer: None,
                 };
                 self.conn.handle_read(n, self.now, &mut env);
                 continue;
@@ -102,6 +103,7 @@ impl Drive {
                 spans: &mut self.spans,
                 observer: &mut (),
                 arena: None,
+                peer: None,
             };
             self.conn.handle_written(n, self.now, &mut env);
         }
