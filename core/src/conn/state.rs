@@ -15,6 +15,7 @@ use crate::time::Instant;
 /// Where a connection stands, as [`Connection::state`](super::Connection::state) reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum State {
     /// Accepted; no byte of the first request yet.
     New,
@@ -34,6 +35,7 @@ pub enum State {
 /// What a connection in [`State::Processing`] is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Processing {
     /// The request carried `Expect: 100-continue` (its `100 Continue` is queued or sent) and
     /// none of its body has arrived yet.
@@ -64,6 +66,7 @@ pub enum Timer {
 /// Why a connection closed; [`poll_close`](super::Connection::poll_close) reports it once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum CloseReason {
     /// A response said `Connection: close` (by the request's wish, HTTP/1.0, or the request
     /// limit) and was written.
@@ -145,6 +148,7 @@ impl Reclaim {
 /// What a connection reports as it works, for metrics and access logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ConnEvent {
     /// The handler's final response was queued.
     Response {
@@ -165,6 +169,7 @@ pub enum ConnEvent {
 /// Why a request was refused ([`ConnEvent::Rejected`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum RejectCause {
     /// The head broke a rule of the request parser.
     Request(RequestError),
@@ -195,6 +200,7 @@ impl Observer for () {
 /// Why [`Connection::read_buf`](super::Connection::read_buf) offers no space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ReadError {
     /// The connection reads no more: it is closing or closed. Stop reading.
     Closed,

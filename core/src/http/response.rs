@@ -165,6 +165,7 @@ pub struct Encoded {
 /// Why a response head could not be encoded. Nothing was written in any case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum EncodeError {
     /// The output buffer is shorter than the encoding; [`head_len`] tells how long it must be.
     BufferTooSmall,
@@ -200,6 +201,7 @@ enum ChunkedState {
 /// Why a chunk could not be encoded. Nothing was written in any case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ChunkError {
     /// The output buffer is shorter than the chunk with its framing; see [`max_chunk_data`].
     BufferTooSmall,

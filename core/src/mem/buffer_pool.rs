@@ -128,6 +128,7 @@ pub enum Spill {
 /// [`Released`](PoolError::Released) occur there).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum PoolError {
     /// The handle was not made by this pool: its pool id or its slot does not belong here.
     Foreign,
