@@ -237,7 +237,6 @@ fn run(input: Input, memory: &mut Memory) {
                 observer: &mut (),
                 arena: None,
                 peer: None,
-                peer: None,
             }
         };
     }
