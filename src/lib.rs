@@ -5,10 +5,12 @@
 //! timers, metrics, configuration) as [`core`], and the backend of the platform it is built for:
 //! `linux` (`aurora-linux`, epoll) on Linux, `bsd` (`aurora-bsd`, kqueue) on FreeBSD, DragonFly
 //! and macOS. Both have the same API (`Options`, `start`, `Running`, ...), shared through
-//! `aurora-unix`.
+//! `aurora-unix`. The application layer (`aurora-app`: router, extractors, JSON answers) is
+//! [`app`].
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub use aurora_app as app;
 #[cfg(any(
     target_vendor = "apple",
     target_os = "freebsd",
