@@ -10,6 +10,8 @@
 //!   `serde::Deserialize` type — each refusing bad input with a [`Rejection`].
 //! - [`response`]: answers as types — JSON from any `serde::Serialize`, written by a body
 //!   producer straight into the connection's output space — and common header values.
+//! - [`sse`]: Server-Sent Events — an event's fields and keep-alive comments written into the
+//!   output space, and the ticker that paces a periodic stream with `Fill::Until`.
 //!
 //! The layer sits on top of `aurora-core`'s application contract and reaches nothing below
 //! it; it never reads a clock (time comes in as `now`), never allocates and never panics on
@@ -21,6 +23,7 @@
 pub mod extract;
 pub mod response;
 pub mod router;
+pub mod sse;
 
 mod rejection;
 
