@@ -10,6 +10,8 @@
 //!   `serde::Deserialize` type — each refusing bad input with a [`Rejection`].
 //! - [`response`]: answers as types — JSON from any `serde::Serialize`, written by a body
 //!   producer straight into the connection's output space — and common header values.
+//! - [`assets`]: static assets embedded at compile time, tagged by a `const fn`, served from
+//!   static memory with `304`, gzip variants and byte ranges.
 //! - [`sse`]: Server-Sent Events — an event's fields and keep-alive comments written into the
 //!   output space, and the ticker that paces a periodic stream with `Fill::Until`.
 //!
@@ -20,6 +22,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod assets;
 pub mod extract;
 pub mod response;
 pub mod router;
