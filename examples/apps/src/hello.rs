@@ -165,17 +165,34 @@ where
     }
 }
 
-impl<M> Producer<Hello<M>> for MetricsBody
+/// An application state that renders the server's metrics, for [`MetricsBody`]: each call
+/// must render the same lines in the same order (values may change).
+pub trait RenderMetrics {
+    /// Renders the metrics into `r`.
+    ///
+    /// # Errors
+    ///
+    /// The renderer's, passed on.
+    fn render_metrics(&mut self, r: &mut Renderer<'_>) -> Result<(), RenderError>;
+}
+
+impl<M> RenderMetrics for Hello<M>
 where
     M: FnMut(&mut Renderer<'_>) -> Result<(), RenderError>,
 {
+    fn render_metrics(&mut self, r: &mut Renderer<'_>) -> Result<(), RenderError> {
+        (self.metrics)(r)
+    }
+}
+
+impl<S: RenderMetrics> Producer<S> for MetricsBody {
     /// Renders the metrics from the first line not yet sent, keeping the whole lines that fit.
-    fn poll_fill(&mut self, app: &mut Hello<M>, _now: Instant, out: &mut [u8]) -> Fill {
+    fn poll_fill(&mut self, app: &mut S, _now: Instant, out: &mut [u8]) -> Fill {
         if self.done {
             return Fill::Done;
         }
         let mut r = Renderer::window(out, self.lines);
-        let rendered = (app.metrics)(&mut r);
+        let rendered = app.render_metrics(&mut r);
         let (len, more, cut) = r.window_end();
         if !cut && rendered.is_err() {
             // A mistake of the closure's: the body stalls and the connection cuts it.
