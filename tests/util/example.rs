@@ -1,4 +1,4 @@
-//! The `hello` example as a child process: where `cargo test` built it, a guard that kills it
+//! The `hello` example (or another: [`command_of`]) as a child process: where `cargo test` built it, a guard that kills it
 //! if a test fails, the address it announces, SIGTERM, and a bounded wait for its exit.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
@@ -15,9 +15,14 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 /// `target/<profile>/examples/hello`, from this test's own path
 /// (`target/<profile>/deps/<test>-<hash>`).
 pub fn path() -> PathBuf {
+    path_of("hello")
+}
+
+/// `target/<profile>/examples/<name>`.
+pub fn path_of(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let profile = exe.parent().unwrap().parent().unwrap();
-    let path = profile.join("examples").join("hello");
+    let path = profile.join("examples").join(name);
     assert!(
         path.exists(),
         "{} is missing: run `cargo test` (it builds the examples) or `cargo build --examples`",
@@ -30,6 +35,13 @@ pub fn path() -> PathBuf {
 /// stdout and stderr piped. Add `envs`, or change it further, then [`Guard::spawn`] it.
 pub fn command(envs: &[(&str, &str)]) -> Command {
     let mut command = Command::new(path());
+    configure(&mut command, envs);
+    command
+}
+
+/// The example `name` with [`command`]'s configuration.
+pub fn command_of(name: &str, envs: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(path_of(name));
     configure(&mut command, envs);
     command
 }
