@@ -12,6 +12,8 @@
 //!   producer straight into the connection's output space — and common header values.
 //! - [`assets`]: static assets embedded at compile time, tagged by a `const fn`, served from
 //!   static memory with `304`, gzip variants and byte ranges.
+//! - [`middleware`]: layers around a handler, nested without allocation — a bearer-token
+//!   check, CORS preflights, an access log with latency.
 //! - [`sse`]: Server-Sent Events — an event's fields and keep-alive comments written into the
 //!   output space, and the ticker that paces a periodic stream with `Fill::Until`.
 //!
@@ -24,6 +26,7 @@
 
 pub mod assets;
 pub mod extract;
+pub mod middleware;
 pub mod response;
 pub mod router;
 pub mod sse;
