@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Aurora on a Cortex-M4: builds the firmware images in examples/firmware (release profile:
 # opt-level "s", fat LTO, one codegen unit, panic = abort), prints their sizes and the size of
-# Aurora's HTTP layer (hello minus baseline, and greeting minus baseline), then runs the on-target test under QEMU's
+# Aurora's HTTP layer (hello, greeting and device, each minus baseline), then runs the on-target test under QEMU's
 # mps2-an386 board and fails when it fails. Installs what it needs, only when missing.
 set -euo pipefail
 cd "$(dirname "$0")/../examples/firmware"
@@ -32,18 +32,16 @@ echo "--- format and clippy (the firmware crate is outside the workspace)"
 cargo fmt -- --check
 cargo clippy --release --locked -- -D warnings
 
-echo "--- build: hello, greeting, baseline, qemu-test"
+echo "--- build: hello, greeting, device, baseline, qemu-test"
 cargo build --release --locked
 
 echo "--- sizes (bytes; llvm-size, Berkeley format)"
-"$LLVM_SIZE" "$OUT/hello" "$OUT/greeting" "$OUT/baseline" "$OUT/qemu-test"
-"$LLVM_SIZE" "$OUT/hello" "$OUT/greeting" "$OUT/baseline" | awk '
-    NR == 2 || NR == 3 { t[NR] = $1; d[NR] = $2; b[NR] = $3; name[NR] = $6 }
-    NR == 4 {
-        for (i = 2; i <= 3; i++) {
-            n = name[i]; sub(".*/", "", n)
-            printf "Aurora HTTP layer (%s - baseline): text %d, data %d, bss %d\n", n, t[i] - $1, d[i] - $2, b[i] - $3
-        }
+"$LLVM_SIZE" "$OUT/hello" "$OUT/greeting" "$OUT/device" "$OUT/baseline" "$OUT/qemu-test"
+"$LLVM_SIZE" "$OUT/baseline" "$OUT/hello" "$OUT/greeting" "$OUT/device" | awk '
+    NR == 2 { t = $1; d = $2; b = $3 }
+    NR > 2 {
+        n = $6; sub(".*/", "", n)
+        printf "Aurora HTTP layer (%s - baseline): text %d, data %d, bss %d\n", n, $1 - t, $2 - d, $3 - b
     }'
 
 echo "--- on-target test: qemu-system-arm -machine mps2-an386 -cpu cortex-m4"

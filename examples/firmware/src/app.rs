@@ -1,9 +1,9 @@
 //! The HTTP server of the `hello` and `qemu-test` images: Aurora's demo application on
 //! aurora-embassy, with the memory it runs in; and the sockets, metrics and loop every server
-//! image shares ([`serve_with`]).
+//! image shares ([`serve_with`], or [`serve_in`] for a second server in one image).
 //!
-//! Memory, all static: 4 TCP sockets with 1 KiB receive and 1 KiB transmit buffers
-//! ([`Sockets`]), and the core's buffer pool ([`Pool`]): eight 1 KiB buffers, so that all 4
+//! Memory of one server, all static ([`ServerMemory`]): 4 TCP sockets with 1 KiB receive and
+//! 1 KiB transmit buffers ([`Sockets`]), and the core's buffer pool ([`Pool`]): eight 1 KiB buffers, so that all 4
 //! connections can hold a read buffer and an output queue at once (a connection starts both in
 //! the 1 KiB class, `pools.start_bytes`, and returns them between requests), and two 4 KiB
 //! buffers for the connections whose head (up to `limits.max_head_bytes`, 4 KiB) or pipelined
@@ -40,6 +40,12 @@ pub const MAX_HEADERS: usize = 16;
 
 /// The core's buffer pool and header scratch.
 pub type Pool = Memory<POOL_BYTES, 10, MAX_HEADERS>;
+
+/// The static memory of one server: its TCP sockets and the core's pool.
+pub struct ServerMemory {
+    sockets: Sockets,
+    pool: Pool,
+}
 
 /// The server's metrics, rendered at `/metrics`.
 pub static METRICS: ServerMetrics<1> = ServerMetrics::new();
@@ -78,8 +84,9 @@ pub async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
     serve_with(stack, &mut App::new(render_metrics)).await
 }
 
-/// Serves `handler` on `stack` with this module's memory ([`Sockets`], [`Pool`]) and
-/// configuration ([`config`]), recording into [`METRICS`], for ever. Call once per image.
+/// Serves `handler` on `stack` with this module's memory ([`ServerMemory`]) and
+/// configuration ([`config`]) on port [`net::PORT`], recording into [`METRICS`], for ever. Call
+/// once per image.
 ///
 /// # Errors
 ///
@@ -92,26 +99,55 @@ pub async fn serve_with<H: Handler>(
     stack: Stack<'static>,
     handler: &mut H,
 ) -> Result<(), RunError> {
-    static SOCKETS: ConstStaticCell<Sockets> = ConstStaticCell::new(Resources::new());
-    static POOL: ConstStaticCell<Pool> = ConstStaticCell::new(Memory::new());
+    static MEMORY: ConstStaticCell<ServerMemory> = ConstStaticCell::new(ServerMemory::new());
     // In flash, not on the task's stack: `run` validates it, and with every value known at
     // build time that check folds away.
     static OPTIONS: Options = Options::new(net::PORT, config());
-    let sockets = SOCKETS.take();
+    serve_in(stack, MEMORY.take(), &OPTIONS, handler).await
+}
+
+/// Serves `handler` on `stack` in `memory` with `options`, recording into [`METRICS`], for
+/// ever: [`serve_with`] with the caller's memory, for an image that runs a second server.
+///
+/// # Errors
+///
+/// [`RunError`] when the configuration does not validate or the pool does not fit it.
+pub async fn serve_in<H: Handler>(
+    stack: Stack<'static>,
+    memory: &'static mut ServerMemory,
+    options: &Options,
+    handler: &mut H,
+) -> Result<(), RunError> {
     let metrics = METRICS.worker(0);
     run(
         stack,
-        sockets,
-        POOL.take(),
+        &mut memory.sockets,
+        &mut memory.pool,
         metrics,
-        &OPTIONS,
+        options,
         handler,
         core::future::pending(),
     )
     .await
 }
 
+impl ServerMemory {
+    /// The sockets' buffers and the pool, zeroed.
+    pub const fn new() -> Self {
+        Self {
+            sockets: Resources::new(),
+            pool: Memory::new(),
+        }
+    }
+}
+
+impl Default for ServerMemory {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Renders [`METRICS`] into `r`.
-fn render_metrics(r: &mut Renderer<'_>) -> Result<(), RenderError> {
+pub fn render_metrics(r: &mut Renderer<'_>) -> Result<(), RenderError> {
     METRICS.render_into(r, &PARSE_ERROR_LABELS)
 }
