@@ -38,14 +38,22 @@ pub const POOL_BYTES: usize = 8 * 1024 + 2 * 4 * 1024 + ARENA_BYTES;
 /// Header fields a request head (or a chunked body's trailer) may carry.
 pub const MAX_HEADERS: usize = 16;
 
-/// The core's buffer pool and header scratch.
-pub type Pool = Memory<POOL_BYTES, 10, MAX_HEADERS>;
+/// Buffers in each size class of the small pool ([`small_config`]): a 1 KiB read buffer and
+/// a 1 KiB output queue per connection, nothing larger.
+pub const SMALL_POOL_BUFFERS: [u16; 5] = [8, 0, 0, 0, 0];
 
-/// The static memory of one server: its TCP sockets and the core's pool.
-pub struct ServerMemory {
+/// Bytes of the small pool: the buffers of [`SMALL_POOL_BUFFERS`] and the arena.
+pub const SMALL_POOL_BYTES: usize = 8 * 1024 + ARENA_BYTES;
+
+/// The static memory of one server: its TCP sockets, and the core's pool of `BYTES` in
+/// `BUFFERS` buffers with the header scratch ([`POOL_BYTES`] in 10 by default).
+pub struct ServerMemory<const BYTES: usize = POOL_BYTES, const BUFFERS: usize = 10> {
     sockets: Sockets,
-    pool: Pool,
+    pool: Memory<BYTES, BUFFERS, MAX_HEADERS>,
 }
+
+/// The memory of a server on the small pool.
+pub type SmallMemory = ServerMemory<SMALL_POOL_BYTES, 8>;
 
 /// The server's metrics, rendered at `/metrics`.
 pub static METRICS: ServerMetrics<1> = ServerMetrics::new();
@@ -68,6 +76,16 @@ pub const fn config() -> ServerConfig {
     config.pools.arena_fallback_bytes = 0;
     config.max_connections = net::CONNECTIONS as u32;
     config.high_water_percent = 100;
+    config
+}
+
+/// [`config`] on the small pool: heads (and request targets) up to 1 KiB, and one read
+/// buffer and output queue of 1 KiB per connection, as picoserve's hello gives each
+/// connection 2 KiB. A longer head is refused with `431` (or `414`).
+pub const fn small_config() -> ServerConfig {
+    let mut config = config();
+    config.limits.max_head_bytes = 1024;
+    config.pools.buffers = SMALL_POOL_BUFFERS;
     config
 }
 
@@ -112,9 +130,9 @@ pub async fn serve_with<H: Handler>(
 /// # Errors
 ///
 /// [`RunError`] when the configuration does not validate or the pool does not fit it.
-pub async fn serve_in<H: Handler>(
+pub async fn serve_in<H: Handler, const BYTES: usize, const BUFFERS: usize>(
     stack: Stack<'static>,
-    memory: &'static mut ServerMemory,
+    memory: &'static mut ServerMemory<BYTES, BUFFERS>,
     options: &Options,
     handler: &mut H,
 ) -> Result<(), RunError> {
@@ -131,7 +149,7 @@ pub async fn serve_in<H: Handler>(
     .await
 }
 
-impl ServerMemory {
+impl<const BYTES: usize, const BUFFERS: usize> ServerMemory<BYTES, BUFFERS> {
     /// The sockets' buffers and the pool, zeroed.
     pub const fn new() -> Self {
         Self {
@@ -141,7 +159,7 @@ impl ServerMemory {
     }
 }
 
-impl Default for ServerMemory {
+impl<const BYTES: usize, const BUFFERS: usize> Default for ServerMemory<BYTES, BUFFERS> {
     fn default() -> Self {
         Self::new()
     }
