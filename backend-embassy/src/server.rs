@@ -53,6 +53,32 @@ pub struct Options {
     pub wall_clock: Option<fn() -> u64>,
 }
 
+/// [`Options`] checked while the program is built ([`Options::checked`]): [`run`] checks
+/// nothing when it starts, so the configuration checker and its errors are not linked.
+#[derive(Clone, Copy, Debug)]
+pub struct Checked(Options);
+
+/// What [`run`] takes as its options: `&Options`, checked when `run` starts, or `&Checked`,
+/// checked when the program was built.
+pub trait Settings: sealed::Sealed {
+    /// The options.
+    fn options(&self) -> &Options;
+
+    /// Checks the options as `run` starts.
+    ///
+    /// # Errors
+    ///
+    /// [`RunError::Config`] or [`RunError::Port`].
+    fn check(&self) -> Result<(), RunError>;
+}
+
+mod sealed {
+    /// Only this crate's option types are [`Settings`](super::Settings).
+    pub trait Sealed {}
+    impl Sealed for &super::Options {}
+    impl Sealed for &super::Checked {}
+}
+
 /// Why [`run`] did not start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -108,9 +134,82 @@ impl Options {
             wall_clock: None,
         }
     }
+
+    /// [`new`](Self::new), checked at once: written in a `static` or `const` initialiser, an
+    /// invalid configuration or port 0 is a compile error, and [`run`] given the result
+    /// checks nothing.
+    ///
+    /// # Panics
+    ///
+    /// When the configuration does not validate or `port` is 0 (at build time in a `static`
+    /// or `const`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aurora_core::config::ServerConfig;
+    /// use aurora_embassy::{Checked, Options};
+    ///
+    /// static OPTIONS: Checked = Options::checked(80, ServerConfig::DEFAULT);
+    /// assert_eq!(OPTIONS.options().port, 80);
+    /// ```
+    ///
+    /// A configuration that does not validate does not build:
+    ///
+    /// ```compile_fail
+    /// use aurora_core::config::ServerConfig;
+    /// use aurora_embassy::{Checked, Options};
+    ///
+    /// const fn config() -> ServerConfig {
+    ///     let mut config = ServerConfig::DEFAULT;
+    ///     config.low_water_percent = config.high_water_percent;
+    ///     config
+    /// }
+    /// static OPTIONS: Checked = Options::checked(80, config());
+    /// ```
+    pub const fn checked(port: u16, config: ServerConfig) -> Checked {
+        assert!(port != 0, "port 0 cannot be listened on");
+        assert!(
+            config.validate().is_ok(),
+            "the configuration does not validate"
+        );
+        Checked(Self::new(port, config))
+    }
 }
 
-/// Serves `handler` on `stack`, port [`Options::port`], until `stop` resolves and the
+impl Checked {
+    /// The options.
+    pub const fn options(&self) -> &Options {
+        &self.0
+    }
+}
+
+impl Settings for &Options {
+    fn options(&self) -> &Options {
+        self
+    }
+
+    fn check(&self) -> Result<(), RunError> {
+        self.config.validate().map_err(RunError::Config)?;
+        if self.port == 0 {
+            return Err(RunError::Port);
+        }
+        Ok(())
+    }
+}
+
+impl Settings for &Checked {
+    fn options(&self) -> &Options {
+        &self.0
+    }
+
+    fn check(&self) -> Result<(), RunError> {
+        Ok(())
+    }
+}
+
+/// Serves `handler` on `stack`, port [`Options::port`] of `settings` (`&Options`, or
+/// `&Checked` from [`Options::checked`]), until `stop` resolves and the
 /// connections open then have finished (or [`Options::shutdown_deadline`] passed).
 ///
 /// `resources` gives the `SOCKETS` TCP sockets and their buffers, `memory` the core's
@@ -126,7 +225,7 @@ impl Options {
 ///
 /// # Errors
 ///
-/// [`RunError`] before serving anything, when the options do not validate or `memory` is
+/// [`RunError`] before serving anything, when `&Options` do not validate or `memory` is
 /// too small for the pools.
 pub async fn run<
     'd,
@@ -142,14 +241,12 @@ pub async fn run<
     resources: &'d mut Resources<SOCKETS, RX, TX>,
     memory: &'d mut Memory<BYTES, BUFFERS, SPANS>,
     metrics: &'d WorkerMetrics<PARSE_ERROR_KINDS>,
-    options: &Options,
+    settings: impl Settings,
     handler: &'d mut H,
     stop: impl Future<Output = ()>,
 ) -> Result<(), RunError> {
-    options.config.validate().map_err(RunError::Config)?;
-    if options.port == 0 {
-        return Err(RunError::Port);
-    }
+    settings.check()?;
+    let options = settings.options();
     let carved = memory
         .split(&options.config.pools)
         .map_err(RunError::Memory)?;

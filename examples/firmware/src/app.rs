@@ -17,7 +17,7 @@ use aurora_core::conn::Handler;
 use aurora_core::mem::buffer_pool::SizeClass;
 use aurora_core::metrics::{RenderError, Renderer};
 use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};
-use aurora_embassy::{Memory, Options, Resources, RunError, run};
+use aurora_embassy::{Checked, Memory, Options, Resources, RunError, run};
 use embassy_net::Stack;
 use static_cell::ConstStaticCell;
 
@@ -93,7 +93,7 @@ pub const fn small_config() -> ServerConfig {
 ///
 /// # Errors
 ///
-/// [`RunError`] when the configuration does not validate or the pool does not fit it.
+/// [`RunError`] when the pool does not fit the configuration (checked when the image is built).
 ///
 /// # Panics
 ///
@@ -108,7 +108,7 @@ pub async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
 ///
 /// # Errors
 ///
-/// [`RunError`] when the configuration does not validate or the pool does not fit it.
+/// [`RunError`] when the pool does not fit the configuration (checked when the image is built).
 ///
 /// # Panics
 ///
@@ -118,9 +118,8 @@ pub async fn serve_with<H: Handler>(
     handler: &mut H,
 ) -> Result<(), RunError> {
     static MEMORY: ConstStaticCell<ServerMemory> = ConstStaticCell::new(ServerMemory::new());
-    // In flash, not on the task's stack: `run` validates it, and with every value known at
-    // build time that check folds away.
-    static OPTIONS: Options = Options::new(net::PORT, config());
+    // Checked while the image is built: `run` links no configuration checker.
+    static OPTIONS: Checked = Options::checked(net::PORT, config());
     serve_in(stack, MEMORY.take(), &OPTIONS, handler).await
 }
 
@@ -129,11 +128,11 @@ pub async fn serve_with<H: Handler>(
 ///
 /// # Errors
 ///
-/// [`RunError`] when the configuration does not validate or the pool does not fit it.
+/// [`RunError`] when the pool does not fit the configuration.
 pub async fn serve_in<H: Handler, const BYTES: usize, const BUFFERS: usize>(
     stack: Stack<'static>,
     memory: &'static mut ServerMemory<BYTES, BUFFERS>,
-    options: &Options,
+    options: &Checked,
     handler: &mut H,
 ) -> Result<(), RunError> {
     let metrics = METRICS.worker(0);

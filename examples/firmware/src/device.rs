@@ -25,7 +25,7 @@ pub fn app() -> App {
 ///
 /// # Errors
 ///
-/// [`RunError`] when the configuration does not validate or the pool does not fit it.
+/// [`RunError`] when the pool does not fit the configuration (checked when the image is built).
 ///
 /// # Panics
 ///

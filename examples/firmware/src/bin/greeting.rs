@@ -12,7 +12,7 @@
 use aurora_core::conn::{RequestBody, Responder};
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
-use aurora_embassy::{Options, RunError};
+use aurora_embassy::{Checked, Options, RunError};
 use aurora_firmware::{app, net};
 use embassy_net::Stack;
 use static_cell::ConstStaticCell;
@@ -23,7 +23,7 @@ aurora_firmware::server_image!(serve);
 ///
 /// # Errors
 ///
-/// [`RunError`] when the configuration does not validate or the pool does not fit it.
+/// [`RunError`] when the pool does not fit the configuration (checked when the image is built).
 async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
     let mut greet = |_: &Request<'_>, _: RequestBody<'_>, res: &mut Responder<'_>| {
         let _ = res.send(
@@ -34,6 +34,6 @@ async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
     };
     static MEMORY: ConstStaticCell<app::SmallMemory> =
         ConstStaticCell::new(app::SmallMemory::new());
-    static OPTIONS: Options = Options::new(net::PORT, app::small_config());
+    static OPTIONS: Checked = Options::checked(net::PORT, app::small_config());
     app::serve_in(stack, MEMORY.take(), &OPTIONS, &mut greet).await
 }

@@ -15,7 +15,7 @@
 mod client;
 
 use aurora_apps::device::PAGE;
-use aurora_embassy::Options;
+use aurora_embassy::{Checked, Options};
 use aurora_firmware::{app, clock, device, link, net};
 use cortex_m_semihosting::{debug, hprintln};
 use embassy_executor::Spawner;
@@ -298,7 +298,7 @@ async fn http(stack: Stack<'static>) {
 async fn device_http(stack: Stack<'static>) {
     static MEMORY: ConstStaticCell<app::ServerMemory> =
         ConstStaticCell::new(app::ServerMemory::new());
-    static OPTIONS: Options = Options::new(DEVICE_PORT, app::config());
+    static OPTIONS: Checked = Options::checked(DEVICE_PORT, app::config());
     if let Err(error) = app::serve_in(stack, MEMORY.take(), &OPTIONS, &mut device::app()).await {
         hprintln!("FAIL the device did not start: {}", error);
         debug::exit(debug::EXIT_FAILURE);
