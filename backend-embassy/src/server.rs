@@ -22,9 +22,9 @@ use core::pin::pin;
 use aurora_core::config::{ConfigError, ServerConfig};
 use aurora_core::conn::{Handler, RequestBody, Responder};
 use aurora_core::http::request::Request;
-use aurora_core::metrics::WorkerMetrics;
+use aurora_core::metrics::Recorder;
 use aurora_core::server::tables::{ConnEntry, TimerEntry};
-use aurora_core::server::{PARSE_ERROR_KINDS, Server, Tables};
+use aurora_core::server::{Server, Tables};
 use aurora_core::time::Instant as CoreInstant;
 use embassy_futures::select::{Either3, select3};
 use embassy_net::Stack;
@@ -214,8 +214,8 @@ impl Settings for &Checked {
 ///
 /// `resources` gives the `SOCKETS` TCP sockets and their buffers, `memory` the core's
 /// buffer pool and the handlers' arena (carved as `options.config.pools` asks) and the header
-/// scratch, and `metrics` the shard the driver records into (worker 0 of a `ServerMetrics<1>`, for
-/// instance, which the handler may render). See the crate docs for how many connections a
+/// scratch, and `metrics` what the driver records into (worker 0 of a `ServerMetrics<1>`, for
+/// instance, which the handler may render, or `&NoMetrics` to record nothing). See the crate docs for how many connections a
 /// configuration holds. Pass [`core::future::pending`] as `stop` to serve forever.
 ///
 /// The stack's runner must run in another task, and the stack's `StackResources` must have
@@ -240,7 +240,7 @@ pub async fn run<
     stack: Stack<'d>,
     resources: &'d mut Resources<SOCKETS, RX, TX>,
     memory: &'d mut Memory<BYTES, BUFFERS, SPANS>,
-    metrics: &'d WorkerMetrics<PARSE_ERROR_KINDS>,
+    metrics: &'d impl Recorder,
     settings: impl Settings,
     handler: &'d mut H,
     stop: impl Future<Output = ()>,
@@ -261,7 +261,7 @@ pub async fn run<
     // One connection slot and one timer per socket, inline in this future.
     let mut conns = [const { ConnEntry::EMPTY }; SOCKETS];
     let mut timers = [const { TimerEntry::EMPTY }; SOCKETS];
-    let mut server: Server<'_, _, Lent<'_, H>> = Server::new(
+    let mut server: Server<'_, _, Lent<'_, H>, _> = Server::new(
         &options.config,
         1,
         Tables::new(&mut conns, &mut timers),

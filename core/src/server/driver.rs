@@ -76,7 +76,7 @@ use crate::mem::arena::Arena;
 use crate::mem::buffer_pool::{BufferPool, SizeClass};
 use crate::mem::object_pool::{ObjectHandle, ObjectPool};
 use crate::mem::table::Table;
-use crate::metrics::{RuntimeMetrics, WorkerMetrics};
+use crate::metrics::{Recorder, RuntimeMetrics, WorkerMetrics};
 use crate::time::wheel::{TimerId, TimerWheel};
 use crate::time::{Duration, Instant};
 
@@ -151,14 +151,14 @@ pub fn parse_error_kind(cause: RejectCause) -> Option<usize> {
 /// - Every closed connection gave its buffers back to the pool before its slot was freed, so
 ///   once [`connections`](Self::connections) is 0 every buffer is back.
 /// - Each live slot has at most one timer, at its connection's next deadline.
-pub struct Server<'m, S: Socket, H: Handler> {
+pub struct Server<'m, S: Socket, H: Handler, M: Recorder = WorkerMetrics<PARSE_ERROR_KINDS>> {
     config: ServerConfig,
     slots: Slots<'m, S, H>,
     timers: TimerWheel<ObjectHandle, &'m mut dyn Table<TimerEntry>, WHEEL_SLOTS>,
     pool: BufferPool<'m>,
     spans: Spans<'m>,
     handler: H,
-    metrics: &'m WorkerMetrics<PARSE_ERROR_KINDS>,
+    metrics: &'m M,
     /// Handlers' per-call scratch ([`Responder::arena`](crate::conn::Responder::arena)).
     arena: Option<Arena<'m>>,
     /// Fallback-heap allocations already counted in the metrics.
@@ -254,19 +254,19 @@ fn current_date(_: &WallDate) -> Option<&Date> {
 }
 
 /// Records a connection's events into the worker's metrics.
-struct Meter<'a> {
-    metrics: &'a WorkerMetrics<PARSE_ERROR_KINDS>,
+struct Meter<'a, M> {
+    metrics: &'a M,
     now: Instant,
 }
 
-impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
+impl<'m, S: Socket, H: Handler, M: Recorder> Server<'m, S, H, M> {
     /// A worker with no connection yet, keeping its connections in `tables`.
     ///
     /// `workers` is how many workers share `config.max_connections`: this worker's limit is
     /// `ceil(max_connections / workers)` (0 counts as 1), capped at the capacity of `tables`.
     /// `pool` gives every read buffer and output queue; `spans` is the header scratch shared
     /// by all connections (a head with more fields than `spans.len()` is refused). `metrics`
-    /// is this worker's shard of a [`ServerMetrics`]. Without `set_wall_clock` (feature
+    /// records the events: this worker's shard of a [`ServerMetrics`], or [`NoMetrics`](crate::metrics::NoMetrics). Without `set_wall_clock` (feature
     /// `wall-clock`), responses carry no `Date`.
     #[allow(clippy::too_many_arguments)] // each is a separate resource the caller owns
     pub fn new(
@@ -276,7 +276,7 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
         pool: BufferPool<'m>,
         spans: &'m mut [HeaderSpan],
         handler: H,
-        metrics: &'m WorkerMetrics<PARSE_ERROR_KINDS>,
+        metrics: &'m M,
         now: Instant,
     ) -> Self {
         let capacity = tables.capacity();
@@ -770,7 +770,7 @@ impl<S, H: Handler> fmt::Debug for Slot<S, H> {
     }
 }
 
-impl<S: Socket, H: Handler> fmt::Debug for Server<'_, S, H> {
+impl<S: Socket, H: Handler, M: Recorder> fmt::Debug for Server<'_, S, H, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
             .field("connections", &self.slots.len())
@@ -798,7 +798,7 @@ impl Limit {
     }
 }
 
-impl Observer for Meter<'_> {
+impl<M: Recorder> Observer for Meter<'_, M> {
     fn event(&mut self, event: ConnEvent) {
         match event {
             ConnEvent::Response { status, started } => {

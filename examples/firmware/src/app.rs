@@ -15,7 +15,7 @@ use aurora_apps::hello::Hello;
 use aurora_core::config::ServerConfig;
 use aurora_core::conn::Handler;
 use aurora_core::mem::buffer_pool::SizeClass;
-use aurora_core::metrics::{RenderError, Renderer};
+use aurora_core::metrics::{Recorder, RenderError, Renderer};
 use aurora_core::server::{PARSE_ERROR_LABELS, ServerMetrics};
 use aurora_embassy::{Checked, Memory, Options, Resources, RunError, run};
 use embassy_net::Stack;
@@ -120,11 +120,12 @@ pub async fn serve_with<H: Handler>(
     static MEMORY: ConstStaticCell<ServerMemory> = ConstStaticCell::new(ServerMemory::new());
     // Checked while the image is built: `run` links no configuration checker.
     static OPTIONS: Checked = Options::checked(net::PORT, config());
-    serve_in(stack, MEMORY.take(), &OPTIONS, handler).await
+    serve_in(stack, MEMORY.take(), &OPTIONS, METRICS.worker(0), handler).await
 }
 
-/// Serves `handler` on `stack` in `memory` with `options`, recording into [`METRICS`], for
-/// ever: [`serve_with`] with the caller's memory, for an image that runs a second server.
+/// Serves `handler` on `stack` in `memory` with `options`, recording into `metrics`, for
+/// ever: [`serve_with`] with the caller's memory and metrics, for an image that runs a second
+/// server or records nothing.
 ///
 /// # Errors
 ///
@@ -133,9 +134,9 @@ pub async fn serve_in<H: Handler, const BYTES: usize, const BUFFERS: usize>(
     stack: Stack<'static>,
     memory: &'static mut ServerMemory<BYTES, BUFFERS>,
     options: &Checked,
+    metrics: &impl Recorder,
     handler: &mut H,
 ) -> Result<(), RunError> {
-    let metrics = METRICS.worker(0);
     run(
         stack,
         &mut memory.sockets,

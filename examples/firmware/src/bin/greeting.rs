@@ -5,13 +5,14 @@
 //! The same glue as `hello` and `baseline`, and aurora-embassy's server with the same 4 sockets
 //! and limits, but a handler that answers every request with `200` and `Hello, World!`, and
 //! the small pool ([`app::small_config`]): 2 KiB of buffers per connection, heads up to 1 KiB,
-//! as picoserve's hello has.
+//! as picoserve's hello has. It serves no metrics, so it records none ([`NoMetrics`]).
 #![no_std]
 #![no_main]
 
 use aurora_core::conn::{RequestBody, Responder};
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
+use aurora_core::metrics::NoMetrics;
 use aurora_embassy::{Checked, Options, RunError};
 use aurora_firmware::{app, net};
 use embassy_net::Stack;
@@ -35,5 +36,5 @@ async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
     static MEMORY: ConstStaticCell<app::SmallMemory> =
         ConstStaticCell::new(app::SmallMemory::new());
     static OPTIONS: Checked = Options::checked(net::PORT, app::small_config());
-    app::serve_in(stack, MEMORY.take(), &OPTIONS, &mut greet).await
+    app::serve_in(stack, MEMORY.take(), &OPTIONS, &NoMetrics, &mut greet).await
 }

@@ -299,7 +299,15 @@ async fn device_http(stack: Stack<'static>) {
     static MEMORY: ConstStaticCell<app::ServerMemory> =
         ConstStaticCell::new(app::ServerMemory::new());
     static OPTIONS: Checked = Options::checked(DEVICE_PORT, app::config());
-    if let Err(error) = app::serve_in(stack, MEMORY.take(), &OPTIONS, &mut device::app()).await {
+    if let Err(error) = app::serve_in(
+        stack,
+        MEMORY.take(),
+        &OPTIONS,
+        app::METRICS.worker(0),
+        &mut device::app(),
+    )
+    .await
+    {
         hprintln!("FAIL the device did not start: {}", error);
         debug::exit(debug::EXIT_FAILURE);
     }
