@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Aurora on a Cortex-M4: builds the firmware images in examples/firmware (release profile:
 # opt-level "s", fat LTO, one codegen unit, panic = abort), prints their sizes and the size of
-# Aurora's HTTP layer (hello, greeting and device, each minus baseline), then runs the on-target test under QEMU's
+# Aurora's HTTP layer (hello, greeting and device, each minus baseline), fails when one outgrows its
+# line in examples/firmware/size-budget.txt by more than 256 bytes, then runs the on-target test under QEMU's
 # mps2-an386 board and fails when it fails. Installs what it needs, only when missing.
 set -euo pipefail
 cd "$(dirname "$0")/../examples/firmware"
@@ -42,7 +43,23 @@ echo "--- sizes (bytes; llvm-size, Berkeley format)"
     NR > 2 {
         n = $6; sub(".*/", "", n)
         printf "Aurora HTTP layer (%s - baseline): text %d, data %d, bss %d\n", n, $1 - t, $2 - d, $3 - b
-    }'
+    }' | tee "$OUT/http-layer.txt"
+
+echo "--- size budget (size-budget.txt; an image may exceed its line by 256 bytes)"
+awk '
+    NR == FNR { if ($1 !~ /^#/ && NF == 3) { text[$1] = $2; bss[$1] = $3 } next }
+    {
+        n = $4; sub(/\)/, "", n); sub(/^\(/, "", n)
+        t = $8 + 0; b = $12 + 0
+        if (!(n in text)) { printf "%s has no line in size-budget.txt\n", n; bad = 1; next }
+        printf "%-9s text %6d of %6d, bss %6d of %6d\n", n, t, text[n], b, bss[n]
+        if (t > text[n] + 256) { printf "%s: text grew %d bytes past its budget\n", n, t - text[n]; bad = 1 }
+        if (b > bss[n] + 256) { printf "%s: bss grew %d bytes past its budget\n", n, b - bss[n]; bad = 1 }
+    }
+    END { exit bad }' size-budget.txt "$OUT/http-layer.txt" || {
+    echo "firmware size budget exceeded: shrink the image, or raise size-budget.txt in the commit that explains why" >&2
+    exit 1
+}
 
 echo "--- on-target test: qemu-system-arm -machine mps2-an386 -cpu cortex-m4"
 status=0
