@@ -33,7 +33,7 @@
 //! | `max_requests_per_connection` | count | 1..=4294967295 | 100 |
 //! | `pools.buffers_1k` .. `pools.buffers_256k` | count | 0..=65535, see below | 256, 1024, 64, 16, 4 |
 //! | `pools.start_bytes` | bytes | a class size: 1024, 4096, 16384, 65536 or 262144 | 4096 |
-//! | `pools.arena_bytes` | bytes | 1024..=16777216 | 16384 |
+//! | `pools.arena_bytes` | bytes | 0..=16777216; 0 for handlers that allocate nothing | 16384 |
 //! | `pools.arena_fallback_bytes` | bytes | 0..=1073741824; 0 = no fallback heap | 262144 |
 //! | `max_connections` | count | 1..=1048576 | 1024 |
 //! | `high_water_percent` | % | 1..=100 | 80 |
@@ -683,7 +683,9 @@ impl Field {
             | Self::Buffers256K => (0, u16::MAX as u64),
             // Only the class sizes within: `set_value` refuses the others.
             Self::StartBytes => (SIZE_CLASSES[0] as u64, MAX_BUFFER),
-            Self::ArenaBytes => (1024, 16 * 1024 * 1024),
+            // 0: an arena that refuses every allocation (unless there is a fallback heap), for
+            // handlers that allocate nothing, such as a small firmware's.
+            Self::ArenaBytes => (0, 16 * 1024 * 1024),
             Self::ArenaFallbackBytes => (0, 1024 * 1024 * 1024),
             Self::MaxConnections => (1, 1024 * 1024),
             Self::HighWaterPercent => (1, 100),
@@ -895,7 +897,7 @@ mod tests {
             c => c.timeouts.write = Duration::from_secs(86_401) => out(WriteTimeout, 1, day, day + 1_000);
             c => c.timeouts.keep_alive_idle = Duration::ZERO => out(KeepAliveIdleTimeout, 1, day, 0);
             c => c.max_requests_per_connection = 0 => out(MaxRequestsPerConnection, 1, u32::MAX.into(), 0);
-            c => c.pools.arena_bytes = 100 => out(ArenaBytes, 1_024, 16 << 20, 100);
+            c => c.pools.arena_bytes = (16 << 20) + 1 => out(ArenaBytes, 0, 16 << 20, (16 << 20) + 1);
             c => c.pools.arena_fallback_bytes = (1 << 30) + 1 => out(ArenaFallbackBytes, 0, 1 << 30, (1 << 30) + 1);
             c => c.max_connections = 0 => out(MaxConnections, 1, 1 << 20, 0);
             c => c.max_connections = (1 << 20) + 1 => out(MaxConnections, 1, 1 << 20, (1 << 20) + 1);

@@ -29,8 +29,9 @@ pub type Sockets = Resources<{ net::CONNECTIONS }, { net::TCP_BUFFER }, { net::T
 /// Buffers in each of the pool's size classes (1, 4, 16, 64, 256 KiB).
 pub const POOL_BUFFERS: [u16; 5] = [8, 2, 0, 0, 0];
 
-/// Bytes of the handlers' per-call arena.
-pub const ARENA_BYTES: usize = 1024;
+/// Bytes of the handlers' per-call arena: none, as the hello, device and greeting handlers
+/// allocate nothing.
+pub const ARENA_BYTES: usize = 0;
 
 /// Bytes of the pool: the buffers of [`POOL_BUFFERS`] and the arena.
 pub const POOL_BYTES: usize = 8 * 1024 + 2 * 4 * 1024 + ARENA_BYTES;
@@ -71,7 +72,7 @@ pub const fn config() -> ServerConfig {
     config.limits.max_body_bytes = 64 * 1024;
     config.pools.buffers = POOL_BUFFERS;
     config.pools.start_class = SizeClass::Kib1;
-    // The smallest arena the schema accepts (the hello routes allocate nothing), no fallback.
+    // No arena and no fallback heap: the handlers allocate nothing.
     config.pools.arena_bytes = ARENA_BYTES;
     config.pools.arena_fallback_bytes = 0;
     config.max_connections = net::CONNECTIONS as u32;
