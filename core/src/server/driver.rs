@@ -104,8 +104,10 @@ const STARVED_RETRY: Duration = Duration::from_millis(10);
 /// in the same turn, after every other event).
 const READ_BUDGET: usize = 16;
 
-/// Slots of the timer wheel: with a 10 ms tick, one rotation is 2.56 s.
-const WHEEL_SLOTS: usize = 256;
+/// Slots of the timer wheel by default: with a 10 ms tick, one rotation is 2.56 s. A server
+/// with few connections may take fewer (its `SLOTS` parameter): a deadline beyond one
+/// rotation waits in its slot for its turn, so fewer slots cost only some skipped visits.
+pub const WHEEL_SLOTS: usize = 256;
 
 /// The largest overload response: status line, `Date`, `Server` (128 bytes at most),
 /// `Retry-After`, `Content-Length` and `Connection`.
@@ -151,10 +153,16 @@ pub fn parse_error_kind(cause: RejectCause) -> Option<usize> {
 /// - Every closed connection gave its buffers back to the pool before its slot was freed, so
 ///   once [`connections`](Self::connections) is 0 every buffer is back.
 /// - Each live slot has at most one timer, at its connection's next deadline.
-pub struct Server<'m, S: Socket, H: Handler, M: Recorder = WorkerMetrics<PARSE_ERROR_KINDS>> {
+pub struct Server<
+    'm,
+    S: Socket,
+    H: Handler,
+    M: Recorder = WorkerMetrics<PARSE_ERROR_KINDS>,
+    const SLOTS: usize = WHEEL_SLOTS,
+> {
     config: ServerConfig,
     slots: Slots<'m, S, H>,
-    timers: TimerWheel<ObjectHandle, &'m mut dyn Table<TimerEntry>, WHEEL_SLOTS>,
+    timers: TimerWheel<ObjectHandle, &'m mut dyn Table<TimerEntry>, SLOTS>,
     pool: BufferPool<'m>,
     spans: Spans<'m>,
     handler: H,
@@ -259,7 +267,7 @@ struct Meter<'a, M> {
     now: Instant,
 }
 
-impl<'m, S: Socket, H: Handler, M: Recorder> Server<'m, S, H, M> {
+impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize> Server<'m, S, H, M, SLOTS> {
     /// A worker with no connection yet, keeping its connections in `tables`.
     ///
     /// `workers` is how many workers share `config.max_connections`: this worker's limit is
@@ -770,7 +778,9 @@ impl<S, H: Handler> fmt::Debug for Slot<S, H> {
     }
 }
 
-impl<S: Socket, H: Handler, M: Recorder> fmt::Debug for Server<'_, S, H, M> {
+impl<S: Socket, H: Handler, M: Recorder, const SLOTS: usize> fmt::Debug
+    for Server<'_, S, H, M, SLOTS>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
             .field("connections", &self.slots.len())
