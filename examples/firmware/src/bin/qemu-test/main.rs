@@ -6,7 +6,7 @@
 //! with memory of its own. The client runs each scenario on a fresh connection (hello: a
 //! normal request and a keep-alive follow-up, a pipelined pair, a chunked upload sent in
 //! parts, a malformed request; device: the page and the status, a valid and an invalid
-//! configuration, an event from the live feed), prints one line per scenario over semihosting, and ends QEMU with exit code 0
+//! configuration, an event from the live feed, a slow-loris attack on every socket), prints one line per scenario over semihosting, and ends QEMU with exit code 0
 //! when every scenario passed and 1 otherwise. Run it with `cargo run --release --bin
 //! qemu-test` (the runner in `.cargo/config.toml` starts QEMU's mps2-an386 board).
 #![no_std]
@@ -15,6 +15,7 @@
 mod client;
 
 use aurora_apps::device::PAGE;
+use aurora_core::config::ServerConfig;
 use aurora_embassy::{Checked, Options};
 use aurora_firmware::{app, clock, device, link, net};
 use cortex_m_semihosting::{debug, hprintln};
@@ -57,7 +58,8 @@ async fn main(spawner: Spawner) {
         0x5eed,
     );
     spawner.spawn(run_stack(server_stack).expect("one per stack"));
-    static CLIENT_RESOURCES: ConstStaticCell<StackResources<2>> =
+    // The scenarios' socket, the stalled ones of `device_stalled` and the one it sees refused.
+    static CLIENT_RESOURCES: ConstStaticCell<StackResources<{ net::CONNECTIONS + 2 }>> =
         ConstStaticCell::new(StackResources::new());
     let (client, client_stack) = embassy_net::new(
         client_device,
@@ -106,6 +108,10 @@ async fn main(spawner: Spawner) {
     scenario!("device: the page, then the status", device_page);
     scenario!("device: a valid config, then an invalid one", device_config);
     scenario!("device: a status event from the live feed", device_events);
+    scenario!(
+        "device: stalled clients hold every socket, time out, then it serves",
+        device_stalled
+    );
     hprintln!("qemu-test: {} passed, {} failed", passed, failed);
     debug::exit(if failed == 0 {
         debug::EXIT_SUCCESS
@@ -284,6 +290,70 @@ async fn device_events(stack: Stack<'_>, rx: &mut [u8], tx: &mut [u8]) -> Result
     Ok(())
 }
 
+/// A slow-loris attack: one stalled client per socket of the device, each with part of a head
+/// sent, so the next connection is refused; the device's header-read timeout
+/// ([`device_server_config`]) closes them, and then a request is served again.
+async fn device_stalled(stack: Stack<'_>, rx: &mut [u8], tx: &mut [u8]) -> Result<(), Fail> {
+    let mut buffers = [[[0u8; 256]; 2]; net::CONNECTIONS];
+    let mut stalled = buffers.each_mut().map(|pair| {
+        let [rx, tx] = pair;
+        TcpSocket::new(stack, rx, tx)
+    });
+    for socket in &mut stalled {
+        // A socket the last scenario's connection closed listens again within the linger.
+        let mut tries = 0;
+        while socket.connect((net::SERVER, DEVICE_PORT)).await.is_err() {
+            tries += 1;
+            if tries == 40 {
+                return Err("a stalled client could not connect");
+            }
+            Timer::after_millis(50).await;
+        }
+        socket
+            .write(b"GET / HTTP/1.1\r\nHost: a")
+            .await
+            .map_err(|_| "a stalled client could not write")?;
+        socket.flush().await.map_err(|_| "flush failed")?;
+    }
+    // Let the server take them all.
+    Timer::after_millis(50).await;
+    if connect_to(DEVICE_PORT, stack, &mut *rx, &mut *tx)
+        .await
+        .is_ok()
+    {
+        return Err("a connection beyond the sockets was taken");
+    }
+    for socket in &mut stalled {
+        // The server answers the timeout (408) and closes; read until it has.
+        let mut sink = [0u8; 128];
+        while let Ok(1..) = socket.read(&mut sink).await {}
+        socket.close();
+        let _ = socket.flush().await;
+    }
+    // The sockets listen again once each close has finished.
+    for _ in 0..40 {
+        if let Ok(mut c) = connect_to(DEVICE_PORT, stack, &mut *rx, &mut *tx).await {
+            c.send(b"GET /api/status HTTP/1.1\r\nHost: aurora\r\n\r\n")
+                .await?;
+            if c.answer().await?.status != 200 {
+                return Err("/api/status after the attack is not a 200");
+            }
+            c.close().await;
+            return Ok(());
+        }
+        Timer::after_millis(50).await;
+    }
+    Err("the device took no connection after the stalled ones were closed")
+}
+
+/// The device's configuration here: the image's, with a 1 s header-read timeout, so that
+/// [`device_stalled`] ends soon.
+const fn device_server_config() -> ServerConfig {
+    let mut config = app::config();
+    config.timeouts.header_read = aurora_core::time::Duration::from_secs(1);
+    config
+}
+
 /// The server; if it cannot start, the test fails at once.
 #[embassy_executor::task]
 async fn http(stack: Stack<'static>) {
@@ -298,7 +368,7 @@ async fn http(stack: Stack<'static>) {
 async fn device_http(stack: Stack<'static>) {
     static MEMORY: ConstStaticCell<app::ServerMemory> =
         ConstStaticCell::new(app::ServerMemory::new());
-    static OPTIONS: Checked = Options::checked(DEVICE_PORT, app::config());
+    static OPTIONS: Checked = Options::checked(DEVICE_PORT, device_server_config());
     if let Err(error) = app::serve_in(
         stack,
         MEMORY.take(),
