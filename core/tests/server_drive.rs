@@ -477,6 +477,7 @@ fn tables_shrink_a_second_after_a_burst_closes() {
     rig.net.fin(burst[99]);
     rig.net.fin(burst[3]);
     rig.settle();
+    assert_eq!(rig.server.poll_timeout(), Some(at + Duration::from_secs(1)));
     assert!(rig.advance_to_deadline());
     assert_eq!((slots.get(), armed.get()), (1, 1));
     assert_eq!(rig.server.connections(), 1);
