@@ -5,9 +5,10 @@
 mod server_util;
 
 use aurora_core::config::{OverloadPolicy, ServerConfig};
+use aurora_core::server::Tables;
 use aurora_core::server::io::{CloseKind, Event, Readiness, Token};
 use aurora_core::time::Duration;
-use server_util::{Mode, Rig, SLOTS, ServerEnd, get, parse_responses, post};
+use server_util::{Growing, Mode, Rig, SLOTS, ServerEnd, get, parse_responses, post};
 
 #[test]
 fn accept_get_and_keep_alive() {
@@ -431,6 +432,55 @@ fn spurious_events_are_harmless() {
     let d = rig.connect();
     flood(&mut rig);
     assert_eq!(rig.exchange(d, &get("/again"))[0].body, b"GET /again ");
+    rig.check_counts();
+}
+
+#[test]
+fn tables_shrink_a_second_after_a_burst_closes() {
+    let (conns, timers) = (Growing::leak(256), Growing::leak(256));
+    let (slots, armed) = (conns.written.clone(), timers.written.clone());
+    let tables = Tables::new(conns, timers);
+    let mut rig = Rig::over(
+        tables,
+        ServerConfig::DEFAULT,
+        [0, 8, 2, 1, 1],
+        65_536,
+        Mode::Echo,
+    );
+    let burst: Vec<usize> = (0..160).map(|_| rig.connect()).collect();
+    assert_eq!((slots.get(), armed.get()), (160, 160));
+    // All but two close: one in slot 3, one in slot 99.
+    for (i, &c) in burst.iter().enumerate() {
+        if i != 3 && i != 99 {
+            rig.net.fin(c);
+        }
+    }
+    rig.settle();
+    assert_eq!(rig.server.connections(), 2);
+    // Not at once: a second after the server was built, and the turn is asked for.
+    assert_eq!(slots.get(), 160);
+    let at = rig.server.poll_timeout().unwrap();
+    assert!(at <= rig.now + Duration::from_secs(1));
+    rig.now = at;
+    rig.settle();
+    assert_eq!((slots.get(), armed.get()), (100, 100));
+    // The token of a trimmed slot is a spurious event; new connections fill from the bottom.
+    rig.net.inject(Event {
+        token: Token(150),
+        readiness: Readiness::ALL,
+    });
+    rig.settle();
+    let c = rig.connect();
+    assert_eq!(rig.net.end(c), ServerEnd::Open(Some(Token(0))));
+    assert_eq!(rig.exchange(c, &get("/after"))[0].body, b"GET /after ");
+    // The last of the burst closes: the table shrinks to the newcomer, a second after the trim.
+    rig.net.fin(burst[99]);
+    rig.net.fin(burst[3]);
+    rig.settle();
+    assert_eq!(rig.server.poll_timeout(), Some(at + Duration::from_secs(1)));
+    assert!(rig.advance_to_deadline());
+    assert_eq!((slots.get(), armed.get()), (1, 1));
+    assert_eq!(rig.server.connections(), 1);
     rig.check_counts();
 }
 

@@ -16,7 +16,8 @@
 //!    ran out, reading was paused until responses drained, or the pool had no buffer.
 //! 3. Fire the timers due at `now` ([`Connection::handle_timeout`]), then write and close as
 //!    in 1.
-//! 4. Publish the pool's buffers in use to the [`WorkerMetrics`].
+//! 4. Trim the tables if a trim is due (see [Memory](#memory)).
+//! 5. Publish the pool's buffers in use to the [`WorkerMetrics`].
 //!
 //! After each piece of work on a connection the driver closes it if
 //! [`Connection::poll_close`] says so (gracefully, or with an abort after a write timeout or a
@@ -31,6 +32,16 @@
 //! leaves its bytes in the socket and tries again on every turn and at least every
 //! 10 ms ([`poll_timeout`](Server::poll_timeout) says when); its end of stream or reset is
 //! noticed then too.
+//!
+//! # Memory
+//!
+//! The [`Tables`] are written as far as the most connections open at once. After a burst the
+//! driver gives the unused part back: when a connection closes and at most half of the slots
+//! written are open (and at least 64 are not), it trims the connection and timer tables
+//! ([`ObjectPool::trim`], [`TimerWheel::trim`]) at the end of a turn, at most once a second
+//! ([`poll_timeout`](Server::poll_timeout) asks for that turn). A table shrinks down to its
+//! highest live entry, so a long-lived connection in a high slot keeps the slots below it.
+//! A request never pays for this: the check runs when a connection closes.
 //!
 //! # Metrics
 //!
@@ -109,6 +120,12 @@ const READ_BUDGET: usize = 16;
 /// rotation waits in its slot for its turn, so fewer slots cost only some skipped visits.
 pub const WHEEL_SLOTS: usize = 256;
 
+/// The least time between two trims of the tables.
+const TRIM_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The fewest unused written slots worth a trim (about 30 KB of slots for the demo `Hello`).
+const TRIM_SLACK: usize = 64;
+
 /// The largest overload response: status line, `Date`, `Server` (128 bytes at most),
 /// `Retry-After`, `Content-Length` and `Connection`.
 const OVERLOAD_RESPONSE_MAX: usize = 320;
@@ -143,7 +160,8 @@ pub fn parse_error_kind(cause: RejectCause) -> Option<usize> {
 /// heads) plus the handler. Its tables take one [`ConnEntry`] per connection slot (448 bytes
 /// plus the socket for the demo `Hello`: the connection holds the application's producer and
 /// consumer, so `H` sets the size) and 40 bytes per timer, written as slots first come into
-/// use (see [`tables`](super::tables)).
+/// use (see [`tables`](super::tables)) and trimmed a second after a burst (see
+/// [Memory](self#memory)).
 ///
 /// # Invariants
 ///
@@ -177,6 +195,10 @@ pub struct Server<
     admission: Admission,
     /// Some connection needs service without an event: at once, or after a pool retry delay.
     wake: Option<Instant>,
+    /// When the tables are to be trimmed, once enough connections closed.
+    trim_at: Option<Instant>,
+    /// When they were last trimmed (or the server was built).
+    trimmed: Instant,
 }
 
 /// The connection slots of a worker.
@@ -304,6 +326,8 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize> Server<'m, S, H
             limit: Limit::new(config, workers, capacity),
             admission: Admission::Open,
             wake: None,
+            trim_at: None,
+            trimmed: now,
         }
     }
 
@@ -348,17 +372,20 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize> Server<'m, S, H
         }
         self.retry(reactor, now);
         self.expire(reactor, now);
+        if self.trim_at.is_some_and(|at| at <= now) {
+            self.trim(now);
+        }
         self.publish();
     }
 
     /// When [`turn`](Self::turn) next has work without an event: the earliest connection
-    /// deadline, or at once when a connection stopped reading before the socket would block.
-    /// `None` when only an event can bring work.
+    /// deadline, at once when a connection stopped reading before the socket would block, or
+    /// when the tables are due to be trimmed. `None` when only an event can bring work.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.timers.next_deadline(), self.wake) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.timers.next_deadline(), self.wake, self.trim_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Begins a graceful shutdown: stops accepting, closes idle connections at once, and lets
@@ -565,6 +592,25 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize> Server<'m, S, H
         }
         reactor.close(slot.socket, how);
         self.metrics.connection_closed();
+        let (used, open) = (self.slots.used(), self.slots.len());
+        if self.trim_at.is_none() && used.saturating_sub(open) >= open.max(TRIM_SLACK) {
+            self.trim_at = Some(now.max(self.trimmed + TRIM_INTERVAL));
+        }
+    }
+
+    /// Gives back the table entries above the highest live connection and timer.
+    fn trim(&mut self, now: Instant) {
+        self.trim_at = None;
+        self.trimmed = now;
+        let slots = self.slots.trim();
+        let timers = self.timers.trim();
+        debug!(
+            "trimmed {} connection slots and {} timers; {} and {} left",
+            slots,
+            timers,
+            self.slots.used(),
+            self.timers.used()
+        );
     }
 
     /// Turns a connection away under overload: the configured response, then a close.
