@@ -3,13 +3,14 @@
 //! image shares ([`serve_with`], or [`serve_in`] for a second server in one image).
 //!
 //! Memory of one server, all static ([`ServerMemory`]): 4 TCP sockets with 1 KiB receive and
-//! 1 KiB transmit buffers ([`Sockets`]), and the core's buffer pool ([`Pool`]): eight 1 KiB buffers, so that all 4
-//! connections can hold a read buffer and an output queue at once (a connection starts both in
-//! the 1 KiB class, `pools.start_bytes`, and returns them between requests), and two 4 KiB
-//! buffers for the connections whose head (up to `limits.max_head_bytes`, 4 KiB) or pipelined
-//! answers outgrow 1 KiB. Nothing larger: the `/metrics` answer (about 4.7 KB of text) is
-//! streamed, a piece each time the output queue drains, and a body larger than a read buffer
-//! reaches the echo in parts.
+//! 1 KiB transmit buffers ([`Sockets`]), and the core's buffer pool: eight 1 KiB buffers, so
+//! that all 4 connections can hold a read buffer and an output queue at once (a connection
+//! starts both in the 1 KiB class, `pools.start_bytes`, and returns them between requests),
+//! and two 4 KiB buffers for the connections whose head (up to `limits.max_head_bytes`,
+//! 4 KiB) or pipelined answers outgrow 1 KiB. Nothing larger: the `/metrics` answer (about
+//! 4.7 KB of text) is streamed, a piece each time the output queue drains, and a body larger
+//! than a read buffer reaches the echo in parts. The `greeting` image runs on the small pool
+//! ([`small_config`]: the eight 1 KiB buffers alone). No arena: the handlers allocate nothing.
 
 use aurora_apps::hello::Hello;
 use aurora_core::config::ServerConfig;

@@ -6,9 +6,10 @@
 //! with memory of its own. The client runs each scenario on a fresh connection (hello: a
 //! normal request and a keep-alive follow-up, a pipelined pair, a chunked upload sent in
 //! parts, a malformed request; device: the page and the status, a valid and an invalid
-//! configuration, an event from the live feed, a slow-loris attack on every socket), prints one line per scenario over semihosting, and ends QEMU with exit code 0
-//! when every scenario passed and 1 otherwise. Run it with `cargo run --release --bin
-//! qemu-test` (the runner in `.cargo/config.toml` starts QEMU's mps2-an386 board).
+//! configuration, an event from the live feed, a slow-loris attack on every socket), prints
+//! one line per scenario over semihosting, and ends QEMU with exit code 0 when every scenario
+//! passed and 1 otherwise. Run it with `cargo run --release --bin qemu-test` (the runner in
+//! `.cargo/config.toml` starts QEMU's mps2-an386 board).
 #![no_std]
 #![no_main]
 
