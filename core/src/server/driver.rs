@@ -508,8 +508,8 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
     }
 
     /// Closes the connection that is cheapest to lose ([`Reclaim`]): the longest idle
-    /// keep-alive connection, else the one sending its head the slowest. Returns whether one
-    /// was closed.
+    /// keep-alive connection or the one sending its head the slowest, whichever has gone
+    /// longer without a request. Returns whether one was closed.
     fn reclaim<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) -> bool {
         let mut victim: Option<(ObjectHandle, Reclaim)> = None;
         for index in 0..self.slots.used() {
