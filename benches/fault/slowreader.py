@@ -7,8 +7,9 @@ Aurora echoes an 8 MiB POST body (the client keeps sending as far as the server 
 nginx sends an 8 MiB file. Each client reads through a 4 KiB receive buffer and never calls
 recv, so the server's writes stall. Both servers have a 10 s write timeout (Aurora's
 timeouts.write, nginx's send_timeout). Measured: wrk -c64 alone, while the readers hold their
-stalled connections and alone again once they are gone (the ratio is to the mean of the two), the server's peak RSS, and how long after the stall the server
-has closed every reader (its descriptor count back where it was). Bounded: about 2 x (4 x seconds + 30) s.
+stalled connections, and alone again once they are gone (the ratio is to the mean of the two
+alone); the server's peak RSS; how long after the stall the server has closed every reader
+(its descriptor count back where it was). Bounded: about 2 x (4 x seconds + 30) s.
 """
 
 import socket
