@@ -770,6 +770,29 @@ fn at_the_limit_the_longest_idle_connection_makes_room() {
 }
 
 #[test]
+fn at_the_limit_a_trickling_head_goes_before_a_keep_alive_client_between_requests() {
+    let mut rig = limited(OverloadPolicy::ServiceUnavailable {
+        retry_after_secs: 1,
+    });
+    let busy: Vec<usize> = (0..6).map(|_| rig.connect_busy()).collect();
+    let slow = rig.connect();
+    rig.net.send(slow, b"GET / HTTP/1.1\r\nHo");
+    rig.settle();
+    rig.advance(Duration::from_millis(2_000));
+    // A keep-alive client that has just had its answer and is about to send its next request.
+    let client = rig.connect();
+    assert_eq!(rig.exchange(client, &get("/"))[0].code, 200);
+    rig.advance(Duration::from_millis(1));
+    let fresh = rig.connect();
+    assert_eq!(rig.net.closed(slow), Some(CloseKind::Graceful));
+    assert_eq!(rig.net.closed(client), None);
+    assert!(busy.iter().all(|&c| rig.net.closed(c).is_none()));
+    assert_eq!(rig.exchange(client, &get("/"))[0].code, 200);
+    assert_eq!(rig.exchange(fresh, &get("/"))[0].code, 200);
+    rig.check_counts();
+}
+
+#[test]
 fn at_the_limit_the_slowest_head_makes_room_and_busy_ones_stay() {
     let mut rig = limited(OverloadPolicy::ServiceUnavailable {
         retry_after_secs: 1,
@@ -794,16 +817,23 @@ fn at_the_limit_the_slowest_head_makes_room_and_busy_ones_stay() {
     assert_eq!(rig.net.closed(quick), None);
     assert!(busy.iter().all(|&c| rig.net.closed(c).is_none()));
     assert_eq!(rig.exchange(fresh, &get("/"))[0].code, 200);
-    // Now only busy connections and `quick` remain; `fresh` went idle: it goes first.
+    // `fresh` went idle after `quick`'s head began: `quick` has waited longer and goes.
     let next = rig.connect();
-    assert_eq!(rig.net.closed(fresh), Some(CloseKind::Graceful));
+    assert_eq!(rig.net.closed(quick), Some(CloseKind::Graceful));
+    assert_eq!(rig.net.closed(fresh), None);
     assert_eq!(rig.server.connections(), 8);
+    // Once `fresh` has been idle longer than `next`'s head has been arriving, it goes.
+    rig.advance(Duration::from_millis(10));
+    let last = rig.connect();
+    assert_eq!(rig.net.closed(fresh), Some(CloseKind::Graceful));
+    assert_eq!(rig.net.closed(next), None);
     // With every slot busy, a new connection is refused.
-    rig.net.send(
-        next,
-        b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n",
-    );
-    rig.net.send(quick, b"Content-Length: 10\r\n\r\n");
+    for c in [next, last] {
+        rig.net.send(
+            c,
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n",
+        );
+    }
     rig.settle();
     let refused = rig.connect();
     assert_eq!(parse_responses(&rig.net.recv_all(refused))[0].code, 503);

@@ -35,10 +35,10 @@
 //!   must end in exactly one `chunked`; since the server decodes no content coding, a
 //!   `chunked` preceded by other codings is 501.
 //! - `Host`: required once in HTTP/1.1, at most once in HTTP/1.0; its value is empty or
-//!   `uri-host [ ":" port ]` without userinfo. An empty value is accepted for every target
-//!   form (RFC 9112 section 3.2 allows it when the target URI has no authority; the target's
-//!   own authority wins otherwise). For an absolute-form target, the target's authority takes
-//!   precedence over `Host` (RFC 9112 section 3.2.2); see [`Request::authority`].
+//!   `uri-host [ ":" port ]` without userinfo. An empty value only goes with a target that has
+//!   no authority (origin- and asterisk-form, RFC 9112 section 3.2); beside an absolute- or
+//!   authority-form target it is 400. The target's authority takes precedence over a
+//!   different `Host` (RFC 9112 section 3.2.2); see [`Request::authority`].
 //! - `HTTP/1.0` and `HTTP/1.1` are served; any other `HTTP/<digits>[.<digits>]` is 505, any
 //!   other version string is 400.
 //! - `Expect: 100-continue` (ignoring case) is the only expectation; anything else is 417.
@@ -373,7 +373,8 @@ pub enum RequestError {
     MissingHost,
     /// More than one `Host` field. 400.
     DuplicateHost,
-    /// A `Host` value that is not empty or `uri-host [ ":" port ]`. 400.
+    /// A `Host` value that is not empty or `uri-host [ ":" port ]`, or empty beside a target
+    /// with its own authority. 400.
     InvalidHost,
     /// More than one `Content-Length` field, even with equal values. 400.
     DuplicateContentLength,
@@ -593,7 +594,11 @@ fn parse_window(
         return partial(full);
     };
     let http10 = line.version == Version::Http10;
-    let framing = fields.framing(http10, limits)?;
+    let has_authority = matches!(
+        target_layout.form(),
+        TargetForm::Absolute | TargetForm::Authority
+    );
+    let framing = fields.framing(http10, has_authority, limits)?;
     if fields.saw(SEEN_OTHER_EXPECTATION) {
         return Err(RequestError::UnsupportedExpectation);
     }
@@ -1038,12 +1043,23 @@ impl Fields {
 
     /// The body's framing, once every field is read: first the rule a field broke, then the
     /// cross-field rules in order: Host, framing, size. (The expectation comes last.)
-    fn framing(&self, http10: bool, limits: &Limits) -> Result<BodyFraming, RequestError> {
+    /// `has_authority` says the target names its own authority, which an empty `Host` would
+    /// contradict.
+    fn framing(
+        &self,
+        http10: bool,
+        has_authority: bool,
+        limits: &Limits,
+    ) -> Result<BodyFraming, RequestError> {
         if let Some(error) = self.error {
             return Err(error);
         }
-        if !http10 && self.host.is_none() {
-            return Err(RequestError::MissingHost);
+        match self.host {
+            None if !http10 => return Err(RequestError::MissingHost),
+            Some(host) if has_authority && host.is_empty() => {
+                return Err(RequestError::InvalidHost);
+            }
+            _ => {}
         }
         Err(match self.content_length {
             _ if !self.saw(SEEN_TRANSFER_ENCODING) => {

@@ -199,7 +199,13 @@ pub struct Server<
     trim_at: Option<Instant>,
     /// When they were last trimmed (or the server was built).
     trimmed: Instant,
+
+    /// The slot index the next [`reclaim`](Self::reclaim) looks at first.
+    reclaim_from: usize,
 }
+
+/// How many slots [`Server::reclaim`] weighs at least before it picks its victim.
+const RECLAIM_SCAN: usize = 64;
 
 /// The connection slots of a worker.
 type Slots<'m, S, H> = ObjectPool<Slot<S, H>, &'m mut dyn Table<ConnEntry<S, H>>>;
@@ -328,6 +334,8 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize> Server<'m, S, H
             wake: None,
             trim_at: None,
             trimmed: now,
+
+            reclaim_from: 0,
         }
     }
 
@@ -543,11 +551,23 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize> Server<'m, S, H
     }
 
     /// Closes the connection that is cheapest to lose ([`Reclaim`]): the longest idle
-    /// keep-alive connection, else the one sending its head the slowest. Returns whether one
-    /// was closed.
+    /// keep-alive connection or the one sending its head the slowest, whichever has gone
+    /// longer without a request. Returns whether one was closed.
+    ///
+    /// It weighs [`RECLAIM_SCAN`] slots (more only while none of them can be reclaimed),
+    /// starting where the last reclaim stopped: a flood at a limit of thousands would
+    /// otherwise cost a scan of every slot per accepted connection.
     fn reclaim<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) -> bool {
+        let used = self.slots.used();
+        let start = self.reclaim_from;
         let mut victim: Option<(ObjectHandle, Reclaim)> = None;
-        for index in 0..self.slots.used() {
+        for step in 0..used {
+            if step >= RECLAIM_SCAN && victim.is_some() {
+                break;
+            }
+            // `start` and `step` are below `used`, a slot count, so the sum cannot overflow.
+            let index = (start + step) % used;
+            self.reclaim_from = (index + 1) % used;
             let Some(handle) = self.handle(index) else {
                 continue;
             };
