@@ -199,7 +199,6 @@ pub struct Server<
     trim_at: Option<Instant>,
     /// When they were last trimmed (or the server was built).
     trimmed: Instant,
-
     /// The slot index the next [`reclaim`](Self::reclaim) looks at first.
     reclaim_from: usize,
 }
@@ -334,7 +333,6 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize> Server<'m, S, H
             wake: None,
             trim_at: None,
             trimmed: now,
-
             reclaim_from: 0,
         }
     }
