@@ -48,7 +48,7 @@
 
 use core::fmt;
 
-use crate::http::bytes::is_token;
+use crate::http::bytes::{field_value_len, is_token};
 use crate::http::date::Date;
 use crate::http::status::Status;
 
@@ -692,16 +692,27 @@ fn check_headers(fields: &[(&str, &[u8])]) -> Result<(), HeaderFault> {
 }
 
 fn check_field(name: &str, value: &[u8]) -> Result<(), HeaderFault> {
-    if !is_token(name.as_bytes()) || !is_field_value(value) {
+    if !is_token(name.as_bytes()) || !is_clean_value(value) {
         return Err(HeaderFault::Invalid);
     }
-    if RESERVED_HEADERS
-        .iter()
-        .any(|reserved| name.eq_ignore_ascii_case(reserved))
-    {
+    if is_reserved(name) {
         return Err(HeaderFault::Reserved);
     }
     Ok(())
+}
+
+/// Whether `name` is one of [`RESERVED_HEADERS`]. Their lengths differ, so most names are
+/// passed over on their length alone and the rest need one comparison.
+fn is_reserved(name: &str) -> bool {
+    let reserved = match name.len() {
+        14 => RESERVED_HEADERS[0],
+        17 => RESERVED_HEADERS[1],
+        10 => RESERVED_HEADERS[2],
+        4 => RESERVED_HEADERS[3],
+        6 => RESERVED_HEADERS[4],
+        _ => return false,
+    };
+    name.eq_ignore_ascii_case(reserved)
 }
 
 /// A field value as RFC 9110 §5.5 lets a sender write it: visible bytes, spaces, HTAB and
@@ -725,6 +736,12 @@ const fn is_field_value(value: &[u8]) -> bool {
     true
 }
 
+/// [`is_field_value`] at run time, where the bytes are checked a word at a time.
+fn is_clean_value(value: &[u8]) -> bool {
+    let edge = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
+    !edge(value.first()) && !edge(value.last()) && field_value_len(value) == value.len()
+}
+
 /// The number of hex digits of `n`, at least 1.
 const fn hex_len(mut n: u64) -> usize {
     let mut len = 1;
@@ -745,25 +762,37 @@ struct Digits {
 impl Digits {
     /// `n` in decimal; `u64::MAX` has 20 digits.
     fn decimal(n: u64) -> Self {
-        Self::in_radix(n, 10)
+        Self::in_radix::<10>(n)
     }
 
     /// `n` in lowercase hex; `u64::MAX` has 16 digits.
     fn hex(n: u64) -> Self {
-        Self::in_radix(n, 16)
+        Self::in_radix::<16>(n)
     }
 
-    fn in_radix(mut n: u64, radix: u64) -> Self {
+    /// `n` in `RADIX` (10 or 16): a constant radix, so each digit costs a multiplication or
+    /// a shift, not a division. Short numbers (most `Content-Length`s) take 32-bit steps.
+    fn in_radix<const RADIX: u64>(n: u64) -> Self {
         const SYMBOLS: &[u8; 16] = b"0123456789abcdef";
         let mut buf = [b'0'; 20];
         let mut start = buf.len();
-        loop {
+        let mut push = |digit: u64| {
             // A u64 has at most 20 digits in radix 10 or 16, so `start` stays within `buf`;
-            // `n % radix` is below 16.
+            // `digit` is below 16.
             start -= 1;
-            buf[start] = SYMBOLS[(n % radix) as usize];
-            n /= radix;
-            if n == 0 {
+            buf[start] = SYMBOLS[digit as usize];
+        };
+        let mut n = n;
+        while n > u64::from(u32::MAX) {
+            push(n % RADIX);
+            n /= RADIX;
+        }
+        // Within 32 bits now; `RADIX` is 10 or 16, so the casts are lossless.
+        let (mut small, radix) = (n as u32, RADIX as u32);
+        loop {
+            push(u64::from(small % radix));
+            small /= radix;
+            if small == 0 {
                 break;
             }
         }
@@ -832,8 +861,17 @@ mod tests {
 
     #[test]
     fn field_values() {
-        for ok in [&b""[..], b"a", b"a b", b"a\tb", b"\x80\xff", b"~!"] {
+        for ok in [
+            &b""[..],
+            b"a",
+            b"a b",
+            b"a\tb",
+            b"\x80\xff",
+            b"~!",
+            b"text/plain; q=1",
+        ] {
             assert!(is_field_value(ok), "{ok:?}");
+            assert!(is_clean_value(ok), "{ok:?}");
         }
         for bad in [
             &b" "[..],
@@ -845,8 +883,11 @@ mod tests {
             b"\0",
             b"a\x7fb",
             b"a\x1bb",
+            b"long value\r\nInjected: 1",
+            b"long value, then DEL\x7f",
         ] {
             assert!(!is_field_value(bad), "{bad:?}");
+            assert!(!is_clean_value(bad), "{bad:?}");
         }
     }
 
