@@ -121,7 +121,7 @@ pub(crate) fn field_value_len(bytes: &[u8]) -> usize {
 
 /// Whether `bytes` is a `token`: one or more `tchar`s.
 pub fn is_token(bytes: &[u8]) -> bool {
-    !bytes.is_empty() && bytes.iter().all(|&b| is_tchar(b))
+    !bytes.is_empty() && run_len(bytes, TCHAR) == bytes.len()
 }
 
 /// A byte range `start..end` into the buffer a head was parsed from.

@@ -74,7 +74,7 @@ use super::Limits;
 use super::Status;
 use super::bytes::{self, Span, TCHAR};
 use super::header::{self, HeaderSpan, Headers};
-use super::method::Method;
+use super::method::{Method, Standard};
 use super::target::{self, QueryPairs, Target, TargetForm, TargetLayout};
 
 /// Parses the request head at the front of `buf`.
@@ -118,6 +118,8 @@ pub enum Parse {
 pub struct RequestHead {
     head_len: u32,
     method: Span,
+    /// The standard method the token spells, found once by the parser.
+    standard: Option<Standard>,
     target: Span,
     target_layout: TargetLayout,
     version: Version,
@@ -197,9 +199,11 @@ impl<'b> Request<'b> {
 
     /// The method (case-sensitive; `get` is an extension method).
     pub fn method(&self) -> Method<'b> {
+        if let Some(standard) = self.head.standard {
+            return standard.method();
+        }
         // The parser checked the token; only a foreign buffer could hold other bytes.
-        let token = self.head.method.slice(self.buf);
-        Method::standard(token).unwrap_or_else(|| Method::Extension(text(token).unwrap_or("")))
+        Method::Extension(text(self.head.method.slice(self.buf)).unwrap_or(""))
     }
 
     /// The request-target.
@@ -583,7 +587,8 @@ fn parse_window(
     };
     // The request line holds a non-empty run of `tchar`s here, so only the method's identity
     // matters: whether it is `CONNECT` or `OPTIONS`.
-    let method = Method::standard(line.method.slice(w)).unwrap_or(Method::Extension(""));
+    let standard = Standard::of(line.method.slice(w));
+    let method = standard.map_or(Method::Extension(""), Standard::method);
     let target_layout = match line.layout {
         Some(layout) => layout,
         None => {
@@ -607,6 +612,7 @@ fn parse_window(
     Ok(Parse::Complete(RequestHead {
         head_len: head_len as u32,
         method: line.method,
+        standard,
         target: line.target,
         target_layout,
         version: line.version,

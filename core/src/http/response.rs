@@ -514,8 +514,8 @@ struct Plan {
 enum FramingHeader {
     /// None at all.
     None,
-    /// `Content-Length: n`.
-    ContentLength(u64),
+    /// `Content-Length: n`, its digits written once for both passes of [`Plan::emit`].
+    ContentLength(Digits),
     /// `Transfer-Encoding: chunked`.
     Chunked,
 }
@@ -552,7 +552,7 @@ impl Plan {
         let (framing, body, persistence) = match body {
             _ if status.forbids_body() => (FramingHeader::None, BodyFraming::None, persistence),
             BodyKind::Empty => (
-                FramingHeader::ContentLength(0),
+                FramingHeader::ContentLength(Digits::decimal(0)),
                 BodyFraming::None,
                 persistence,
             ),
@@ -562,7 +562,11 @@ impl Plan {
                 } else {
                     BodyFraming::Length(n)
                 };
-                (FramingHeader::ContentLength(n), next, persistence)
+                (
+                    FramingHeader::ContentLength(Digits::decimal(n)),
+                    next,
+                    persistence,
+                )
             }
             BodyKind::Streamed if cx.head_request => {
                 (FramingHeader::None, BodyFraming::None, persistence)
@@ -630,9 +634,9 @@ impl Plan {
         }
         match self.framing {
             FramingHeader::None => {}
-            FramingHeader::ContentLength(n) => {
+            FramingHeader::ContentLength(digits) => {
                 sink.put(b"\r\nContent-Length: ");
-                sink.put(Digits::decimal(n).as_bytes());
+                sink.put(digits.as_bytes());
             }
             FramingHeader::Chunked => sink.put(b"\r\nTransfer-Encoding: chunked"),
         }
