@@ -48,7 +48,7 @@
 
 use core::fmt;
 
-use crate::http::bytes::{field_value_len, is_token};
+use crate::http::bytes::{field_value_len, is_tchar, is_token};
 use crate::http::date::Date;
 use crate::http::status::Status;
 
@@ -240,7 +240,7 @@ pub fn encode_head(
     cx: &EncodeContext<'_>,
     out: &mut [u8],
 ) -> Result<Encoded, EncodeError> {
-    encode(head, body, &[], cx, out)
+    encode(head, body, &[], cx, out, Check::Fields)
 }
 
 /// Encodes a complete response with a body already in memory: the head as [`encode_head`] would
@@ -257,11 +257,111 @@ pub fn encode_full(
     cx: &EncodeContext<'_>,
     out: &mut [u8],
 ) -> Result<Encoded, EncodeError> {
-    let encoded = encode(head, BodyKind::Length(body.len() as u64), body, cx, out)?;
+    encode_full_as(head, body, cx, out, Check::Fields)
+}
+
+/// [`encode_full`], checking the header fields as `check` says.
+pub(crate) fn encode_full_as(
+    head: &ResponseHead<'_>,
+    body: &[u8],
+    cx: &EncodeContext<'_>,
+    out: &mut [u8],
+    check: Check,
+) -> Result<Encoded, EncodeError> {
+    let encoded = encode(
+        head,
+        BodyKind::Length(body.len() as u64),
+        body,
+        cx,
+        out,
+        check,
+    )?;
     Ok(Encoded {
         body: BodyFraming::None,
         ..encoded
     })
+}
+
+/// [`encode_head`], checking the header fields as `check` says.
+pub(crate) fn encode_head_as(
+    head: &ResponseHead<'_>,
+    body: BodyKind,
+    cx: &EncodeContext<'_>,
+    out: &mut [u8],
+    check: Check,
+) -> Result<Encoded, EncodeError> {
+    encode(head, body, &[], cx, out, check)
+}
+
+/// Whether an encode checks the caller's header fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// Check every field, as the public encoders do.
+    Fields,
+    /// The fields are a [`CheckedFields`]: checked when it was built.
+    Done,
+}
+
+/// Header fields checked once, where they are made, so that the responses carrying them are
+/// not checked again: build them in a `const` and a bad field fails the build.
+///
+/// ```
+/// use aurora_core::http::response::CheckedFields;
+///
+/// const TEXT: CheckedFields<'static> =
+///     match CheckedFields::new(&[("Content-Type", b"text/plain; charset=utf-8")]) {
+///         Ok(fields) => fields,
+///         Err(_) => panic!("invalid header field"),
+///     };
+/// assert_eq!(TEXT.fields().len(), 1);
+/// assert!(CheckedFields::new(&[("Content-Length", b"1")]).is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckedFields<'a> {
+    fields: &'a [(&'a str, &'a [u8])],
+}
+
+impl<'a> CheckedFields<'a> {
+    /// No fields.
+    pub const EMPTY: Self = Self { fields: &[] };
+
+    /// Checks `fields` as the encoder would (see [`ResponseHead::headers`]).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::InvalidHeader`] or [`EncodeError::ReservedHeader`] for the first bad
+    /// field.
+    pub const fn new(fields: &'a [(&'a str, &'a [u8])]) -> Result<Self, EncodeError> {
+        let mut i = 0;
+        while i < fields.len() {
+            let (name, value) = fields[i];
+            if !is_token_const(name.as_bytes()) || !is_field_value(value) {
+                return Err(EncodeError::InvalidHeader);
+            }
+            if is_reserved(name) {
+                return Err(EncodeError::ReservedHeader);
+            }
+            i += 1;
+        }
+        Ok(Self { fields })
+    }
+
+    /// The fields, for a [`ResponseHead`].
+    pub const fn fields(&self) -> &'a [(&'a str, &'a [u8])] {
+        self.fields
+    }
+}
+
+/// [`is_token`] for `const` contexts, a byte at a time.
+const fn is_token_const(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_tchar(bytes[i]) {
+            return false;
+        }
+        i += 1;
+    }
+    !bytes.is_empty()
 }
 
 /// The exact number of bytes [`encode_head`] writes for these arguments, so a caller can pick a
@@ -276,7 +376,17 @@ pub fn head_len(
     body: BodyKind,
     cx: &EncodeContext<'_>,
 ) -> Result<usize, EncodeError> {
-    let plan = Plan::checked(head, body, cx)?;
+    head_len_as(head, body, cx, Check::Fields)
+}
+
+/// [`head_len`], checking the header fields as `check` says.
+pub(crate) fn head_len_as(
+    head: &ResponseHead<'_>,
+    body: BodyKind,
+    cx: &EncodeContext<'_>,
+    check: Check,
+) -> Result<usize, EncodeError> {
+    let plan = Plan::checked(head, body, cx, check)?;
     Ok(plan.emit(head, cx, &mut Sink::counter()))
 }
 
@@ -349,8 +459,9 @@ fn encode(
     body: &[u8],
     cx: &EncodeContext<'_>,
     out: &mut [u8],
+    check: Check,
 ) -> Result<Encoded, EncodeError> {
-    let plan = Plan::checked(head, kind, cx)?;
+    let plan = Plan::checked(head, kind, cx, check)?;
     let body = match plan.body {
         BodyFraming::Length(_) => body,
         _ => &[],
@@ -594,14 +705,17 @@ impl Plan {
         })
     }
 
-    /// The plan for `head`, whose header fields are checked too.
+    /// The plan for `head`, whose header fields are checked too unless `check` says they were.
     fn checked(
         head: &ResponseHead<'_>,
         body: BodyKind,
         cx: &EncodeContext<'_>,
+        check: Check,
     ) -> Result<Self, EncodeError> {
         let plan = Self::new(head.status, head.persistence, body, cx)?;
-        check_headers(head.headers).map_err(HeaderFault::into_encode_error)?;
+        if check == Check::Fields {
+            check_headers(head.headers).map_err(HeaderFault::into_encode_error)?;
+        }
         Ok(plan)
     }
 
@@ -707,7 +821,7 @@ fn check_field(name: &str, value: &[u8]) -> Result<(), HeaderFault> {
 
 /// Whether `name` is one of [`RESERVED_HEADERS`]. Their lengths differ, so most names are
 /// passed over on their length alone and the rest need one comparison.
-fn is_reserved(name: &str) -> bool {
+const fn is_reserved(name: &str) -> bool {
     let reserved = match name.len() {
         14 => RESERVED_HEADERS[0],
         17 => RESERVED_HEADERS[1],
@@ -716,7 +830,16 @@ fn is_reserved(name: &str) -> bool {
         6 => RESERVED_HEADERS[4],
         _ => return false,
     };
-    name.eq_ignore_ascii_case(reserved)
+    // Same length, so one index serves both.
+    let (name, reserved) = (name.as_bytes(), reserved.as_bytes());
+    let mut i = 0;
+    while i < name.len() {
+        if name[i].to_ascii_lowercase() != reserved[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// A field value as RFC 9110 §5.5 lets a sender write it: visible bytes, spaces, HTAB and
@@ -893,6 +1016,43 @@ mod tests {
             assert!(!is_field_value(bad), "{bad:?}");
             assert!(!is_clean_value(bad), "{bad:?}");
         }
+    }
+
+    /// Checked once, a field list is refused for exactly what the encoder refuses.
+    #[test]
+    fn checked_fields_agree_with_the_encoder() {
+        let rows: [&[(&str, &[u8])]; 7] = [
+            &[],
+            &[("Content-Type", b"text/plain")],
+            &[("X-A", b"1"), ("Bad Name", b"x")],
+            &[("X-A", b"a\r\nInjected: 1")],
+            &[("X-A", b" padded")],
+            &[("content-LENGTH", b"1")],
+            &[("Server", b"other")],
+        ];
+        for fields in rows {
+            let head = ResponseHead {
+                status: Status::OK,
+                headers: fields,
+                persistence: Persistence::KeepAlive,
+            };
+            let cx = EncodeContext {
+                version: Version::Http11,
+                head_request: false,
+                date: None,
+                server: None,
+            };
+            let encoder = head_len(&head, BodyKind::Empty, &cx).map(|_| ());
+            assert_eq!(
+                CheckedFields::new(fields).map(|_| ()),
+                encoder,
+                "{fields:?}"
+            );
+        }
+        for name in RESERVED_HEADERS {
+            assert!(is_reserved(name) && is_reserved(&name.to_ascii_uppercase()));
+        }
+        assert!(!is_reserved("content-lengthy") && !is_reserved("dates"));
     }
 
     #[test]
