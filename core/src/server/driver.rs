@@ -387,7 +387,7 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize> Server<'m, S, H
     /// When [`turn`](Self::turn) next has work without an event: the earliest connection
     /// deadline, at once when a connection stopped reading before the socket would block, or
     /// when the tables are due to be trimmed. `None` when only an event can bring work.
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
         [self.timers.next_deadline(), self.wake, self.trim_at]
             .into_iter()
             .flatten()

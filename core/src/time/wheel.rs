@@ -33,6 +33,9 @@ pub type InlineWheel<T, const CAP: usize, const SLOTS: usize = 256> =
 /// The "no entry" link value. The capacity is kept below it.
 const NIL: u32 = u32::MAX;
 
+/// [`TimerWheel::earliest`] when the earliest slotted tick is not known and must be looked for.
+const UNKNOWN: u64 = u64::MAX;
+
 /// A handle to one armed timer: an entry index and the generation the entry had when the timer
 /// was armed. Once the timer fires or is cancelled the handle is stale for good (until the
 /// entry's 32-bit generation wraps, after four billion reuses of the same entry).
@@ -83,7 +86,8 @@ impl core::error::Error for TimerError {}
 ///   timer (deadline at or before the latest `now` seen) fires at the next `poll_expired`.
 /// - **Cost**: insert, cancel and reschedule are O(1). `poll_expired` walks the slots of the
 ///   ticks that passed since the previous call (at most `SLOTS` of them), each slot once.
-///   [`next_deadline`](Self::next_deadline) is exact and walks slot heads in tick order until it
+///   [`next_deadline`](Self::next_deadline) is exact; it keeps the earliest tick it found while
+///   that timer stays armed (O(1)), and after it left walks slot heads in tick order until it
 ///   meets the first timer due within the current rotation: O(`SLOTS`) plus the far-future
 ///   timers it steps over on the way.
 /// - **Order**: timers that were already waiting in the ready list (overdue ones, in filing
@@ -117,6 +121,11 @@ pub struct TimerWheel<T, Tb, const SLOTS: usize = 256> {
     cursor: u64,
     /// The latest `now` the wheel has been given.
     now: Instant,
+    /// The earliest tick a timer in a slot is due at, as the last
+    /// [`next_deadline`](Self::next_deadline) found it and filing kept it since, or
+    /// [`UNKNOWN`] once the timer due then left its slot. So `next_deadline` walks the slots
+    /// only after the earliest timer went, not on every call.
+    earliest: u64,
     /// The wheel holds `T`s in `Tb`.
     _payloads: core::marker::PhantomData<T>,
 }
@@ -222,6 +231,7 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
             tick_us,
             cursor: (now.as_micros() / tick_us).saturating_add(1),
             now,
+            earliest: UNKNOWN,
             _payloads: core::marker::PhantomData,
         }
     }
@@ -389,15 +399,24 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
     /// `Timer::at`); waking at it and calling `poll_expired` always fires at least one timer,
     /// so the deadline is exact, never late, and never early enough to spin.
     ///
-    /// Cost: O(`SLOTS`) slot heads plus the far-future timers sitting in slots before the first
+    /// Cost: O(1) while the earliest timer found by an earlier call is still armed; otherwise
+    /// O(`SLOTS`) slot heads plus the far-future timers sitting in slots before the first
     /// timer that is due within the current rotation.
-    pub fn next_deadline(&self) -> Option<Instant> {
+    pub fn next_deadline(&mut self) -> Option<Instant> {
         if self.len == 0 {
             return None;
         }
         if self.ready.head != NIL {
             return Some(self.now);
         }
+        if self.earliest == UNKNOWN {
+            self.earliest = self.earliest_slotted();
+        }
+        Some(self.instant_of(self.earliest))
+    }
+
+    /// The earliest tick a timer in a slot is due at, by walking the slots in tick order.
+    fn earliest_slotted(&self) -> u64 {
         let mut earliest = u64::MAX;
         for offset in 0..SLOTS as u64 {
             let tick = self.cursor.saturating_add(offset);
@@ -408,14 +427,14 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
             {
                 if *due <= tick {
                     // Due within this rotation, and every earlier tick had nothing due.
-                    return Some(self.instant_of(*due));
+                    return *due;
                 }
                 earliest = earliest.min(*due);
                 link = *next;
             }
         }
         // Every armed timer is more than one rotation away; `earliest` is their minimum.
-        Some(self.instant_of(earliest))
+        earliest
     }
 
     /// Takes a vacant entry off the free list, or the next never-used one.
@@ -504,6 +523,14 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
         // `deadline > now` and `cursor == now / tick + 1`, so `due >= cursor`: the slot has
         // not been swept for this tick yet.
         self.set_place(index, due, Place::Slot);
+        // A known earliest tick stays exact: the new timer is due at it, or later, or is the
+        // new earliest.
+        if self.earliest != UNKNOWN {
+            self.earliest = self.earliest.min(due);
+        } else if self.len == 1 {
+            // The only armed timer: its tick is the earliest without a walk.
+            self.earliest = due;
+        }
         let slot = self.slot_of(due);
         let head = self.heads[slot];
         self.set_links(index, NIL, head);
@@ -536,6 +563,10 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
             }) => (*tick, *place, *prev, *next),
             _ => return,
         };
+        if place == Place::Slot && tick == self.earliest {
+            // It may have been the only timer due then: look again when asked.
+            self.earliest = UNKNOWN;
+        }
         match self.entry_mut(prev) {
             Some(Timer::Armed { next: n, .. }) => *n = next,
             _ => match place {
