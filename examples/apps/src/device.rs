@@ -108,7 +108,7 @@ struct ConfigIn<'a> {
 }
 
 /// The document of `/api/status` and of each event.
-#[derive(Clone, Copy, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 struct StatusDoc {
     uptime_ms: u64,
     requests: u64,
@@ -157,10 +157,11 @@ pub enum DeviceBody {
     Metrics(MetricsBody),
 }
 
-/// The status document, rendered at the `now` of its pull.
+/// The status document, taken at the `now` of its first pull and kept for the pulls that
+/// send the rest of it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pulled {
-    done: bool,
+    doc: Option<Json<StatusDoc>>,
 }
 
 /// An event stream: one `status` event per `interval_ms`, the first at once.
@@ -400,14 +401,10 @@ where
 {
     fn poll_fill(&mut self, app: &mut Device<M, S>, now: Instant, out: &mut [u8]) -> Fill {
         match self {
-            DeviceBody::Status(pulled) => {
-                if pulled.done {
-                    return Fill::Done;
-                }
-                let fill = Json::new(app.status(now)).fill(out);
-                pulled.done = matches!(fill, Fill::Filled(n) if n > 0);
-                fill
-            }
+            DeviceBody::Status(pulled) => pulled
+                .doc
+                .get_or_insert_with(|| Json::new(app.status(now)))
+                .fill(out),
             DeviceBody::Config(json) => json.fill(out),
             DeviceBody::Events(events) => events.fill(app, now, out),
             DeviceBody::Metrics(metrics) => metrics.poll_fill(app, now, out),
