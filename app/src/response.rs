@@ -30,82 +30,65 @@ pub const NO_STORE: &[u8] = b"no-store";
 /// `ETag`).
 pub const NO_CACHE: &[u8] = b"no-cache";
 
-/// A `serde::Serialize` value as a JSON response body, pulled by the connection in pieces of
-/// any size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Json<T> {
-    value: T,
-    resume: Resume,
-}
-
-/// A `core::fmt::Display` value as a text response body, pulled like [`Json`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Text<T> {
-    value: T,
-    resume: Resume,
-}
-
-impl<T: Serialize> Json<T> {
-    /// The body of `value`.
-    pub const fn new(value: T) -> Self {
-        Self {
-            value,
-            resume: Resume::new(),
+/// A body type that owns its value and renders it into windows: the struct, `new`, `value`,
+/// `fill` (by `$render`, which says whether the value rendered without an error of its own)
+/// and its [`Producer`].
+macro_rules! rendered_body {
+    ($(#[$doc:meta])* $name:ident<T: $bound:path>, $what:literal, $render:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct $name<T> {
+            value: T,
+            resume: Resume,
         }
-    }
 
-    /// The value to be sent.
-    pub const fn value(&self) -> &T {
-        &self.value
-    }
+        impl<T: $bound> $name<T> {
+            #[doc = concat!("The body of `value`'s ", $what, ".")]
+            pub const fn new(value: T) -> Self {
+                Self {
+                    value,
+                    resume: Resume::new(),
+                }
+            }
 
-    /// Writes the next piece of the document into `out`: `Filled(len)` while pieces remain
-    /// (`Filled(0)` when `out` is empty), then `Done`. A value whose `Serialize` fails stalls
-    /// (`Pending`), and the connection's timeout cuts it.
-    pub fn fill(&mut self, out: &mut [u8]) -> Fill {
-        let value = &self.value;
-        self.resume.fill(
-            out,
-            |w| !matches!(json::write(value, w), Err(e) if e != json::Error::Sink),
-        )
-    }
-}
+            /// The value to be sent.
+            pub const fn value(&self) -> &T {
+                &self.value
+            }
 
-impl<T: fmt::Display> Text<T> {
-    /// The body of `value`'s `Display`.
-    pub const fn new(value: T) -> Self {
-        Self {
-            value,
-            resume: Resume::new(),
+            /// Writes the next piece into `out`: `Filled(len)` while pieces remain (`Filled(0)`
+            /// when `out` is empty), then `Done`. A value that fails to render stalls
+            /// (`Pending`), and the connection's timeout cuts it.
+            pub fn fill(&mut self, out: &mut [u8]) -> Fill {
+                let value = &self.value;
+                let render: fn(&T, &mut Window<'_>) -> bool = $render;
+                self.resume.fill(out, |w| render(value, w))
+            }
         }
-    }
 
-    /// The value to be sent.
-    pub const fn value(&self) -> &T {
-        &self.value
-    }
-
-    /// As [`Json::fill`], the text of `value`.
-    pub fn fill(&mut self, out: &mut [u8]) -> Fill {
-        let value = &self.value;
-        // A window that fills fails the write; only then is a failure not the value's.
-        self.resume.fill(out, |w: &mut Window<'_>| {
-            fmt::write(w, format_args!("{value}")).is_ok() || w.is_full()
-        })
-    }
+        impl<S, T: $bound> Producer<S> for $name<T> {
+            fn poll_fill(&mut self, _app: &mut S, _now: Instant, out: &mut [u8]) -> Fill {
+                self.fill(out)
+            }
+        }
+    };
 }
 
-impl<S, T: Serialize> Producer<S> for Json<T> {
-    fn poll_fill(&mut self, _app: &mut S, _now: Instant, out: &mut [u8]) -> Fill {
-        self.fill(out)
-    }
-}
+rendered_body!(
+    /// A `serde::Serialize` value as a JSON response body, pulled by the connection in pieces
+    /// of any size.
+    Json<T: Serialize>,
+    "JSON",
+    |value, w| !matches!(json::write(value, w), Err(e) if e != json::Error::Sink)
+);
 
-impl<S, T: fmt::Display> Producer<S> for Text<T> {
-    fn poll_fill(&mut self, _app: &mut S, _now: Instant, out: &mut [u8]) -> Fill {
-        self.fill(out)
-    }
-}
+rendered_body!(
+    /// A `core::fmt::Display` value as a text response body, pulled like [`Json`].
+    Text<T: fmt::Display>,
+    "`Display`",
+    // A window that fills fails the write; only then is a failure not the value's.
+    |value, w| fmt::write(w, format_args!("{value}")).is_ok() || w.is_full()
+);
 
 /// Answers `status` with `body` as `application/json` (and `Cache-Control: no-store`),
 /// wrapped by `wrap` into the application's body type.
