@@ -11,6 +11,8 @@
 //! - [`response`]: answers as types — JSON from any `serde::Serialize` and text through
 //!   `core::fmt`, written by body producers straight into the connection's output space in
 //!   pieces of any size — and common header values.
+//! - [`form`]: form-encoded text (a body or a query) into the application's
+//!   `serde::Deserialize` type, decoded into the caller's scratch memory.
 //! - [`json`]: the JSON encoding of any `serde::Serialize` into a `core::fmt::Write` sink.
 //! - [`window`]: the window a body is re-rendered into at each pull, skipping what was sent,
 //!   so a renderer that cannot pause still sends a document larger than any buffer.
@@ -30,6 +32,7 @@
 
 pub mod assets;
 pub mod extract;
+pub mod form;
 pub mod json;
 pub mod middleware;
 pub mod response;

@@ -1,6 +1,6 @@
 //! Answers as types: JSON from any `serde::Serialize` and text through `core::fmt`, each a body
-//! [`Producer`] that writes straight into the connection's output space, and the values of
-//! common headers.
+//! [`Producer`] that writes straight into the connection's output space; the values of common
+//! headers, and answers that carry a `Location` ([`created`], [`redirect`]).
 //!
 //! This module owns response encodings; it never decides a status or a route and never
 //! allocates. A body larger than the output space goes out in pieces: each pull renders the
@@ -104,6 +104,40 @@ pub fn json<T, B, C>(
 ) -> Result<(), RespondError> {
     let headers: &[(&str, &[u8])] = &[("Content-Type", JSON_TYPE), ("Cache-Control", NO_STORE)];
     res.stream(status, headers, wrap(body))
+}
+
+/// Answers `201 Created` with `Location: location` (the new resource) and `body` as JSON,
+/// wrapped as by [`json`].
+///
+/// # Errors
+///
+/// As [`Responder::stream`]: a `location` that is not a valid field value is refused.
+pub fn created<T, B, C>(
+    res: &mut Responder<'_, B, C>,
+    location: &[u8],
+    body: Json<T>,
+    wrap: impl FnOnce(Json<T>) -> B,
+) -> Result<(), RespondError> {
+    let headers: &[(&str, &[u8])] = &[
+        ("Location", location),
+        ("Content-Type", JSON_TYPE),
+        ("Cache-Control", NO_STORE),
+    ];
+    res.stream(Status::CREATED, headers, wrap(body))
+}
+
+/// Answers a redirect to `location` with no body: `status` is one of `301`, `302`, `303`
+/// (after a form's `POST`: fetch `location` with `GET`), `307` or `308` (repeat the method).
+///
+/// # Errors
+///
+/// As [`Responder::send`]: a `location` that is not a valid field value is refused.
+pub fn redirect<B, C>(
+    res: &mut Responder<'_, B, C>,
+    status: Status,
+    location: &[u8],
+) -> Result<(), RespondError> {
+    res.send(status, &[("Location", location)], b"")
 }
 
 #[cfg(test)]
