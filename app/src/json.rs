@@ -488,4 +488,44 @@ mod tests {
         assert_eq!(write(&[1u8, 2, 3, 4], &mut window), Err(Error::Sink));
         assert_eq!(&out, b",2,3");
     }
+
+    #[derive(Debug, PartialEq, Serialize, serde::Deserialize)]
+    struct Cfg<'a> {
+        name: &'a str,
+        interval_ms: u32,
+        led: bool,
+        offset: i64,
+        tags: [u8; 3],
+        mode: Option<Mode>,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Serialize, serde::Deserialize)]
+    enum Mode {
+        Auto,
+        Off,
+    }
+
+    proptest::proptest! {
+        /// What this writes, serde-json-core writes too, byte for byte (an independent
+        /// encoder as the oracle), and reads back as the value (a round trip).
+        #[test]
+        fn agrees_with_serde_json_core(
+            name in "\\PC{0,24}",
+            plain in "[a-zA-Z0-9 ._-]{0,24}",
+            interval_ms: u32,
+            led: bool,
+            offset: i64,
+            tags: [u8; 3],
+            mode in proptest::option::of(proptest::sample::select(&[Mode::Auto, Mode::Off][..])),
+        ) {
+            let mut oracle = [0u8; 512];
+            let cfg = Cfg { name: &name, interval_ms, led, offset, tags, mode };
+            let len = serde_json_core::to_slice(&cfg, &mut oracle).unwrap();
+            let ours = json(&cfg).unwrap();
+            proptest::prop_assert_eq!(ours.as_bytes(), &oracle[..len]);
+            let cfg = Cfg { name: &plain, ..cfg };
+            let text = json(&cfg).unwrap();
+            proptest::prop_assert_eq!(crate::extract::json_bytes::<Cfg<'_>>(text.as_bytes()), Ok(cfg));
+        }
+    }
 }

@@ -589,4 +589,19 @@ mod tests {
             }
         }
     }
+
+    proptest::proptest! {
+        /// Any text at all as the path (what a parser hands over is a subset), any method:
+        /// an answer, never a panic.
+        #[test]
+        fn answers_any_text(path in "\\PC{0,64}", method in "[A-Za-z]{1,8}") {
+            let method = Method::parse(method.as_bytes()).unwrap();
+            let answered = match ROUTES.resolve(method, &path) {
+                Resolved::Found { params, .. } => params.len() <= MAX_PARAMS,
+                Resolved::Options(a) | Resolved::MethodNotAllowed(a) => a.has(Method::Options),
+                Resolved::NotFound => true,
+            };
+            proptest::prop_assert!(answered);
+        }
+    }
 }
