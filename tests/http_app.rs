@@ -23,10 +23,10 @@ use aurora::core::http::request::Request;
 use aurora::core::time::Instant;
 use serde::{Deserialize, Serialize, Serializer, ser::SerializeSeq};
 
-/// Items in the large JSON document (about 330 KB: past the largest buffer, 256 KiB, and 80
+/// Items in the large JSON document (about 320 KB: past the largest buffer, 256 KiB, and 80
 /// times the 4 KiB output queue it is pulled through).
 const ITEMS: usize = 6_000;
-/// Lines in the large text (about 330 KB).
+/// Lines in the large text (about 320 KB).
 const LINES: usize = 30_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
