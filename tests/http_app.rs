@@ -2,7 +2,8 @@
 //! independent clients: a JSON document and a text several times the largest buffer, pulled
 //! window by window and parsed by Python's `json`; typed form, query and header extraction
 //! and the `Location` answers, by a table of curl requests (method × path × input → status
-//! and body). Every client runs with a time limit.
+//! and body); an event stream whose pauses are longer than every timeout. Every client runs
+//! with a time limit.
 #![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failed unwrap is a failed test
 
@@ -16,11 +17,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use aurora::app::extract::{self, Param};
 use aurora::app::response::{self, JSON_TYPE, Json, TEXT_TYPE, Text};
 use aurora::app::router::{Resolved, Route, Router};
+use aurora::app::sse::{EVENT_STREAM_TYPE, Event, Tick, Ticker};
 use aurora::app::{Rejection, json, window::Window};
 use aurora::core::conn::{Fill, Handler, Never, Producer, RequestBody, Responder};
 use aurora::core::http::Status;
 use aurora::core::http::request::Request;
-use aurora::core::time::Instant;
+use aurora::core::time::{Duration as CoreDuration, Instant};
 use serde::{Deserialize, Serialize, Serializer, ser::SerializeSeq};
 
 /// Items in the large JSON document (about 320 KB: past the largest buffer, 256 KiB, and 80
@@ -38,6 +40,7 @@ enum To {
     Header,
     Create,
     Old,
+    Feed,
 }
 
 const ROUTES: Router<To> = Router::new(&[
@@ -48,7 +51,12 @@ const ROUTES: Router<To> = Router::new(&[
     Route::get("/header", To::Header),
     Route::post("/items", To::Create),
     Route::get("/old", To::Old),
+    Route::get("/feed", To::Feed),
 ]);
+
+/// Events in a `/feed` stream, and the time between two.
+const FEED_EVENTS: u32 = 3;
+const FEED_EVERY: CoreDuration = CoreDuration::from_millis(400);
 
 /// `{"items": [{"i": 0, "name": "item \"0\"", "tags": ["a", "é\n"]}, …]}`, made as it is
 /// written.
@@ -78,10 +86,18 @@ struct Led<'a> {
     note: Option<&'a str>,
 }
 
+/// `FEED_EVENTS` events `FEED_EVERY` apart, then the end.
+#[derive(Debug)]
+struct Feed {
+    ticker: Ticker,
+    sent: u32,
+}
+
 #[derive(Debug)]
 enum Body {
     Big(Json<Big>),
     Lines(Text<Lines>),
+    Feed(Feed),
 }
 
 #[derive(Debug)]
@@ -130,10 +146,27 @@ impl fmt::Display for Lines {
 }
 
 impl Producer<App> for Body {
-    fn poll_fill(&mut self, _: &mut App, _: Instant, out: &mut [u8]) -> Fill {
+    fn poll_fill(&mut self, _: &mut App, now: Instant, out: &mut [u8]) -> Fill {
         match self {
             Body::Big(json) => json.fill(out),
             Body::Lines(text) => text.fill(out),
+            Body::Feed(feed) if feed.sent == FEED_EVENTS => Fill::Done,
+            Body::Feed(feed) => match feed.ticker.poll(now) {
+                Tick::Wait(at) => Fill::Until(at),
+                Tick::Due | Tick::KeepAlive => {
+                    let event = Event {
+                        event: Some("n"),
+                        data: "x",
+                        ..Event::default()
+                    };
+                    let Some(n) = event.write(out) else {
+                        return Fill::Filled(0);
+                    };
+                    feed.ticker.sent(now);
+                    feed.sent += 1;
+                    Fill::Filled(n)
+                }
+            },
         }
     }
 }
@@ -174,6 +207,14 @@ impl App {
                 response::created(res, b"/items/7", Json::new(Big), Body::Big)
             }
             To::Old => response::redirect(res, Status::SEE_OTHER, b"/new?from=old"),
+            To::Feed => res.stream(
+                Status::OK,
+                &[("Content-Type", EVENT_STREAM_TYPE)],
+                Body::Feed(Feed {
+                    ticker: Ticker::new(FEED_EVERY),
+                    sent: 0,
+                }),
+            ),
         };
         Ok(())
     }
@@ -212,8 +253,16 @@ impl Handler for App {
 }
 
 fn start() -> (aurora_linux::Running, SocketAddr) {
+    start_with(|_| {})
+}
+
+/// A server with [`util::options`], one worker, changed by `tweak`.
+fn start_with(
+    tweak: impl FnOnce(&mut aurora_linux::Options),
+) -> (aurora_linux::Running, SocketAddr) {
     let mut options = util::options();
     options.config.workers = 1;
+    tweak(&mut options);
     let running = aurora_linux::start(options, |_| App).expect("the server starts");
     let addr = running.local_addr();
     (running, addr)
@@ -328,6 +377,30 @@ fn extractors_by_table() {
         "GET" "/old" [] => 303, "location: /new?from=old";
         "GET" "/nope" [] => 404, "not found";
     }
+    running.stop_handle().stop();
+    running.join().unwrap();
+}
+
+/// An event stream outlives every timeout shorter than its pauses: while the producer waits
+/// (`Fill::Until`) nothing is queued, so no write timeout runs, and no idle or read timeout
+/// runs while a response goes out.
+#[test]
+fn a_quiet_stream_outlives_the_timeouts() {
+    let (running, addr) = start_with(|options| {
+        let t = &mut options.config.timeouts;
+        t.write = CoreDuration::from_millis(150);
+        t.keep_alive_idle = CoreDuration::from_millis(150);
+        t.body_read = CoreDuration::from_millis(150);
+    });
+    let started = std::time::Instant::now();
+    let (code, head, body) = curl(addr, "/feed", &["-N"]);
+    assert_eq!(code, 200);
+    assert!(head.contains("text/event-stream"), "{head}");
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        "event: n\ndata: x\n\n".repeat(FEED_EVENTS as usize)
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_millis(750));
     running.stop_handle().stop();
     running.join().unwrap();
 }
