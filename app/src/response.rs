@@ -107,7 +107,7 @@ pub fn json<T, B, C>(
 }
 
 /// Answers `201 Created` with `Location: location` (the new resource) and `body` as JSON,
-/// wrapped as by [`json`].
+/// wrapped as by [`json()`].
 ///
 /// # Errors
 ///
