@@ -7,21 +7,28 @@
 //! `parse-browser`, `httparse-curl`, `httparse-browser`, `encode`, `chunked-64`,
 //! `chunked-4096` (the chunked cases decode a 64 KiB body per iteration), `conn-keepalive`
 //! (one request through a sans-IO `Connection` serving `Hello`: read, parse, answer, write)
-//! and `conn-pipelined` (16 such requests per read; counted per request).
+//! and `conn-pipelined` (16 such requests per read; counted per request); `conn-pipelined-bare`
+//! is `conn-pipelined` served by a hand-written `match` instead of `Hello`'s router, the floor
+//! the router's cost is measured against; `route-nested` resolves one request line against a
+//! nested table of eight routes (the parameter's route last), the matching alone.
 
 mod common;
 
 use std::hint::black_box;
 use std::process::ExitCode;
 
+use aurora::app::router::{Resolved, Route, Router};
 use aurora::core::config::ServerConfig;
-use aurora::core::conn::{Connection, Env, Spans};
+use aurora::core::conn::{Connection, Env, Handler, RequestBody, Responder, Spans};
+use aurora::core::http::Status;
 use aurora::core::http::date::Date;
 use aurora::core::http::header::HeaderSpan;
+use aurora::core::http::method::Method;
+use aurora::core::http::request::Request;
 use aurora::core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
 use aurora::core::metrics::{RenderError, Renderer};
 use aurora::core::time::Instant;
-use aurora_apps::hello::Hello;
+use aurora_apps::hello::{GREETING, GREETING_TYPE, Hello, METRICS_PATH};
 use common::{
     BROWSER, CURL, aurora_parse, chunked_wire, decode_all, encode_response, httparse_parse,
     response_context,
@@ -48,10 +55,14 @@ fn main() -> ExitCode {
     };
     if let Some(depth) = match case.as_str() {
         "conn-keepalive" => Some(1),
-        "conn-pipelined" => Some(16),
+        "conn-pipelined" | "conn-pipelined-bare" => Some(16),
         _ => None,
     } {
-        let total = serve(depth, iterations);
+        let total = if case.ends_with("-bare") {
+            serve(&mut bare, depth, iterations)
+        } else {
+            serve(&mut Hello::new(render as Render), depth, iterations)
+        };
         println!("{case}: {iterations} iterations, checksum {total}");
         return ExitCode::SUCCESS;
     }
@@ -63,6 +74,7 @@ fn main() -> ExitCode {
             "httparse-curl" => httparse_parse(black_box(CURL)),
             "httparse-browser" => httparse_parse(black_box(BROWSER)),
             "encode" => encode_response(&cx, &mut out),
+            "route-nested" => route_nested(black_box("/api/leds/7")),
             "chunked-64" | "chunked-4096" => decode_all(black_box(&wire)) as usize,
             _ => {
                 eprintln!("unknown case {case}");
@@ -75,14 +87,53 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Serves `iterations` batches of `depth` pipelined `GET /` requests through one `Connection`
-/// running `Hello`, each batch in one read and its answers drained in one write; returns the
-/// bytes written.
-fn serve(depth: usize, iterations: usize) -> u64 {
-    type Render = fn(&mut Renderer<'_>) -> Result<(), RenderError>;
-    fn render(r: &mut Renderer<'_>) -> Result<(), RenderError> {
-        r.gauge("up", "", &[], 1)
+/// A nested table the shape of a device's API, the parameter's route last.
+const NESTED: Router<u8> = Router::new(&[
+    Route::get("/", 0),
+    Route::nest(
+        "/api",
+        &[
+            Route::get("/status", 1),
+            Route::get("/config", 2),
+            Route::put("/config", 3),
+            Route::get("/events", 4),
+            Route::get("/leds", 5),
+            Route::put("/leds/{id}", 6),
+        ],
+    ),
+    Route::get("/metrics", 7),
+]);
+
+/// `PUT path` through [`NESTED`]: the target plus its parameter, to keep the work.
+fn route_nested(path: &str) -> usize {
+    match NESTED.resolve(Method::Put, path) {
+        Resolved::Found { target, params } => {
+            usize::from(*target) + usize::from(params.parse::<u8>(0).unwrap_or(0))
+        }
+        _ => 0,
     }
+}
+
+type Render = fn(&mut Renderer<'_>) -> Result<(), RenderError>;
+
+fn render(r: &mut Renderer<'_>) -> Result<(), RenderError> {
+    r.gauge("up", "", &[], 1)
+}
+
+/// `Hello`'s greeting by a hand-written `match`: what it answers a `GET` without a router.
+fn bare(req: &Request<'_>, _: RequestBody<'_>, res: &mut Responder<'_>) {
+    let _ = match req.method() {
+        Method::Get | Method::Head if req.path() != METRICS_PATH => {
+            res.send(Status::OK, &[("Content-Type", GREETING_TYPE)], GREETING)
+        }
+        _ => res.send(Status::NOT_IMPLEMENTED, &[], b""),
+    };
+}
+
+/// Serves `iterations` batches of `depth` pipelined `GET /` requests through one `Connection`
+/// running `handler`, each batch in one read and its answers drained in one write; returns the
+/// bytes written.
+fn serve<H: Handler>(handler: &mut H, depth: usize, iterations: usize) -> u64 {
     let request = CURL.repeat(depth);
     let mut bytes = vec![0u8; 8 * 4096];
     let mut slots = [Slot::EMPTY; 8];
@@ -98,11 +149,10 @@ fn serve(depth: usize, iterations: usize) -> u64 {
     );
     let mut table = [HeaderSpan::EMPTY; 64];
     let mut spans = Spans::new(&mut table);
-    let mut hello: Hello<Render> = Hello::new(render);
     let mut config = ServerConfig::DEFAULT;
     config.max_requests_per_connection = u32::MAX;
     let now = Instant::ZERO;
-    let mut conn: Connection<Hello<Render>> = Connection::new(&config, now);
+    let mut conn: Connection<H> = Connection::new(&config, now);
     let mut total = 0u64;
     for _ in 0..iterations {
         let Ok(space) = conn.read_buf(&mut pool) else {
@@ -111,7 +161,7 @@ fn serve(depth: usize, iterations: usize) -> u64 {
         space[..request.len()].copy_from_slice(black_box(&request));
         let mut env = Env {
             pool: &mut pool,
-            handler: &mut hello,
+            handler,
             date: None,
             spans: &mut spans,
             observer: &mut (),

@@ -1,6 +1,7 @@
-//! The request's inputs as types: query parameters and form fields (percent-decoded into the
-//! caller's memory), the body as bytes, UTF-8 text or JSON into the application's
-//! `serde::Deserialize` type, each refusing bad input with a [`Rejection`].
+//! The request's inputs as types: header values, query parameters and form fields
+//! (percent-decoded into the caller's memory, one by one or into the application's
+//! `serde::Deserialize` type), the body as bytes, UTF-8 text or JSON into the application's
+//! type, each refusing bad input with a [`Rejection`].
 //!
 //! This module owns decoding; it never answers (the caller sends the rejection), never
 //! allocates and never validates what a value means: a body that parses but that the
@@ -11,6 +12,7 @@ use aurora_core::http::request::Request;
 use serde::Deserialize;
 
 use crate::Rejection;
+use crate::router::FromParam;
 
 /// The media type of JSON bodies.
 pub const JSON: &str = "application/json";
@@ -87,13 +89,7 @@ pub fn json_bytes<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, Rejectio
     }
 }
 
-/// The pairs of an `application/x-www-form-urlencoded` text (a query or a form body), raw:
-/// decode a value with [`decode`].
-pub fn pairs(text: &str) -> impl Iterator<Item = (&str, &str)> {
-    text.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
-}
+pub use crate::form::pairs;
 
 /// The value of the first field `name` in the form-encoded `text`, decoded into `buf`.
 ///
@@ -116,6 +112,38 @@ pub fn query<'b>(req: &Request<'_>, name: &str, buf: &'b mut [u8]) -> Result<&'b
     field(req.query().unwrap_or(""), name, buf)
 }
 
+/// The query of `req` (none is an empty one) as `T`, decoded into `scratch` (see
+/// [`form`](crate::form) for the types it takes).
+///
+/// # Errors
+///
+/// [`Rejection::BAD_ENCODING`] or [`Rejection::BAD_FIELDS`] (`400`).
+pub fn query_as<'b, T: Deserialize<'b>>(
+    req: &Request<'_>,
+    scratch: &'b mut [u8],
+) -> Result<T, Rejection> {
+    crate::form::from_str(req.query().unwrap_or(""), scratch).map_err(Rejection::from)
+}
+
+/// The `application/x-www-form-urlencoded` body as `T`, at most `limit` bytes, decoded into
+/// `scratch`.
+///
+/// # Errors
+///
+/// [`Rejection::UNSUPPORTED_TYPE`] (`415`) for another `Content-Type`, as [`text`], or as
+/// [`query_as`].
+pub fn form<'b, T: Deserialize<'b>>(
+    req: &Request<'_>,
+    body: RequestBody<'_>,
+    limit: usize,
+    scratch: &'b mut [u8],
+) -> Result<T, Rejection> {
+    if !content_type_is(req, FORM) {
+        return Err(Rejection::UNSUPPORTED_TYPE);
+    }
+    crate::form::from_str(text(body, limit)?, scratch).map_err(Rejection::from)
+}
+
 /// `raw` percent-decoded (`+` is a space, as in forms) into `buf`.
 ///
 /// # Errors
@@ -123,32 +151,50 @@ pub fn query<'b>(req: &Request<'_>, name: &str, buf: &'b mut [u8]) -> Result<&'b
 /// [`Rejection::BAD_ENCODING`] for a `%` not followed by two hex digits, a result that is not
 /// UTF-8, or one longer than `buf`.
 pub fn decode<'b>(raw: &str, buf: &'b mut [u8]) -> Result<&'b str, Rejection> {
-    let mut len = 0;
-    let mut bytes = raw.bytes();
-    while let Some(b) = bytes.next() {
-        let byte = match b {
-            b'+' => b' ',
-            b'%' => {
-                let hi = bytes.next().and_then(hex).ok_or(Rejection::BAD_ENCODING)?;
-                let lo = bytes.next().and_then(hex).ok_or(Rejection::BAD_ENCODING)?;
-                hi << 4 | lo
-            }
-            b => b,
-        };
-        *buf.get_mut(len).ok_or(Rejection::BAD_ENCODING)? = byte;
-        len += 1;
-    }
-    core::str::from_utf8(&buf[..len]).map_err(|_| Rejection::BAD_ENCODING)
+    crate::form::decode(raw, buf).map_err(|_| Rejection::BAD_ENCODING)
 }
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// A header value's type: parsed from the field value (surrounding whitespace is already
+/// gone).
+pub trait FromHeader<'r>: Sized {
+    /// The value of `raw`, or `None` when it is not one.
+    fn from_header(raw: &'r [u8]) -> Option<Self>;
+}
+
+/// The header `name` of `req` (the first, when repeated) as `V`.
+///
+/// # Errors
+///
+/// [`Rejection::MISSING_HEADER`] or [`Rejection::BAD_HEADER`] (`400`).
+pub fn header<'r, V: FromHeader<'r>>(req: &Request<'r>, name: &str) -> Result<V, Rejection> {
+    let raw = req.header(name).ok_or(Rejection::MISSING_HEADER)?;
+    V::from_header(raw).ok_or(Rejection::BAD_HEADER)
+}
+
+impl<'r> FromHeader<'r> for &'r [u8] {
+    fn from_header(raw: &'r [u8]) -> Option<Self> {
+        Some(raw)
     }
 }
+
+impl<'r> FromHeader<'r> for &'r str {
+    fn from_header(raw: &'r [u8]) -> Option<Self> {
+        core::str::from_utf8(raw).ok()
+    }
+}
+
+impl<'r, V: FromParam<'r>> FromHeader<'r> for Param<V> {
+    fn from_header(raw: &'r [u8]) -> Option<Self> {
+        core::str::from_utf8(raw)
+            .ok()
+            .and_then(V::from_param)
+            .map(Param)
+    }
+}
+
+/// A header value parsed as a path parameter is (digits only for integers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Param<V>(pub V);
 
 #[cfg(test)]
 mod tests {

@@ -8,8 +8,14 @@
 //! - [`extract`]: the request's inputs as types — query parameters and form fields
 //!   percent-decoded into the caller's memory, UTF-8 text, JSON into the application's
 //!   `serde::Deserialize` type — each refusing bad input with a [`Rejection`].
-//! - [`response`]: answers as types — JSON from any `serde::Serialize`, written by a body
-//!   producer straight into the connection's output space — and common header values.
+//! - [`response`]: answers as types — JSON from any `serde::Serialize` and text through
+//!   `core::fmt`, written by body producers straight into the connection's output space in
+//!   pieces of any size — and common header values.
+//! - [`form`]: form-encoded text (a body or a query) into the application's
+//!   `serde::Deserialize` type, decoded into the caller's scratch memory.
+//! - [`json`]: the JSON encoding of any `serde::Serialize` into a `core::fmt::Write` sink.
+//! - [`window`]: the window a body is re-rendered into at each pull, skipping what was sent,
+//!   so a renderer that cannot pause still sends a document larger than any buffer.
 //! - [`assets`]: static assets embedded at compile time, tagged by a `const fn`, served from
 //!   static memory with `304`, gzip variants and byte ranges.
 //! - [`middleware`]: layers around a handler, nested without allocation — a bearer-token
@@ -26,10 +32,13 @@
 
 pub mod assets;
 pub mod extract;
+pub mod form;
+pub mod json;
 pub mod middleware;
 pub mod response;
 pub mod router;
 pub mod sse;
+pub mod window;
 
 mod digits;
 mod rejection;

@@ -28,6 +28,13 @@ impl Rejection {
     /// A query or form value that is not valid percent-encoded UTF-8, or longer than the
     /// memory given for it: `400`.
     pub const BAD_ENCODING: Rejection = Rejection::new(Status::BAD_REQUEST, "bad percent-encoding");
+    /// Query or form fields that are not the type asked for (one missing, repeated or
+    /// unparsable): `400`.
+    pub const BAD_FIELDS: Rejection = Rejection::new(Status::BAD_REQUEST, "bad or missing field");
+    /// A required header is missing: `400`.
+    pub const MISSING_HEADER: Rejection = Rejection::new(Status::BAD_REQUEST, "missing header");
+    /// A header whose value is not of its type: `400`.
+    pub const BAD_HEADER: Rejection = Rejection::new(Status::BAD_REQUEST, "bad header value");
     /// A required query or form field is missing: `400`.
     pub const MISSING_FIELD: Rejection = Rejection::new(Status::BAD_REQUEST, "missing field");
     /// A body that is not UTF-8 where text is expected: `400`.
@@ -53,6 +60,15 @@ impl Rejection {
     pub fn send<B, C>(&self, res: &mut Responder<'_, B, C>) -> Result<(), RespondError> {
         let headers: &[(&str, &[u8])] = &[("Content-Type", b"text/plain; charset=utf-8")];
         res.send(self.status, headers, self.reason.as_bytes())
+    }
+}
+
+impl From<crate::form::Error> for Rejection {
+    fn from(e: crate::form::Error) -> Self {
+        match e {
+            crate::form::Error::Encoding => Rejection::BAD_ENCODING,
+            _ => Rejection::BAD_FIELDS,
+        }
     }
 }
 

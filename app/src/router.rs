@@ -70,7 +70,7 @@ pub enum Route<T: 'static> {
         /// The method served.
         method: Method<'static>,
         /// The path pattern (see the module docs).
-        pattern: &'static str,
+        pattern: Pattern,
         /// What the application does for it.
         target: T,
     },
@@ -81,6 +81,24 @@ pub enum Route<T: 'static> {
         /// The nested table.
         routes: &'static [Route<T>],
     },
+}
+
+/// A path pattern (see the module docs), sorted at compile time into the shapes that match
+/// without walking segments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    text: &'static str,
+    shape: Shape,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// No parameter: the path must be the text.
+    Literal,
+    /// A lone wildcard (`*`, `{*name}`): any path, captured whole.
+    Any,
+    /// Segments with parameters.
+    Segments,
 }
 
 /// A route table, fixed at compile time.
@@ -154,7 +172,7 @@ impl<T> Route<T> {
     pub const fn to(method: Method<'static>, pattern: &'static str, target: T) -> Self {
         Route::Leaf {
             method,
-            pattern,
+            pattern: Pattern::new(pattern),
             target,
         }
     }
@@ -165,6 +183,48 @@ impl<T> Route<T> {
     }
 }
 
+impl Pattern {
+    /// `text` as a pattern.
+    pub const fn new(text: &'static str) -> Self {
+        let bytes = text.as_bytes();
+        let shape = if is_lone_wildcard(bytes) {
+            Shape::Any
+        } else {
+            let mut i = 0;
+            let mut shape = Shape::Literal;
+            while i < bytes.len() {
+                if bytes[i] == b'{' || bytes[i] == b'*' {
+                    shape = Shape::Segments;
+                }
+                i += 1;
+            }
+            shape
+        };
+        Self { text, shape }
+    }
+
+    /// The pattern as written.
+    pub const fn as_str(&self) -> &'static str {
+        self.text
+    }
+
+    /// Whether `path` matches, its captures (only) in `params` when it does.
+    #[inline]
+    fn matches<'p>(&self, path: &'p str, params: &mut Params<'p>) -> bool {
+        params.len = 0;
+        match self.shape {
+            Shape::Literal => self.text == path,
+            Shape::Any => params.push(path).is_some(),
+            Shape::Segments => segments(self.text, path, params).is_some(),
+        }
+    }
+}
+
+/// Whether `seg` is `*` or `{*name}`.
+const fn is_lone_wildcard(seg: &[u8]) -> bool {
+    matches!(seg, [b'*'] | [b'{', b'*', .., b'}'])
+}
+
 impl<T> Router<T> {
     /// A router over `routes`, tried in order (the first match wins).
     pub const fn new(routes: &'static [Route<T>]) -> Self {
@@ -173,22 +233,24 @@ impl<T> Router<T> {
 
     /// What `method` on `path` (the target's path, without its query) comes to.
     pub fn resolve<'p>(&self, method: Method<'_>, path: &'p str) -> Resolved<'static, 'p, T> {
-        let mut allow = Allow::EMPTY;
-        if let Some((target, params)) = find(self.routes, method, path, &mut allow) {
+        let mut seen = Methods::NONE;
+        let mut params = Params::default();
+        if let Some(target) = find(self.routes, method, path, &mut seen, &mut params) {
             return Resolved::Found { target, params };
         }
         if method == Method::Head
-            && let Some((target, params)) = find(self.routes, Method::Get, path, &mut allow)
+            && let Some(target) = find(self.routes, Method::Get, path, &mut seen, &mut params)
         {
             return Resolved::Found { target, params };
         }
-        if allow.is_empty() {
+        if seen == Methods::NONE {
             return Resolved::NotFound;
         }
-        if allow.has(Method::Get) {
-            allow.add(Method::Head);
+        if seen.has(Method::Get) {
+            seen.add(Method::Head);
         }
-        allow.add(Method::Options);
+        seen.add(Method::Options);
+        let allow = Allow::of(seen);
         if method == Method::Options {
             Resolved::Options(allow)
         } else {
@@ -197,14 +259,41 @@ impl<T> Router<T> {
     }
 }
 
-/// The first route of `routes` for `method` on `path`, noting in `allow` every method a route
-/// whose pattern matches `path` serves.
+/// A set of the methods of [`ALLOW_ORDER`], one bit each: what matching notes on its way, so
+/// the `Allow` text is only written for the answers that carry it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Methods(u8);
+
+impl Methods {
+    const NONE: Methods = Methods(0);
+
+    fn bit(method: Method<'_>) -> u8 {
+        ALLOW_ORDER
+            .iter()
+            .position(|m| *m == method)
+            .map_or(0, |i| 1 << i)
+    }
+
+    fn add(&mut self, method: Method<'_>) {
+        self.0 |= Self::bit(method);
+    }
+
+    fn has(self, method: Method<'_>) -> bool {
+        self.0 & Self::bit(method) != 0
+    }
+}
+
+/// The first route of `routes` for `method` on `path`, its captures in `params`, noting in
+/// `seen` every method a route whose pattern matches `path` serves (a method outside
+/// [`ALLOW_ORDER`] is left out).
+#[inline]
 fn find<'p, T>(
     routes: &'static [Route<T>],
     method: Method<'_>,
     path: &'p str,
-    allow: &mut Allow,
-) -> Option<(&'static T, Params<'p>)> {
+    seen: &mut Methods,
+    params: &mut Params<'p>,
+) -> Option<&'static T> {
     for route in routes {
         match route {
             Route::Leaf {
@@ -212,13 +301,13 @@ fn find<'p, T>(
                 pattern,
                 target,
             } => {
-                let Some(params) = matches(pattern, path) else {
+                if !pattern.matches(path, params) {
                     continue;
-                };
-                if *m == method {
-                    return Some((target, params));
                 }
-                allow.add(*m);
+                if *m == method {
+                    return Some(target);
+                }
+                seen.add(*m);
             }
             Route::Nest { prefix, routes } => {
                 let Some(rest) = path.strip_prefix(prefix) else {
@@ -229,7 +318,7 @@ fn find<'p, T>(
                     continue;
                 }
                 let rest = if rest.is_empty() { "/" } else { rest };
-                if let Some(found) = find(routes, method, rest, allow) {
+                if let Some(found) = find(routes, method, rest, seen, params) {
                     return Some(found);
                 }
             }
@@ -238,24 +327,22 @@ fn find<'p, T>(
     None
 }
 
-/// The captures of `path` by `pattern`, or `None` when it does not match.
-fn matches<'p>(pattern: &str, path: &'p str) -> Option<Params<'p>> {
-    let mut params = Params::default();
-    let mut pat = pattern.split('/');
+/// Walks `pattern` and `path` segment by segment, capturing into `params`; `None` when the
+/// path does not match.
+fn segments<'p>(pattern: &str, path: &'p str, params: &mut Params<'p>) -> Option<()> {
+    // What is left of the pattern and of the path; `None` once the pattern's last segment
+    // is taken.
+    let mut pat = Some(pattern);
     let mut rest = path;
     loop {
-        let Some(seg) = pat.next() else {
-            return rest.is_empty().then_some(params);
+        let Some((seg, pat_more)) = pat.map(segment) else {
+            return rest.is_empty().then_some(());
         };
-        if seg == "*" || (seg.starts_with("{*") && seg.ends_with('}')) {
-            params.push(rest)?;
-            return Some(params);
+        pat = pat_more;
+        if is_lone_wildcard(seg.as_bytes()) {
+            return params.push(rest);
         }
-        // The path's next segment, and what follows its `/`.
-        let (got, more) = match rest.find('/') {
-            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-            None => (rest, None),
-        };
+        let (got, more) = segment(rest);
         if seg.starts_with('{') && seg.ends_with('}') {
             if got.is_empty() {
                 return None;
@@ -265,13 +352,21 @@ fn matches<'p>(pattern: &str, path: &'p str) -> Option<Params<'p>> {
             return None;
         }
         match more {
-            Some(more) => {
-                rest = more;
-                // A `/` in the path needs another pattern segment.
-                pat.clone().next()?;
-            }
-            None => return pat.next().is_none().then_some(params),
+            // A `/` in the path needs another pattern segment.
+            Some(more) if pat.is_some() => rest = more,
+            Some(_) => return None,
+            None => return pat.is_none().then_some(()),
         }
+    }
+}
+
+/// The first `/`-separated segment of `text`, and what follows its `/` if there is one (a
+/// byte loop: paths are short, and `str::split`'s searcher costs more than it saves here).
+fn segment(text: &str) -> (&str, Option<&str>) {
+    match text.bytes().position(|b| b == b'/') {
+        // `i` indexes an ASCII `/`, a character boundary.
+        Some(i) => (&text[..i], Some(&text[i + 1..])),
+        None => (text, None),
     }
 }
 
@@ -333,18 +428,13 @@ impl Allow {
             .any(|m| m.trim_ascii() == method.as_str().as_bytes())
     }
 
-    /// Names `method` too, keeping [`ALLOW_ORDER`]; a method outside it is left out.
-    fn add(&mut self, method: Method<'_>) {
-        if self.has(method) || !ALLOW_ORDER.contains(&method) {
-            return;
+    /// The methods of `set`, in [`ALLOW_ORDER`].
+    fn of(set: Methods) -> Self {
+        let mut allow = Allow::EMPTY;
+        for m in ALLOW_ORDER.into_iter().filter(|m| set.has(*m)) {
+            allow.push(m.as_str().as_bytes());
         }
-        let mut next = Allow::EMPTY;
-        for m in ALLOW_ORDER {
-            if m == method || self.has(m) {
-                next.push(m.as_str().as_bytes());
-            }
-        }
-        *self = next;
+        allow
     }
 
     fn push(&mut self, name: &[u8]) {
@@ -497,6 +587,21 @@ mod tests {
                 }
                 Resolved::NotFound => {}
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Any text at all as the path (what a parser hands over is a subset), any method:
+        /// an answer, never a panic.
+        #[test]
+        fn answers_any_text(path in "\\PC{0,64}", method in "[A-Za-z]{1,8}") {
+            let method = Method::parse(method.as_bytes()).unwrap();
+            let answered = match ROUTES.resolve(method, &path) {
+                Resolved::Found { params, .. } => params.len() <= MAX_PARAMS,
+                Resolved::Options(a) | Resolved::MethodNotAllowed(a) => a.has(Method::Options),
+                Resolved::NotFound => true,
+            };
+            proptest::prop_assert!(answered);
         }
     }
 }

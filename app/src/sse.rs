@@ -1,11 +1,19 @@
 //! Server-Sent Events (`text/event-stream`): writing an event's fields and a keep-alive comment
 //! into the output space, and the [`Ticker`] that tells an event producer when its next event
-//! is due, so it answers [`Fill::Until`](aurora_core::conn::Fill::Until) in between.
+//! (or a keep-alive comment, on a quiet stream) is due, so it answers
+//! [`Fill::Until`](aurora_core::conn::Fill::Until) in between.
 //!
 //! This module owns the wire format of events; the stream's state (what to send next, the
 //! last id) lives in the application's producer. It never reads a clock (`now` comes in) and
-//! never allocates. A peer that stops reading is cut by the connection's write timeout;
-//! while a producer waits with `Until` no write timeout runs, so a quiet stream lives on.
+//! never allocates.
+//!
+//! # Timeouts
+//!
+//! A stream lives as long as its peer reads: while the response goes out no idle or read
+//! timeout runs, and while a producer waits with `Until` nothing is queued, so no write
+//! timeout runs either. A peer that stops reading is cut by the write timeout once a write
+//! stays queued. The keep-alive comments a [`Ticker`] asks for on a quiet stream make those
+//! writes happen (and keep proxies from dropping a silent connection).
 
 use aurora_core::time::{Duration, Instant};
 
@@ -27,11 +35,18 @@ pub struct Event<'a> {
     pub data: &'a str,
 }
 
-/// When the next event of a periodic stream is due.
+/// How long a stream stays silent before a [`Ticker`] asks for a keep-alive comment, unless
+/// set otherwise: below the 30 s or more that common proxies allow an idle connection.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// When the next event of a periodic stream is due, and a keep-alive comment between events
+/// further apart than the keep-alive interval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ticker {
     interval: Duration,
+    keep_alive: Duration,
     next: Option<Instant>,
+    last: Option<Instant>,
 }
 
 /// What a [`Ticker`] says at `now`.
@@ -39,6 +54,9 @@ pub struct Ticker {
 pub enum Tick {
     /// An event is due: write it, then [`Ticker::sent`].
     Due,
+    /// The stream has been silent for the keep-alive interval: write a [`comment`], then
+    /// [`Ticker::kept_alive`].
+    KeepAlive,
     /// Nothing before this instant.
     Wait(Instant),
 }
@@ -77,12 +95,20 @@ pub fn comment(text: &str, out: &mut [u8]) -> Option<usize> {
 }
 
 impl Ticker {
-    /// An event every `interval`, the first at once.
+    /// An event every `interval`, the first at once, with a keep-alive after [`KEEP_ALIVE`]
+    /// of silence.
     pub const fn new(interval: Duration) -> Self {
         Self {
             interval,
+            keep_alive: KEEP_ALIVE,
             next: None,
+            last: None,
         }
+    }
+
+    /// The same, with a keep-alive after `keep_alive` of silence.
+    pub const fn with_keep_alive(self, keep_alive: Duration) -> Self {
+        Self { keep_alive, ..self }
     }
 
     /// Changes the interval from the next event on.
@@ -90,17 +116,27 @@ impl Ticker {
         self.interval = interval;
     }
 
-    /// Whether an event is due at `now`.
+    /// Whether an event or a keep-alive is due at `now`.
     pub fn poll(&self, now: Instant) -> Tick {
-        match self.next {
-            Some(at) if at > now => Tick::Wait(at),
-            _ => Tick::Due,
+        let Some(next) = self.next.filter(|at| *at > now) else {
+            return Tick::Due;
+        };
+        match self.last.map(|last| last + self.keep_alive) {
+            Some(quiet) if quiet <= now => Tick::KeepAlive,
+            Some(quiet) if quiet < next => Tick::Wait(quiet),
+            _ => Tick::Wait(next),
         }
     }
 
     /// The due event went out at `now`: the next is one interval later.
     pub fn sent(&mut self, now: Instant) {
         self.next = Some(now + self.interval);
+        self.last = Some(now);
+    }
+
+    /// A keep-alive went out at `now`.
+    pub fn kept_alive(&mut self, now: Instant) {
+        self.last = Some(now);
     }
 }
 
@@ -179,5 +215,23 @@ mod tests {
         ticker.sent(t0);
         assert_eq!(ticker.poll(t0), Tick::Wait(Instant::from_millis(1250)));
         assert_eq!(ticker.poll(Instant::from_millis(1250)), Tick::Due);
+    }
+
+    /// Events a minute apart, keep-alives every 15 s in between.
+    #[test]
+    fn keeps_a_quiet_stream_alive() {
+        let at = Instant::from_millis;
+        let mut ticker = Ticker::new(Duration::from_secs(60));
+        ticker.sent(at(0));
+        assert_eq!(ticker.poll(at(1)), Tick::Wait(at(15_000)));
+        assert_eq!(ticker.poll(at(15_000)), Tick::KeepAlive);
+        ticker.kept_alive(at(15_000));
+        assert_eq!(ticker.poll(at(15_001)), Tick::Wait(at(30_000)));
+        ticker.kept_alive(at(45_000));
+        assert_eq!(ticker.poll(at(45_001)), Tick::Wait(at(60_000)));
+        assert_eq!(ticker.poll(at(60_000)), Tick::Due);
+        let mut fast = Ticker::new(Duration::from_secs(1)).with_keep_alive(Duration::from_secs(15));
+        fast.sent(at(0));
+        assert_eq!(fast.poll(at(1)), Tick::Wait(at(1000)));
     }
 }

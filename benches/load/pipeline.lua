@@ -4,7 +4,8 @@ local depth = 16
 
 function init(args)
     depth = tonumber(args[1]) or depth
-    local one = wrk.format("GET", "/")
+    -- The URL's own path (`/` for the hello runs).
+    local one = wrk.format("GET")
     req = string.rep(one, depth)
 end
 

@@ -8,7 +8,7 @@
 //! | `GET /api/status` | JSON `{"uptime_ms", "requests", "config"}` |
 //! | `GET /api/config` | JSON `{"name", "interval_ms", "led"}` |
 //! | `PUT /api/config` | `200` with the new configuration; `422` with `{"error", "fields"}` naming the fields out of range; `400` malformed JSON; `415` another `Content-Type`; `413` a body past 512 bytes |
-//! | `GET /api/events` | `text/event-stream`, one `status` event (the status JSON) per `interval_ms` |
+//! | `GET /api/events` | `text/event-stream`, one `status` event (the status JSON) per `interval_ms`, and a `: keep-alive` comment after 15 s without one |
 //! | `GET /metrics` | the metrics, as in [`hello`](crate::hello) |
 //! | `HEAD` of each `GET`, `OPTIONS` of each path | from the routes: `204` with `Allow` |
 //! | a known path, another method | `405` with `Allow` |
@@ -27,7 +27,7 @@ use core::fmt;
 use aurora_app::assets::{self, Asset};
 use aurora_app::response::{JSON_TYPE, Json, NO_STORE};
 use aurora_app::router::{Resolved, Route, Router};
-use aurora_app::sse::{EVENT_STREAM_TYPE, Event, Tick, Ticker};
+use aurora_app::sse::{self, EVENT_STREAM_TYPE, Event, Tick, Ticker};
 use aurora_app::{Rejection, extract};
 use aurora_core::conn::{Fill, Handler, Never, Producer, RequestBody, Responder};
 use aurora_core::http::Status;
@@ -108,7 +108,7 @@ struct ConfigIn<'a> {
 }
 
 /// The document of `/api/status` and of each event.
-#[derive(Clone, Copy, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 struct StatusDoc {
     uptime_ms: u64,
     requests: u64,
@@ -157,10 +157,11 @@ pub enum DeviceBody {
     Metrics(MetricsBody),
 }
 
-/// The status document, rendered at the `now` of its pull.
+/// The status document, taken at the `now` of its first pull and kept for the pulls that
+/// send the rest of it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pulled {
-    done: bool,
+    doc: Option<Json<StatusDoc>>,
 }
 
 /// An event stream: one `status` event per `interval_ms`, the first at once.
@@ -400,14 +401,10 @@ where
 {
     fn poll_fill(&mut self, app: &mut Device<M, S>, now: Instant, out: &mut [u8]) -> Fill {
         match self {
-            DeviceBody::Status(pulled) => {
-                if pulled.done {
-                    return Fill::Done;
-                }
-                let fill = Json::new(app.status(now)).fill(out);
-                pulled.done = matches!(fill, Fill::Filled(n) if n > 0);
-                fill
-            }
+            DeviceBody::Status(pulled) => pulled
+                .doc
+                .get_or_insert_with(|| Json::new(app.status(now)))
+                .fill(out),
             DeviceBody::Config(json) => json.fill(out),
             DeviceBody::Events(events) => events.fill(app, now, out),
             DeviceBody::Metrics(metrics) => metrics.poll_fill(app, now, out),
@@ -417,8 +414,18 @@ where
 
 impl Events {
     fn fill<M, S: Store>(&mut self, app: &mut Device<M, S>, now: Instant, out: &mut [u8]) -> Fill {
-        if let Tick::Wait(at) = self.ticker.poll(now) {
-            return Fill::Until(at);
+        match self.ticker.poll(now) {
+            Tick::Wait(at) => return Fill::Until(at),
+            Tick::KeepAlive => {
+                return match sse::comment("keep-alive", out) {
+                    Some(n) => {
+                        self.ticker.kept_alive(now);
+                        Fill::Filled(n)
+                    }
+                    None => Fill::Filled(0),
+                };
+            }
+            Tick::Due => {}
         }
         let status = app.status(now);
         let mut doc = [0u8; STATUS_BYTES];
@@ -528,6 +535,53 @@ mod tests {
             fields(Config::validate(&input(long, 0)))
                 .unwrap()
                 .contains(r#"["name","interval_ms"]"#)
+        );
+    }
+
+    /// On virtual time: events a minute apart, a keep-alive comment after 15 s of silence.
+    #[test]
+    fn a_quiet_stream_gets_keep_alives() {
+        let at = Instant::from_millis;
+        let mut device = Device::new((), Local::default());
+        let config = Config {
+            interval_ms: 60_000,
+            ..Config::default()
+        };
+        device.store.set_config(config);
+        let mut events = Events {
+            ticker: Ticker::new(config.interval()),
+        };
+        let mut out = [0u8; 1024];
+        let Fill::Filled(n) = events.fill(&mut device, at(0), &mut out) else {
+            panic!()
+        };
+        assert!(out[..n].starts_with(b"event: status\ndata: {"));
+        assert_eq!(
+            events.fill(&mut device, at(1), &mut out),
+            Fill::Until(at(15_000))
+        );
+        let Fill::Filled(n) = events.fill(&mut device, at(15_000), &mut out) else {
+            panic!()
+        };
+        assert_eq!(&out[..n], b": keep-alive\n\n");
+        assert_eq!(
+            events.fill(&mut device, at(15_000), &mut out),
+            Fill::Until(at(30_000))
+        );
+        assert_eq!(
+            events.fill(&mut device, at(45_000), &mut out),
+            Fill::Filled(n)
+        );
+        assert_eq!(
+            events.fill(&mut device, at(45_000), &mut out),
+            Fill::Until(at(60_000))
+        );
+        assert!(
+            matches!(events.fill(&mut device, at(60_000), &mut out), Fill::Filled(n) if n > 20)
+        );
+        assert_eq!(
+            events.fill(&mut device, at(60_001), &mut [0; 4]),
+            Fill::Until(at(75_000))
         );
     }
 

@@ -1,5 +1,5 @@
 //! The demo application every backend serves: a greeting, an echo, `OPTIONS`, and the
-//! server's own metrics.
+//! server's own metrics, routed by [`aurora_app::router`].
 //!
 //! | request | answer |
 //! |---|---|
@@ -9,6 +9,9 @@
 //! | `OPTIONS` (also `OPTIONS *`) | `204` with [`ALLOW`] |
 //! | `DELETE`, `CONNECT`, `TRACE`, `PATCH` | `405` with [`ALLOW`] |
 //! | any other method (methods are case-sensitive: `get` is one) | `501` |
+//!
+//! The table is four routes (`GET /metrics`, then `GET`, `POST` and `PUT` on every path); the
+//! router serves `HEAD` from `GET` and builds the `Allow` of `OPTIONS` and `405` from them.
 //!
 //! A large body sent to any route but the echo is refused with `413`.
 //!
@@ -43,6 +46,8 @@ use aurora_core::http::request::Request;
 use aurora_core::metrics::{RenderError, Renderer};
 use aurora_core::time::Instant;
 
+use aurora_app::router::{Resolved, Route, Router};
+
 /// The `Allow` value of `204` (for `OPTIONS`) and `405` answers: the methods the demo serves.
 pub const ALLOW: &[u8] = b"GET, HEAD, POST, PUT, OPTIONS";
 
@@ -68,22 +73,24 @@ pub struct Hello<M> {
     metrics: M,
 }
 
-/// What a request is answered with.
+/// What a routed request is answered with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Route {
+enum To {
     /// `200` with [`GREETING`].
     Greeting,
     /// `200` with the rendered metrics.
     Metrics,
     /// `200` with the request body.
     Echo,
-    /// `204` with `Allow`.
-    Options,
-    /// `405` with `Allow`.
-    NotAllowed,
-    /// `501`.
-    NotImplemented,
 }
+
+/// The routes; `HEAD`, `OPTIONS` and `405` follow from them.
+const ROUTES: Router<To> = Router::new(&[
+    Route::get(METRICS_PATH, To::Metrics),
+    Route::get("*", To::Greeting),
+    Route::post("*", To::Echo),
+    Route::put("*", To::Echo),
+]);
 
 /// The body of a `/metrics` response: the lines of the metrics sent so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -100,21 +107,6 @@ impl<M> Hello<M> {
     /// The demo, rendering `/metrics` with `metrics`.
     pub const fn new(metrics: M) -> Self {
         Self { metrics }
-    }
-}
-
-impl Route {
-    /// The route of a request with `method` and `path` (the target's path, without its query).
-    fn of(method: Method<'_>, path: &str) -> Self {
-        match method {
-            Method::Get | Method::Head if path == METRICS_PATH => Route::Metrics,
-            Method::Get | Method::Head => Route::Greeting,
-            Method::Post | Method::Put => Route::Echo,
-            Method::Options => Route::Options,
-            Method::Delete | Method::Connect | Method::Trace | Method::Patch => Route::NotAllowed,
-            // Extension methods, and any method a later parser names.
-            _ => Route::NotImplemented,
-        }
     }
 }
 
@@ -136,26 +128,39 @@ where
         body: RequestBody<'_>,
         res: &mut Responder<'_, MetricsBody, Echo>,
     ) {
-        let route = Route::of(req.method(), req.path());
-        let answered = match (route, body) {
-            (Route::Echo, RequestBody::Large { .. }) => res.consume(Echo),
+        let resolved = match req.method() {
+            // Extension methods (and any method a later parser names) are not implemented,
+            // whatever the routes say.
+            Method::Extension(_) => None,
+            method => Some(ROUTES.resolve(method, req.path())),
+        };
+        let answered = match (resolved, body) {
+            (
+                Some(Resolved::Found {
+                    target: To::Echo, ..
+                }),
+                RequestBody::Large { .. },
+            ) => res.consume(Echo),
             (_, RequestBody::Large { .. }) => res.refuse_body(),
-            (Route::Greeting, _) => {
-                res.send(Status::OK, &[("Content-Type", GREETING_TYPE)], GREETING)
+            (Some(Resolved::Found { target, .. }), RequestBody::Whole(body)) => match target {
+                To::Greeting => res.send(Status::OK, &[("Content-Type", GREETING_TYPE)], GREETING),
+                To::Metrics => res.stream(
+                    Status::OK,
+                    &[("Content-Type", METRICS_TYPE)],
+                    MetricsBody::default(),
+                ),
+                To::Echo => res.send(Status::OK, &[("Content-Type", ECHO_TYPE)], body),
+            },
+            (Some(Resolved::Options(allow)), _) => {
+                res.send(Status::NO_CONTENT, &[("Allow", allow.as_bytes())], b"")
             }
-            (Route::Metrics, _) => res.stream(
-                Status::OK,
-                &[("Content-Type", METRICS_TYPE)],
-                MetricsBody::default(),
+            (Some(Resolved::MethodNotAllowed(allow)), _) => res.send(
+                Status::METHOD_NOT_ALLOWED,
+                &[("Allow", allow.as_bytes())],
+                b"",
             ),
-            (Route::Echo, RequestBody::Whole(body)) => {
-                res.send(Status::OK, &[("Content-Type", ECHO_TYPE)], body)
-            }
-            (Route::Options, _) => res.send(Status::NO_CONTENT, &[("Allow", ALLOW)], b""),
-            (Route::NotAllowed, _) => {
-                res.send(Status::METHOD_NOT_ALLOWED, &[("Allow", ALLOW)], b"")
-            }
-            (Route::NotImplemented, _) => res.send(Status::NOT_IMPLEMENTED, &[], b""),
+            // Every path matches a route, so no path is unknown.
+            (Some(Resolved::NotFound) | None, _) => res.send(Status::NOT_IMPLEMENTED, &[], b""),
         };
         if answered.is_err() {
             // Without an answer (this one did not fit either) the connection answers 500.
@@ -254,33 +259,50 @@ impl<M> fmt::Debug for Hello<M> {
 mod tests {
     use super::*;
 
+    /// `method path => answer`: the target, or the status with [`ALLOW`] (`204`, `405`), or
+    /// `501` for what the routes never see.
     #[test]
     fn routes() {
+        fn answer(method: Method<'_>, path: &str) -> Result<To, u16> {
+            if let Method::Extension(_) = method {
+                return Err(501);
+            }
+            match ROUTES.resolve(method, path) {
+                Resolved::Found { target, .. } => Ok(*target),
+                Resolved::Options(allow) if allow.as_bytes() == ALLOW => Err(204),
+                Resolved::MethodNotAllowed(allow) if allow.as_bytes() == ALLOW => Err(405),
+                other => panic!("{method} {path}: {other:?}"),
+            }
+        }
         macro_rules! routes {
-            ($($method:expr, $path:literal => $route:expr;)+) => {
-                $(assert_eq!(Route::of($method, $path), $route, "{} {}", $method, $path);)+
+            ($($method:expr, $path:literal => $want:expr;)+) => {
+                $(assert_eq!(answer($method, $path), $want, "{} {}", $method, $path);)+
             };
         }
+        use To::*;
         routes! {
-            Method::Get, "/" => Route::Greeting;
-            Method::Get, "/a/b" => Route::Greeting;
-            Method::Head, "/" => Route::Greeting;
-            Method::Get, "/metrics" => Route::Metrics;
-            Method::Head, "/metrics" => Route::Metrics;
-            Method::Get, "/metrics/" => Route::Greeting;
-            Method::Get, "/Metrics" => Route::Greeting;
-            Method::Get, "/metricsx" => Route::Greeting;
-            Method::Post, "/metrics" => Route::Echo;
-            Method::Post, "/" => Route::Echo;
-            Method::Put, "/x" => Route::Echo;
-            Method::Options, "/" => Route::Options;
-            Method::Options, "*" => Route::Options;
-            Method::Delete, "/" => Route::NotAllowed;
-            Method::Connect, "/" => Route::NotAllowed;
-            Method::Trace, "/" => Route::NotAllowed;
-            Method::Patch, "/" => Route::NotAllowed;
-            Method::Extension("get"), "/" => Route::NotImplemented;
-            Method::Extension("PROPFIND"), "/" => Route::NotImplemented;
+            Method::Get, "/" => Ok(Greeting);
+            Method::Get, "/a/b" => Ok(Greeting);
+            Method::Get, "" => Ok(Greeting);
+            Method::Head, "/" => Ok(Greeting);
+            Method::Get, "/metrics" => Ok(Metrics);
+            Method::Head, "/metrics" => Ok(Metrics);
+            Method::Get, "/metrics/" => Ok(Greeting);
+            Method::Get, "/Metrics" => Ok(Greeting);
+            Method::Get, "/metricsx" => Ok(Greeting);
+            Method::Post, "/metrics" => Ok(Echo);
+            Method::Post, "/" => Ok(Echo);
+            Method::Put, "/x" => Ok(Echo);
+            Method::Options, "/" => Err(204);
+            Method::Options, "*" => Err(204);
+            Method::Options, "/metrics" => Err(204);
+            Method::Delete, "/" => Err(405);
+            Method::Delete, "/metrics" => Err(405);
+            Method::Connect, "example.com:443" => Err(405);
+            Method::Trace, "/" => Err(405);
+            Method::Patch, "/" => Err(405);
+            Method::Extension("get"), "/" => Err(501);
+            Method::Extension("PROPFIND"), "/" => Err(501);
         }
     }
 }
