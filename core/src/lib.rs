@@ -133,3 +133,4 @@ pub mod mem;
 pub mod metrics;
 pub mod server;
 pub mod time;
+pub mod ws;
