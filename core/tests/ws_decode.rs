@@ -40,7 +40,11 @@ enum Seen {
 /// Feeds `input` in pieces of the given lengths (the rest last) through a buffer as a
 /// connection would: append, decode until no progress, drop what was consumed.
 fn run(input: &[u8], cuts: &[usize], max: u64) -> Vec<Seen> {
-    let mut decoder = Decoder::new(max);
+    run_with(Decoder::new(max), input, cuts)
+}
+
+/// As [`run`], with a decoder of the caller's.
+fn run_with(mut decoder: Decoder, input: &[u8], cuts: &[usize]) -> Vec<Seen> {
     let mut seen = Vec::new();
     let mut buf: Vec<u8> = Vec::new();
     let mut message: Vec<u8> = Vec::new();
@@ -377,5 +381,33 @@ proptest! {
         }
         let ones = vec![1; input.len()];
         prop_assert_eq!(&run(&input, &ones, 256), &whole, "byte by byte");
+        let waits = Decoder::new(256).with_whole_frames(64);
+        prop_assert_eq!(&run_with(waits, &input, &ones), &whole, "whole frames, byte by byte");
+    }
+
+    /// With whole frames, a short unfragmented message is one piece however it is cut.
+    #[test]
+    fn whole_frames_come_in_one_piece(payload in proptest::collection::vec(any::<u8>(), 0..64), cut in 0usize..80) {
+        let input = client(0x82, &payload, M);
+        let mut decoder = Decoder::new(256).with_whole_frames(64);
+        let mut buf = input[..cut.min(input.len())].to_vec();
+        let mut pieces = 0;
+        for round in 0..2 {
+            if round == 1 {
+                buf.extend_from_slice(&input[cut.min(input.len())..]);
+            }
+            while let Ok((n, event)) = decoder.decode(&mut buf) {
+                if n == 0 && event.is_none() {
+                    break;
+                }
+                if let Some(Event::Data { data, first, last, .. }) = event {
+                    prop_assert!(first && last);
+                    prop_assert_eq!(data, &payload[..]);
+                    pieces += 1;
+                }
+                buf.drain(..n);
+            }
+        }
+        prop_assert_eq!(pieces, 1);
     }
 }

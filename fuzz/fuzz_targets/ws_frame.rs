@@ -9,8 +9,10 @@ use libfuzzer_sys::fuzz_target;
 /// A short digest of what the application would see.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Seen {
-    /// FNV-1a over every payload byte and event kind, in order.
+    /// FNV-1a over every completed message's bytes and every control frame, in order.
     hash: u64,
+    /// The same over the message still open (pieces before an error depend on the cuts).
+    open: u64,
     /// Events seen (message ends and control frames).
     events: usize,
     /// The close code of the error that ended the run.
@@ -19,10 +21,16 @@ struct Seen {
 
 impl Seen {
     fn mix(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.hash = (self.hash ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-        }
+        self.hash = fnv(self.hash, bytes);
     }
+}
+
+/// One FNV-1a step over `bytes`.
+fn fnv(mut hash: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+    }
+    hash
 }
 
 /// Decodes `parts` through a buffer as a connection would, with a 4 KiB message limit.
@@ -38,15 +46,18 @@ fn run(parts: &[&[u8]]) -> Seen {
             match decoder.decode(&mut buf[..filled]) {
                 Err(e) => {
                     seen.error = Some(e.close_code().0);
+                    seen.open = 0;
                     return seen;
                 }
                 Ok((0, None)) => break,
                 Ok((n, event)) => {
                     match event {
                         Some(Event::Data { text, data, last, .. }) => {
-                            seen.mix(data);
+                            seen.open = fnv(seen.open, data);
                             if last {
                                 seen.events += 1;
+                                let open = core::mem::take(&mut seen.open);
+                                seen.mix(&open.to_le_bytes());
                                 seen.mix(&[u8::from(text), 0xFF]);
                             }
                         }

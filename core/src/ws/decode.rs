@@ -26,6 +26,8 @@ use super::utf8::Utf8;
 #[derive(Clone, Copy, Debug)]
 pub struct Decoder {
     max_message: u64,
+    /// Data frames up to this payload length wait until they are buffered whole.
+    whole: u64,
     reading: Reading,
     message: Message,
 }
@@ -122,9 +124,19 @@ impl Decoder {
     pub const fn new(max_message: u64) -> Self {
         Self {
             max_message,
+            whole: 0,
             reading: Reading::Header,
             message: Message::None,
         }
+    }
+
+    /// Makes data frames with payloads of up to `len` bytes wait until they are buffered
+    /// whole, so that each arrives as one [`Event::Data`] however the bytes were cut; the
+    /// buffer must then hold `len` and a [`MAX_HEADER`](frame::MAX_HEADER) more. Longer frames still come in pieces.
+    #[must_use]
+    pub const fn with_whole_frames(mut self, len: u64) -> Self {
+        self.whole = len;
+        self
     }
 
     /// Whether a close frame was received or a rule broken: nothing more is decoded.
@@ -190,6 +202,10 @@ impl Decoder {
         let len = len.saturating_add(header.len);
         if len > self.max_message {
             return Err(DecodeError::TooBig);
+        }
+        let buffered = (input.len() - header.header_len) as u64;
+        if header.len <= self.whole && buffered < header.len {
+            return Ok((0, None));
         }
         self.message = Message::Open {
             text,
