@@ -39,7 +39,7 @@ enum Seen {
 
 /// Feeds `input` in pieces of the given lengths (the rest last) through a buffer as a
 /// connection would: append, decode until no progress, drop what was consumed.
-fn run(input: &[u8], cuts: &[usize], max: u64) -> Vec<Seen> {
+fn run(input: &[u8], cuts: &[usize], max: u32) -> Vec<Seen> {
     run_with(Decoder::new(max), input, cuts)
 }
 
@@ -109,7 +109,7 @@ fn cat(frames: &[Vec<u8>]) -> Vec<u8> {
 }
 
 /// The rule table: input frames, the message limit, what the application sees.
-fn table() -> Vec<(&'static str, Vec<u8>, u64, Vec<Seen>)> {
+fn table() -> Vec<(&'static str, Vec<u8>, u32, Vec<Seen>)> {
     use Seen::*;
     let text = |s: &str| Text(s.into());
     let err = Error;

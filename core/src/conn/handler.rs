@@ -9,6 +9,7 @@ use crate::http::request::Request;
 use crate::time::Instant;
 
 use super::Responder;
+use super::websocket::WebSocket;
 
 /// The application: called exactly once per request with the parsed head, its body (whole, or
 /// announced as [`RequestBody::Large`]) and a [`Responder`] for the answer.
@@ -147,6 +148,14 @@ pub trait Producer<H> {
     /// request, at once with [`End::Completed`]). The default does nothing.
     fn end(&mut self, app: &mut H, how: End) {
         let _ = (app, how);
+    }
+
+    /// This body as a [`WebSocket`], for one handed to
+    /// [`Responder::upgrade`](super::Responder::upgrade): the application's body enum
+    /// answers with its socket variant. The default, `None`, is a body that cannot be a
+    /// socket (an upgrade to it is closed with 1011).
+    fn websocket(&mut self) -> Option<&mut dyn WebSocket<H>> {
+        None
     }
 }
 

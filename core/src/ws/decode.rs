@@ -25,9 +25,9 @@ use super::utf8::Utf8;
 /// everything.
 #[derive(Clone, Copy, Debug)]
 pub struct Decoder {
-    max_message: u64,
+    max_message: u32,
     /// Data frames up to this payload length wait until they are buffered whole.
-    whole: u64,
+    whole: u32,
     reading: Reading,
     message: Message,
 }
@@ -40,8 +40,13 @@ pub const MIN_BUFFER: usize = frame::MAX_HEADER + frame::MAX_CONTROL_PAYLOAD;
 enum Reading {
     /// At a frame header.
     Header,
-    /// In a data frame's payload, `done` bytes of it delivered.
-    Payload { header: Header, done: u64 },
+    /// In a data frame's payload of `len` bytes, `done` of them delivered.
+    Payload {
+        mask: [u8; 4],
+        fin: bool,
+        len: u64,
+        done: u64,
+    },
     /// A close frame was received or a rule broken: nothing more is read.
     Closed,
 }
@@ -121,7 +126,7 @@ impl DecodeError {
 
 impl Decoder {
     /// A decoder for messages of at most `max_message` bytes.
-    pub const fn new(max_message: u64) -> Self {
+    pub const fn new(max_message: u32) -> Self {
         Self {
             max_message,
             whole: 0,
@@ -134,7 +139,7 @@ impl Decoder {
     /// whole, so that each arrives as one [`Event::Data`] however the bytes were cut; the
     /// buffer must then hold `len` and a [`MAX_HEADER`](frame::MAX_HEADER) more. Longer frames still come in pieces.
     #[must_use]
-    pub const fn with_whole_frames(mut self, len: u64) -> Self {
+    pub const fn with_whole_frames(mut self, len: u32) -> Self {
         self.whole = len;
         self
     }
@@ -163,7 +168,12 @@ impl Decoder {
         let result = match self.reading {
             Reading::Closed => return Ok((input.len(), None)),
             Reading::Header => self.header(input),
-            Reading::Payload { header, done } => self.payload(header, done, input),
+            Reading::Payload {
+                mask,
+                fin,
+                len,
+                done,
+            } => self.payload(mask, fin, len, done, input),
         };
         if result.is_err() {
             self.reading = Reading::Closed;
@@ -200,11 +210,11 @@ impl Decoder {
             (opcode, Message::None) => (opcode == Opcode::Text, 0, true, Utf8::new()),
         };
         let len = len.saturating_add(header.len);
-        if len > self.max_message {
+        if len > u64::from(self.max_message) {
             return Err(DecodeError::TooBig);
         }
         let buffered = (input.len() - header.header_len) as u64;
-        if header.len <= self.whole && buffered < header.len {
+        if header.len <= u64::from(self.whole) && buffered < header.len {
             return Ok((0, None));
         }
         self.message = Message::Open {
@@ -213,7 +223,12 @@ impl Decoder {
             first,
             utf8,
         };
-        self.reading = Reading::Payload { header, done: 0 };
+        self.reading = Reading::Payload {
+            mask: header.mask,
+            fin: header.fin,
+            len: header.len,
+            done: 0,
+        };
         Ok((header.header_len, None))
     }
 
@@ -246,7 +261,9 @@ impl Decoder {
     /// The next piece of a data frame's payload.
     fn payload<'a>(
         &mut self,
-        header: Header,
+        mask: [u8; 4],
+        fin: bool,
+        frame_len: u64,
         done: u64,
         input: &'a mut [u8],
     ) -> Result<(usize, Option<Event<'a>>), DecodeError> {
@@ -259,21 +276,21 @@ impl Decoder {
         else {
             return Err(DecodeError::UnexpectedContinuation);
         };
-        let left = header.len.saturating_sub(done);
+        let left = frame_len.saturating_sub(done);
         let take = usize::try_from(left).map_or(input.len(), |left| left.min(input.len()));
         if take == 0 && left > 0 {
             return Ok((0, None));
         }
-        if take == 0 && !first && !header.fin {
+        if take == 0 && !first && !fin {
             // An empty middle fragment says nothing to the application: on to the next frame.
             self.reading = Reading::Header;
             return self.header(input);
         }
         let data = &mut input[..take];
-        frame::unmask(data, header.mask, done);
+        frame::unmask(data, mask, done);
         let done = done.saturating_add(take as u64);
-        let frame_end = done == header.len;
-        let last = frame_end && header.fin;
+        let frame_end = done == frame_len;
+        let last = frame_end && fin;
         if text {
             utf8.push(data).map_err(|_| DecodeError::InvalidUtf8)?;
             if last {
@@ -283,7 +300,12 @@ impl Decoder {
         self.reading = if frame_end {
             Reading::Header
         } else {
-            Reading::Payload { header, done }
+            Reading::Payload {
+                mask,
+                fin,
+                len: frame_len,
+                done,
+            }
         };
         self.message = if last {
             Message::None
