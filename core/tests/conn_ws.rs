@@ -42,7 +42,7 @@ impl Producer<App> for Echo {
 }
 
 impl WebSocket<App> for Echo {
-    fn receive(&mut self, app: &mut App, message: Message<'_>, out: &mut Sender<'_>) {
+    fn receive(&mut self, app: &mut App, _: Instant, message: Message<'_>, out: &mut Sender<'_>) {
         app.received += 1;
         let _ = match message {
             Message::Text("bye") => out.close(aurora_core::ws::CloseCode(4000), "asked"),
@@ -351,6 +351,33 @@ fn messages_are_echoed_and_pings_answered() {
         ]
     );
     assert_eq!(run.closed, None);
+}
+
+#[test]
+fn an_empty_message_ending_the_input_is_echoed() {
+    // Its header is the last byte read: no later byte asks for its (empty) payload.
+    let run = drive(&[HANDSHAKE, &client(0x81, b"")], App::default(), nothing);
+    assert_eq!(run.frames(), [text("")]);
+    let run = drive(
+        &[HANDSHAKE, &client(0x01, b""), &client(0x80, b"")],
+        App::default(),
+        nothing,
+    );
+    assert_eq!(
+        run.frames(),
+        [
+            Frame {
+                fin: false,
+                opcode: 1,
+                payload: vec![]
+            },
+            Frame {
+                fin: true,
+                opcode: 0,
+                payload: vec![]
+            }
+        ]
+    );
 }
 
 #[test]

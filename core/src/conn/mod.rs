@@ -614,9 +614,13 @@ impl<H: Handler> Connection<H> {
 
     /// Gives back a read buffer that holds nothing while no request is under way: one that
     /// [`read_buf`](Self::read_buf) took for a read that then would block. An idle connection
-    /// so holds no buffer. A no-op in every other case.
+    /// (or an idle WebSocket between frames) so holds no buffer. A no-op in every other case.
     pub fn release_empty_buffer(&mut self, pool: &mut BufferPool<'_>) {
-        if self.rx.filled() == 0 && matches!(self.phase, Phase::New { .. } | Phase::Idle { .. }) {
+        let between = matches!(
+            self.phase,
+            Phase::New { .. } | Phase::Idle { .. } | Phase::Socket(_)
+        );
+        if self.rx.filled() == 0 && between {
             self.rx.release(pool);
         }
     }

@@ -169,7 +169,7 @@ impl<H: Handler> Connection<H> {
                             },
                         };
                         if let Some(socket) = socket {
-                            socket.receive(env.handler.state(), message, &mut out);
+                            socket.receive(env.handler.state(), now, message, &mut out);
                         }
                     }
                     Event::Ping(payload) => {

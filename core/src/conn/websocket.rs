@@ -25,8 +25,8 @@ use super::tx::Tx;
 /// about as long as the message it answers always fits.
 pub trait WebSocket<S> {
     /// A message arrived (or, for one longer than the read buffer or fragmented, the next
-    /// part of it). `app` is the application's state.
-    fn receive(&mut self, app: &mut S, message: Message<'_>, out: &mut Sender<'_>);
+    /// part of it) at `now`. `app` is the application's state.
+    fn receive(&mut self, app: &mut S, now: Instant, message: Message<'_>, out: &mut Sender<'_>);
 
     /// Sends what the socket has to say of its own, as output space frees: called once after
     /// the upgrade, then after each answer [`Fill::Filled`] (or a send refused as

@@ -229,7 +229,14 @@ impl Decoder {
             len: header.len,
             done: 0,
         };
-        Ok((header.header_len, None))
+        // What of the payload is here goes with the header (an empty one at once: no later
+        // byte would ask for it).
+        let rest = &mut input[header.header_len..];
+        if header.len > 0 && rest.is_empty() {
+            return Ok((header.header_len, None));
+        }
+        let (n, event) = self.payload(header.mask, header.fin, header.len, 0, rest)?;
+        Ok((header.header_len + n, event))
     }
 
     /// A control frame, once it is buffered whole.
@@ -282,9 +289,10 @@ impl Decoder {
             return Ok((0, None));
         }
         if take == 0 && !first && !fin {
-            // An empty middle fragment says nothing to the application: on to the next frame.
+            // An empty middle fragment says nothing to the application (its header was
+            // consumed by the same call, so the caller goes on to the next frame).
             self.reading = Reading::Header;
-            return self.header(input);
+            return Ok((0, None));
         }
         let data = &mut input[..take];
         frame::unmask(data, mask, done);
