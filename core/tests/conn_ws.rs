@@ -46,14 +46,7 @@ impl WebSocket<App> for Echo {
         app.received += 1;
         let _ = match message {
             Message::Text("bye") => out.close(aurora_core::ws::CloseCode(4000), "asked"),
-            Message::Text(text) => out.text(text),
-            Message::Binary(data) => out.binary(data),
-            Message::Part {
-                text,
-                data,
-                first,
-                last,
-            } => out.part(text, data, first, last),
+            message => out.echo(message),
         };
     }
 

@@ -166,6 +166,24 @@ impl<'s> Sender<'s> {
         self.frame(last, opcode, data)
     }
 
+    /// Sends `message` back as it came: a whole message whole, a part as the same part.
+    ///
+    /// # Errors
+    ///
+    /// As [`text`](Self::text).
+    pub fn echo(&mut self, message: Message<'_>) -> Result<(), SendError> {
+        match message {
+            Message::Text(text) => self.text(text),
+            Message::Binary(data) => self.binary(data),
+            Message::Part {
+                text,
+                data,
+                first,
+                last,
+            } => self.part(text, data, first, last),
+        }
+    }
+
     /// Starts the close handshake with `code` and `reason` (cut to fit a control frame): the
     /// connection reads nothing more and closes once the frame is written.
     ///

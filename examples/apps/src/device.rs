@@ -462,14 +462,7 @@ impl<M, S: Store> WebSocket<Device<M, S>> for Socket {
                     Err(_) => out.close(CloseCode::INTERNAL_ERROR, "status too long"),
                 }
             }
-            Message::Text(text) => out.text(text),
-            Message::Binary(data) => out.binary(data),
-            Message::Part {
-                text,
-                data,
-                first,
-                last,
-            } => out.part(text, data, first, last),
+            message => out.echo(message),
         };
     }
 }
