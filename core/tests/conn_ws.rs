@@ -28,6 +28,8 @@ struct App {
 struct Echo;
 
 impl Producer<App> for Echo {
+    const WEBSOCKET: bool = true;
+
     fn poll_fill(&mut self, _: &mut App, _: Instant, _: &mut [u8]) -> Fill {
         Fill::Done
     }
@@ -163,13 +165,13 @@ struct Peer {
 }
 
 /// What one drive saw: everything the server wrote and how it closed.
-struct Run {
+struct Run<H = App> {
     out: Vec<u8>,
     closed: Option<CloseReason>,
-    app: App,
+    app: H,
 }
 
-impl Run {
+impl<H> Run<H> {
     /// The frames after the `101` head.
     fn frames(&self) -> Vec<Frame> {
         let end = self.out.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
@@ -184,11 +186,11 @@ impl Run {
 
 /// Feeds `pieces` in order (output drained after each), then runs `after` on the connection
 /// at the final clock, and reports.
-fn drive(
+fn drive<H: Handler>(
     pieces: &[&[u8]],
-    app: App,
-    after: impl FnOnce(&mut Connection<App>, &mut Env<'_, '_, App>, &mut Vec<u8>),
-) -> Run {
+    app: H,
+    after: impl FnOnce(&mut Connection<H>, &mut Env<'_, '_, H>, &mut Vec<u8>),
+) -> Run<H> {
     let mut peer = Peer {
         bytes: vec![0u8; 4 * 4096],
         slots: vec![Slot::EMPTY; 4],
@@ -245,7 +247,7 @@ fn drive(
 }
 
 /// Writes everything the connection queued.
-fn drain(conn: &mut Connection<App>, env: &mut Env<'_, '_, App>, out: &mut Vec<u8>) {
+fn drain<H: Handler>(conn: &mut Connection<H>, env: &mut Env<'_, '_, H>, out: &mut Vec<u8>) {
     for _ in 0..1000 {
         let Some(bytes) = conn.poll_transmit(env.pool) else {
             return;
@@ -257,7 +259,7 @@ fn drain(conn: &mut Connection<App>, env: &mut Env<'_, '_, App>, out: &mut Vec<u
     panic!("output never drained");
 }
 
-fn nothing(_: &mut Connection<App>, _: &mut Env<'_, '_, App>, _: &mut Vec<u8>) {}
+fn nothing<H: Handler>(_: &mut Connection<H>, _: &mut Env<'_, '_, H>, _: &mut Vec<u8>) {}
 
 #[test]
 fn the_handshake_is_answered_with_101_and_the_chosen_protocol() {
@@ -511,4 +513,45 @@ fn the_peer_leaving_ends_the_socket() {
     });
     assert_eq!(run.closed, Some(CloseReason::PeerClosed));
     assert_eq!(run.app.ended, [End::PeerGone]);
+}
+
+/// An application whose body is no socket ([`Producer::WEBSOCKET`] is `false`).
+#[derive(Default)]
+struct Plain;
+
+/// A body that cannot be a socket.
+struct NoSocket;
+
+impl Producer<Plain> for NoSocket {
+    fn poll_fill(&mut self, _: &mut Plain, _: Instant, _: &mut [u8]) -> Fill {
+        Fill::Done
+    }
+}
+
+impl Handler for Plain {
+    type State = Plain;
+    type Body = NoSocket;
+    type Consumer = Never;
+
+    fn state(&mut self) -> &mut Plain {
+        self
+    }
+
+    fn handle(&mut self, req: &Request<'_>, _: RequestBody<'_>, res: &mut Responder<'_, NoSocket>) {
+        let hs = Handshake::check(req).unwrap();
+        res.upgrade(&hs, None, NoSocket, CONFIG).unwrap();
+    }
+}
+
+#[test]
+fn an_upgrade_to_a_body_that_is_no_socket_closes() {
+    let run = drive(&[HANDSHAKE, &client(0x81, b"hi")], Plain, nothing);
+    assert!(run.head().starts_with("HTTP/1.1 101 "));
+    assert_eq!(run.frames(), [], "nothing after the head");
+    assert_eq!(
+        run.closed,
+        Some(CloseReason::WebSocket(
+            aurora_core::ws::CloseCode::INTERNAL_ERROR
+        ))
+    );
 }

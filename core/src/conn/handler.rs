@@ -141,6 +141,11 @@ pub enum End {
 /// offers no more space than is left of it); an unknown one as chunks (HTTP/1.1) or until the
 /// close (HTTP/1.0). For a `HEAD` request the producer is never polled.
 pub trait Producer<H> {
+    /// Whether [`websocket`](Self::websocket) can answer `Some`: set it with that method. While
+    /// it is `false` (the default) the connection's WebSocket phase is compiled away, so an
+    /// application that never upgrades pays nothing for it (an upgrade is then closed at once).
+    const WEBSOCKET: bool = false;
+
     /// Writes the next bytes of the body into `out` (never empty).
     fn poll_fill(&mut self, app: &mut H, now: Instant, out: &mut [u8]) -> Fill;
 
@@ -153,7 +158,8 @@ pub trait Producer<H> {
     /// This body as a [`WebSocket`], for one handed to
     /// [`Responder::upgrade`](super::Responder::upgrade): the application's body enum
     /// answers with its socket variant. The default, `None`, is a body that cannot be a
-    /// socket (an upgrade to it is closed with 1011).
+    /// socket (an upgrade to it is closed with 1011). A body that overrides this sets
+    /// [`WEBSOCKET`](Self::WEBSOCKET) too.
     fn websocket(&mut self) -> Option<&mut dyn WebSocket<H>> {
         None
     }

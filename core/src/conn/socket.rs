@@ -62,6 +62,10 @@ pub(super) enum Due {
 const EVENTS: usize = 64;
 
 impl<H: Handler> Connection<H> {
+    /// Whether this application's bodies can be sockets ([`Producer::WEBSOCKET`]): every entry
+    /// below returns at once without, so the optimizer drops the phase's code.
+    const SOCKETS: bool = <H::Body as Producer<H::State>>::WEBSOCKET;
+
     /// Enters the upgraded phase with `socket`, its `101` queued.
     pub(super) fn upgrade(
         &mut self,
@@ -71,6 +75,12 @@ impl<H: Handler> Connection<H> {
         env: &mut Env<'_, '_, H>,
     ) -> Step {
         self.head = None;
+        if !Self::SOCKETS {
+            warn!("upgraded to a body that is no websocket");
+            drop(socket);
+            self.closing(CloseReason::WebSocket(CloseCode::INTERNAL_ERROR), env);
+            return Step::Stop;
+        }
         // A data frame that fits the read buffer arrives whole.
         let whole =
             u32::try_from(self.start.bytes().saturating_sub(MAX_HEADER)).unwrap_or(u32::MAX);
@@ -103,6 +113,9 @@ impl<H: Handler> Connection<H> {
     /// Works an upgraded connection: decodes buffered frames while the output queue has
     /// room, then lets the socket send.
     pub(super) fn socket(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
+        if !Self::SOCKETS {
+            return Step::Stop;
+        }
         for _ in 0..EVENTS {
             if self.tx.len() >= self.start.bytes() || !self.socket_event(now, env) {
                 break;
@@ -240,6 +253,9 @@ impl<H: Handler> Connection<H> {
 
     /// Queues a close frame with `code` (if the queue takes it) and closes once it is written.
     pub(super) fn socket_close(&mut self, code: CloseCode, now: Instant, env: &mut Env<'_, '_, H>) {
+        if !Self::SOCKETS {
+            return;
+        }
         if let Phase::Socket(sock) = &mut self.phase {
             let mut out = Sender::new(&mut self.tx, env.pool, self.start, now, &mut sock.closed);
             let _ = out.close(code, "");
@@ -265,6 +281,9 @@ impl<H: Handler> Connection<H> {
 
     /// The upgraded connection's next deadline.
     pub(super) fn socket_deadline(&self) -> Option<(Instant, Due)> {
+        if !Self::SOCKETS {
+            return None;
+        }
         let Phase::Socket(sock) = &self.phase else {
             return None;
         };
@@ -283,6 +302,9 @@ impl<H: Handler> Connection<H> {
 
     /// Acts on the upgraded connection's deadline `due`, reached at `now`.
     pub(super) fn socket_timeout(&mut self, due: Due, now: Instant, env: &mut Env<'_, '_, H>) {
+        if !Self::SOCKETS {
+            return;
+        }
         match due {
             Due::Dead => return self.close(CloseReason::TimedOut(Timer::Idle), env),
             Due::Ping => {

@@ -44,8 +44,8 @@ enum Reading {
     Payload {
         mask: [u8; 4],
         fin: bool,
-        len: u64,
-        done: u64,
+        len: u32,
+        done: u32,
     },
     /// A close frame was received or a rule broken: nothing more is read.
     Closed,
@@ -60,7 +60,7 @@ enum Message {
     /// delivered.
     Open {
         text: bool,
-        len: u64,
+        len: u32,
         first: bool,
         utf8: Utf8,
     },
@@ -209,10 +209,14 @@ impl Decoder {
             (_, Message::Open { .. }) => return Err(DecodeError::ExpectedContinuation),
             (opcode, Message::None) => (opcode == Opcode::Text, 0, true, Utf8::new()),
         };
-        let len = len.saturating_add(header.len);
-        if len > u64::from(self.max_message) {
+        // Both lengths are checked against the limit, a `u32`, so they fit one from here on.
+        let total = u64::from(len).saturating_add(header.len);
+        if total > u64::from(self.max_message) {
             return Err(DecodeError::TooBig);
         }
+        let (Ok(len), Ok(frame_len)) = (u32::try_from(total), u32::try_from(header.len)) else {
+            return Err(DecodeError::TooBig);
+        };
         let buffered = (input.len() - header.header_len) as u64;
         if header.len <= u64::from(self.whole) && buffered < header.len {
             return Ok((0, None));
@@ -226,7 +230,7 @@ impl Decoder {
         self.reading = Reading::Payload {
             mask: header.mask,
             fin: header.fin,
-            len: header.len,
+            len: frame_len,
             done: 0,
         };
         // What of the payload is here goes with the header (an empty one at once: no later
@@ -235,7 +239,7 @@ impl Decoder {
         if header.len > 0 && rest.is_empty() {
             return Ok((header.header_len, None));
         }
-        let (n, event) = self.payload(header.mask, header.fin, header.len, 0, rest)?;
+        let (n, event) = self.payload(header.mask, header.fin, frame_len, 0, rest)?;
         Ok((header.header_len + n, event))
     }
 
@@ -270,8 +274,8 @@ impl Decoder {
         &mut self,
         mask: [u8; 4],
         fin: bool,
-        frame_len: u64,
-        done: u64,
+        frame_len: u32,
+        done: u32,
         input: &'a mut [u8],
     ) -> Result<(usize, Option<Event<'a>>), DecodeError> {
         let Message::Open {
@@ -295,8 +299,9 @@ impl Decoder {
             return Ok((0, None));
         }
         let data = &mut input[..take];
-        frame::unmask(data, mask, done);
-        let done = done.saturating_add(take as u64);
+        frame::unmask(data, mask, u64::from(done));
+        // `take` is at most what is left of the frame, a `u32`.
+        let done = done.saturating_add(take as u32);
         let frame_end = done == frame_len;
         let last = frame_end && fin;
         if text {

@@ -418,6 +418,8 @@ where
     M: FnMut(&mut Renderer<'_>) -> Result<(), RenderError>,
     S: Store,
 {
+    const WEBSOCKET: bool = true;
+
     fn poll_fill(&mut self, app: &mut Device<M, S>, now: Instant, out: &mut [u8]) -> Fill {
         match self {
             DeviceBody::Status(pulled) => {
