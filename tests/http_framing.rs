@@ -45,6 +45,89 @@ fn every_framing_rule() {
     );
 }
 
+/// RFC 9112 section 3.2 and RFC 9110 section 7.2 over a real socket: `(case, request,
+/// status)`. A 200 is served on a connection that stays open; anything else is refused and
+/// closed.
+const HOST_RULES: &[(&str, &[u8], u16)] = &[
+    ("missing in 1.1", b"GET / HTTP/1.1\r\n\r\n", 400),
+    (
+        "missing in 1.1, absolute-form",
+        b"GET http://t/ HTTP/1.1\r\n\r\n",
+        400,
+    ),
+    ("two", b"GET / HTTP/1.1\r\nHost: t\r\nHost: t\r\n\r\n", 400),
+    (
+        "two in 1.0",
+        b"GET / HTTP/1.0\r\nHost: t\r\nhost: u\r\n\r\n",
+        400,
+    ),
+    (
+        "two, one empty",
+        b"GET / HTTP/1.1\r\nHost:\r\nHost: t\r\n\r\n",
+        400,
+    ),
+    ("list", b"GET / HTTP/1.1\r\nHost: t, u\r\n\r\n", 400),
+    ("userinfo", b"GET / HTTP/1.1\r\nHost: u@t\r\n\r\n", 400),
+    ("path", b"GET / HTTP/1.1\r\nHost: t/x\r\n\r\n", 400),
+    (
+        "port too big",
+        b"GET / HTTP/1.1\r\nHost: t:65536\r\n\r\n",
+        400,
+    ),
+    (
+        "invalid in 1.0",
+        b"GET / HTTP/1.0\r\nHost: t u\r\n\r\n",
+        400,
+    ),
+    (
+        "invalid, absolute-form",
+        b"GET http://t/ HTTP/1.1\r\nHost: t u\r\n\r\n",
+        400,
+    ),
+    (
+        "empty, absolute-form",
+        b"GET http://t/ HTTP/1.1\r\nHost:\r\n\r\n",
+        400,
+    ),
+    (
+        "empty, authority-form",
+        b"CONNECT t:443 HTTP/1.1\r\nHost:\r\n\r\n",
+        400,
+    ),
+    ("one", b"GET / HTTP/1.1\r\nHost: t:8080\r\n\r\n", 200),
+    ("ipv6", b"GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", 200),
+    (
+        "empty, origin-form",
+        b"GET / HTTP/1.1\r\nHost:\r\n\r\n",
+        200,
+    ),
+    (
+        "absent in 1.0",
+        b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        200,
+    ),
+    (
+        "absolute-form wins",
+        b"GET http://t/ HTTP/1.1\r\nHost: other\r\n\r\n",
+        200,
+    ),
+];
+
+#[test]
+fn host_rules() {
+    let server = Server::start();
+    for &(name, raw, code) in HOST_RULES {
+        if code != 200 {
+            refused(&server, name, raw, code);
+            continue;
+        }
+        let mut client = server.connect();
+        let resp = client.request(raw);
+        assert_eq!(resp.code, 200, "{name}");
+        assert!(!resp.closes(), "{name}: closed");
+    }
+}
+
 #[test]
 fn size_limits() {
     let server = Server::with(|o| {

@@ -17,13 +17,14 @@
 //! assert_eq!(PAGE.etag.as_bytes().len(), 18);
 //! ```
 
-use core::fmt::{self, Write as _};
+use core::fmt;
 
 use aurora_core::conn::{RespondError, Responder};
 use aurora_core::http::Status;
 use aurora_core::http::header::list_items;
 use aurora_core::http::request::Request;
 
+use crate::digits::decimal;
 use crate::response::NO_CACHE;
 
 /// A strong entity tag: a 64-bit FNV-1a hash of the bytes, as `"` + 16 hex digits + `"`.
@@ -224,14 +225,20 @@ pub fn serve<B, C>(
             res.send_static(Status::OK, head, body)
         }
         Range::Bytes { start, end } => {
-            let _ = write!(text, "bytes {start}-{end}/{}", body.len());
+            text.push(b"bytes ");
+            text.number(start);
+            text.push(b"-");
+            text.number(end);
+            text.push(b"/");
+            text.number(body.len());
             headers[6].1 = text.as_bytes();
             let (head, _) = compact(&mut headers, keep);
             // `Range::of` keeps `start <= end < body.len()`.
             res.send_static(Status::PARTIAL_CONTENT, head, &body[start..=end])
         }
         Range::Unsatisfiable => {
-            let _ = write!(text, "bytes */{}", body.len());
+            text.push(b"bytes */");
+            text.number(body.len());
             headers[6].1 = text.as_bytes();
             let (head, _) = compact(&mut headers, keep);
             let status = Status::from_code(416).unwrap_or(Status::BAD_REQUEST);
@@ -288,17 +295,21 @@ impl Text {
     fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
-}
 
-impl fmt::Write for Text {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
-        self.buf
-            .get_mut(self.len..end)
-            .ok_or(fmt::Error)?
-            .copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
+    /// Appends `bytes`, or nothing when they do not fit (three numbers of at most 20 digits
+    /// and their 9 bytes of text always do).
+    fn push(&mut self, bytes: &[u8]) {
+        let end = self.len.saturating_add(bytes.len());
+        if let Some(room) = self.buf.get_mut(self.len..end) {
+            room.copy_from_slice(bytes);
+            self.len = end;
+        }
+    }
+
+    /// Appends `n` in decimal.
+    fn number(&mut self, n: usize) {
+        let mut digits = [0; 20];
+        self.push(decimal(n as u64, &mut digits));
     }
 }
 

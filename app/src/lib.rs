@@ -31,6 +31,7 @@ pub mod response;
 pub mod router;
 pub mod sse;
 
+mod digits;
 mod rejection;
 
 pub use rejection::Rejection;

@@ -9,6 +9,8 @@
 
 use aurora_core::time::{Duration, Instant};
 
+use crate::digits::decimal;
+
 /// `Content-Type` of an event stream.
 pub const EVENT_STREAM_TYPE: &[u8] = b"text/event-stream";
 
@@ -54,8 +56,8 @@ impl Event<'_> {
             w.field("id", first_line(id))?;
         }
         if let Some(retry) = self.retry {
-            let mut digits = [0u8; 10];
-            w.field_bytes("retry", decimal(retry, &mut digits))?;
+            let mut digits = [0u8; 20];
+            w.field_bytes("retry", decimal(retry.into(), &mut digits))?;
         }
         for line in self.data.split('\n') {
             w.field("data", line.strip_suffix('\r').unwrap_or(line))?;
@@ -130,20 +132,6 @@ impl Writer<'_> {
 
 fn first_line(text: &str) -> &str {
     text.split(['\r', '\n']).next().unwrap_or("")
-}
-
-/// `n` in decimal, written at the end of `buf`.
-fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        // A u32 has at most 10 digits, so `i` stays in bounds.
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
-    }
 }
 
 #[cfg(test)]

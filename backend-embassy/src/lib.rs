@@ -100,5 +100,5 @@ pub mod socket;
 
 pub use reactor::EmbassyReactor;
 pub use resources::{Memory, MemoryError, Resources};
-pub use server::{Options, RunError, run};
+pub use server::{Checked, Options, RunError, Settings, run};
 pub use socket::EmbassySocket;

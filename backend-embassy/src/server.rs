@@ -22,9 +22,9 @@ use core::pin::pin;
 use aurora_core::config::{ConfigError, ServerConfig};
 use aurora_core::conn::{Handler, RequestBody, Responder};
 use aurora_core::http::request::Request;
-use aurora_core::metrics::WorkerMetrics;
+use aurora_core::metrics::Recorder;
 use aurora_core::server::tables::{ConnEntry, TimerEntry};
-use aurora_core::server::{PARSE_ERROR_KINDS, Server, Tables};
+use aurora_core::server::{Server, Tables};
 use aurora_core::time::Instant as CoreInstant;
 use embassy_futures::select::{Either3, select3};
 use embassy_net::Stack;
@@ -53,6 +53,32 @@ pub struct Options {
     pub wall_clock: Option<fn() -> u64>,
 }
 
+/// [`Options`] checked while the program is built ([`Options::checked`]): [`run`] checks
+/// nothing when it starts, so the configuration checker and its errors are not linked.
+#[derive(Clone, Copy, Debug)]
+pub struct Checked(Options);
+
+/// What [`run`] takes as its options: `&Options`, checked when `run` starts, or `&Checked`,
+/// checked when the program was built.
+pub trait Settings: sealed::Sealed {
+    /// The options.
+    fn options(&self) -> &Options;
+
+    /// Checks the options as `run` starts.
+    ///
+    /// # Errors
+    ///
+    /// [`RunError::Config`] or [`RunError::Port`].
+    fn check(&self) -> Result<(), RunError>;
+}
+
+mod sealed {
+    /// Only this crate's option types are [`Settings`](super::Settings).
+    pub trait Sealed {}
+    impl Sealed for &super::Options {}
+    impl Sealed for &super::Checked {}
+}
+
 /// Why [`run`] did not start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -65,6 +91,10 @@ pub enum RunError {
     /// [`Options::port`] is 0.
     Port,
 }
+
+/// Slots of the driver's timer wheel: 320 ms a rotation at its 10 ms tick, plenty for the
+/// few sockets of a device, and 896 bytes of RAM fewer than a Linux worker's 256.
+const WHEEL_SLOTS: usize = 32;
 
 /// Where the loop stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,15 +138,88 @@ impl Options {
             wall_clock: None,
         }
     }
+
+    /// [`new`](Self::new), checked at once: written in a `static` or `const` initialiser, an
+    /// invalid configuration or port 0 is a compile error, and [`run`] given the result
+    /// checks nothing.
+    ///
+    /// # Panics
+    ///
+    /// When the configuration does not validate or `port` is 0 (at build time in a `static`
+    /// or `const`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use aurora_core::config::ServerConfig;
+    /// use aurora_embassy::{Checked, Options};
+    ///
+    /// static OPTIONS: Checked = Options::checked(80, ServerConfig::DEFAULT);
+    /// assert_eq!(OPTIONS.options().port, 80);
+    /// ```
+    ///
+    /// A configuration that does not validate does not build:
+    ///
+    /// ```compile_fail
+    /// use aurora_core::config::ServerConfig;
+    /// use aurora_embassy::{Checked, Options};
+    ///
+    /// const fn config() -> ServerConfig {
+    ///     let mut config = ServerConfig::DEFAULT;
+    ///     config.low_water_percent = config.high_water_percent;
+    ///     config
+    /// }
+    /// static OPTIONS: Checked = Options::checked(80, config());
+    /// ```
+    pub const fn checked(port: u16, config: ServerConfig) -> Checked {
+        assert!(port != 0, "port 0 cannot be listened on");
+        assert!(
+            config.validate().is_ok(),
+            "the configuration does not validate"
+        );
+        Checked(Self::new(port, config))
+    }
 }
 
-/// Serves `handler` on `stack`, port [`Options::port`], until `stop` resolves and the
+impl Checked {
+    /// The options.
+    pub const fn options(&self) -> &Options {
+        &self.0
+    }
+}
+
+impl Settings for &Options {
+    fn options(&self) -> &Options {
+        self
+    }
+
+    fn check(&self) -> Result<(), RunError> {
+        self.config.validate().map_err(RunError::Config)?;
+        if self.port == 0 {
+            return Err(RunError::Port);
+        }
+        Ok(())
+    }
+}
+
+impl Settings for &Checked {
+    fn options(&self) -> &Options {
+        &self.0
+    }
+
+    fn check(&self) -> Result<(), RunError> {
+        Ok(())
+    }
+}
+
+/// Serves `handler` on `stack`, port [`Options::port`] of `settings` (`&Options`, or
+/// `&Checked` from [`Options::checked`]), until `stop` resolves and the
 /// connections open then have finished (or [`Options::shutdown_deadline`] passed).
 ///
 /// `resources` gives the `SOCKETS` TCP sockets and their buffers, `memory` the core's
 /// buffer pool and the handlers' arena (carved as `options.config.pools` asks) and the header
-/// scratch, and `metrics` the shard the driver records into (worker 0 of a `ServerMetrics<1>`, for
-/// instance, which the handler may render). See the crate docs for how many connections a
+/// scratch, and `metrics` what the driver records into (worker 0 of a `ServerMetrics<1>`, for
+/// instance, which the handler may render, or `&NoMetrics` to record nothing). See the crate docs for how many connections a
 /// configuration holds. Pass [`core::future::pending`] as `stop` to serve forever.
 ///
 /// The stack's runner must run in another task, and the stack's `StackResources` must have
@@ -126,7 +229,7 @@ impl Options {
 ///
 /// # Errors
 ///
-/// [`RunError`] before serving anything, when the options do not validate or `memory` is
+/// [`RunError`] before serving anything, when `&Options` do not validate or `memory` is
 /// too small for the pools.
 pub async fn run<
     'd,
@@ -141,15 +244,13 @@ pub async fn run<
     stack: Stack<'d>,
     resources: &'d mut Resources<SOCKETS, RX, TX>,
     memory: &'d mut Memory<BYTES, BUFFERS, SPANS>,
-    metrics: &'d WorkerMetrics<PARSE_ERROR_KINDS>,
-    options: &Options,
+    metrics: &'d impl Recorder,
+    settings: impl Settings,
     handler: &'d mut H,
     stop: impl Future<Output = ()>,
 ) -> Result<(), RunError> {
-    options.config.validate().map_err(RunError::Config)?;
-    if options.port == 0 {
-        return Err(RunError::Port);
-    }
+    settings.check()?;
+    let options = settings.options();
     let carved = memory
         .split(&options.config.pools)
         .map_err(RunError::Memory)?;
@@ -164,7 +265,7 @@ pub async fn run<
     // One connection slot and one timer per socket, inline in this future.
     let mut conns = [const { ConnEntry::EMPTY }; SOCKETS];
     let mut timers = [const { TimerEntry::EMPTY }; SOCKETS];
-    let mut server: Server<'_, _, Lent<'_, H>> = Server::new(
+    let mut server: Server<'_, _, Lent<'_, H>, _, WHEEL_SLOTS> = Server::new(
         &options.config,
         1,
         Tables::new(&mut conns, &mut timers),

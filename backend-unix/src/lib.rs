@@ -21,8 +21,8 @@
 //!   [`Selector`] (the backends' epoll and kqueue).
 //! - [`activation`]: the listening socket a service manager passed (`LISTEN_FDS`).
 //! - [`socket`]: [`TcpSocket`] (the core's `Socket`) and [`Listener`] (`SO_REUSEPORT`).
-//! - [`sys`]: the portable OS calls that are not socket I/O (the signal mask, CPU affinity);
-//!   the only module with `unsafe`.
+//! - [`sys`]: the portable OS calls that are not socket I/O (the signal mask, CPU affinity,
+//!   giving pages back); the only module with `unsafe`.
 //! - `testkit` (feature `testkit`): the test suite every backend runs on real sockets.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

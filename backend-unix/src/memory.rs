@@ -3,15 +3,20 @@
 //!
 //! Both are reserved when the worker starts and written only as they are used: a table's
 //! entries as connections first arrive, a buffer's pages when a connection first reads into it.
-//! Until then they are address space, not resident memory.
+//! Until then they are address space, not resident memory. A table the driver trims after a
+//! burst gives the whole pages past its remaining entries back to the kernel.
 
 use aurora_core::mem::SIZE_CLASSES;
 use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
 use aurora_core::mem::table::Table;
 
+use crate::sys::pages;
+
 /// A [`Table`] in a vector whose capacity is reserved up front and never exceeded: entries are
 /// written (and their pages first touched) by [`push`](Table::push), as the driver first needs
 /// them; the vector never reallocates, so written entries never move.
+/// [`truncate`](Table::truncate) drops entries and gives the whole pages of the capacity they
+/// leave back to the kernel, keeping the capacity.
 #[derive(Debug)]
 pub struct Reserved<E>(Vec<E>);
 
@@ -47,6 +52,13 @@ impl<E> Table<E> for Reserved<E> {
 
     fn capacity(&self) -> usize {
         self.0.capacity()
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if len < self.0.len() {
+            self.0.truncate(len);
+            pages::release_spare(&mut self.0);
+        }
     }
 }
 
@@ -92,5 +104,27 @@ mod tests {
         assert_eq!(table.push(3), Err(3));
         assert_eq!((table.entries(), table.capacity()), (&[1, 2][..], 2));
         assert_eq!(table.entries().as_ptr(), first);
+    }
+
+    #[test]
+    fn reserved_truncates_and_grows_again_in_place() {
+        let mut table = Reserved::new(8192);
+        for entry in 0..8192u64 {
+            table.push(entry).unwrap();
+        }
+        let first = table.entries().as_ptr();
+        table.truncate(9000); // beyond the entries: nothing happens
+        table.truncate(2);
+        assert_eq!((table.entries(), table.capacity()), (&[0, 1][..], 8192));
+        for entry in 2..8192 {
+            table.push(entry + 1).unwrap();
+        }
+        assert_eq!(table.entries().as_ptr(), first);
+        assert!(
+            table.entries()[2..]
+                .iter()
+                .zip(3..)
+                .all(|(&e, want)| e == want)
+        );
     }
 }

@@ -33,7 +33,7 @@
 //! | `max_requests_per_connection` | count | 1..=4294967295 | 100 |
 //! | `pools.buffers_1k` .. `pools.buffers_256k` | count | 0..=65535, see below | 256, 1024, 64, 16, 4 |
 //! | `pools.start_bytes` | bytes | a class size: 1024, 4096, 16384, 65536 or 262144 | 4096 |
-//! | `pools.arena_bytes` | bytes | 1024..=16777216 | 16384 |
+//! | `pools.arena_bytes` | bytes | 0..=16777216; 0 for handlers that allocate nothing | 16384 |
 //! | `pools.arena_fallback_bytes` | bytes | 0..=1073741824; 0 = no fallback heap | 262144 |
 //! | `max_connections` | count | 1..=1048576 | 1024 |
 //! | `high_water_percent` | % | 1..=100 | 80 |
@@ -321,50 +321,69 @@ impl ServerConfig {
     /// # Errors
     ///
     /// The first [`ConfigError`] that [`for_each_error`](Self::for_each_error) reports.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let mut first = None;
-        self.for_each_error(|e| {
-            first.get_or_insert(e);
-        });
-        first.map_or(Ok(()), Err)
+    pub const fn validate(&self) -> Result<(), ConfigError> {
+        let mut check = 0;
+        while check < CHECKS {
+            if let Some(e) = self.check(check) {
+                return Err(e);
+            }
+            check += 1;
+        }
+        Ok(())
     }
 
     /// Calls `report` with every problem in the configuration, in [`Field::ALL`] order, for a
     /// loader that lists them all at once.
     pub fn for_each_error(&self, mut report: impl FnMut(ConfigError)) {
-        for field in Field::ALL {
+        for check in 0..CHECKS {
+            if let Some(e) = self.check(check) {
+                report(e);
+            }
+        }
+    }
+
+    /// Check number `check` (of [`CHECKS`]): each field's own range in [`Field::ALL`] order,
+    /// then the target against the head, the buffer classes a connection needs, the water
+    /// marks and the `Server` text. A `const fn`, so a configuration built in a `const` or
+    /// `static` can be checked while the program is built.
+    const fn check(&self, check: usize) -> Option<ConfigError> {
+        const FIELDS: usize = Field::ALL.len();
+        const CLASSES: usize = FIELDS + 1;
+        const WATER: usize = CLASSES + SIZE_CLASSES.len();
+        let head = as_u64(self.limits.max_head_bytes);
+        if check < FIELDS {
+            let field = Field::ALL[check];
             if let (Some((min, max)), Some(value)) = (field.range(), self.value(field))
                 && (value < min || value > max)
             {
-                report(ConfigError::OutOfRange {
+                return Some(ConfigError::OutOfRange {
                     field,
                     min,
                     max,
                     value,
                 });
             }
-        }
-        let head = as_u64(self.limits.max_head_bytes);
-        let target = as_u64(self.limits.max_target_bytes);
-        if target > head {
-            report(ConfigError::Exceeds {
-                field: Field::MaxTargetBytes,
-                value: target,
-                limit: Field::MaxHeadBytes,
-                limit_value: head,
-            });
-        }
-        // Connections start in the start class; a head grows its buffer one class at a time
-        // (never into a larger class when one is empty) up to the smallest that holds
-        // `max_head_bytes`.
-        let start = self.pools.start_class.index();
-        // One index into three tables of one entry per class: 12 bytes smaller on the target
-        // than zipped iterators.
-        #[allow(clippy::needless_range_loop)]
-        for class in start..SIZE_CLASSES.len() {
-            if self.pools.buffers[class] == 0 {
+        } else if check == FIELDS {
+            let target = as_u64(self.limits.max_target_bytes);
+            if target > head {
+                return Some(ConfigError::Exceeds {
+                    field: Field::MaxTargetBytes,
+                    value: target,
+                    limit: Field::MaxHeadBytes,
+                    limit_value: head,
+                });
+            }
+        } else if check < WATER {
+            // Connections start in the start class; a head grows its buffer one class at a
+            // time (never into a larger class when one is empty) up to the smallest that
+            // holds `max_head_bytes`: those classes need buffers.
+            let class = check - CLASSES;
+            let start = self.pools.start_class.index();
+            let needed = class == start
+                || (class > start && SIZE_CLASSES[class - 1] < self.limits.max_head_bytes);
+            if needed && self.pools.buffers[class] == 0 {
                 let field = Field::BUFFERS[class];
-                report(if class == start {
+                return Some(if class == start {
                     ConfigError::NoStartBuffers { field }
                 } else {
                     ConfigError::NoHeadBuffers {
@@ -373,23 +392,21 @@ impl ServerConfig {
                     }
                 });
             }
-            if SIZE_CLASSES[class] >= self.limits.max_head_bytes {
-                break;
+        } else if check == WATER {
+            if self.low_water_percent >= self.high_water_percent {
+                return Some(ConfigError::NotBelow {
+                    field: Field::LowWaterPercent,
+                    value: self.low_water_percent as u64,
+                    bound: Field::HighWaterPercent,
+                    bound_value: self.high_water_percent as u64,
+                });
             }
-        }
-        if self.low_water_percent >= self.high_water_percent {
-            report(ConfigError::NotBelow {
-                field: Field::LowWaterPercent,
-                value: self.low_water_percent.into(),
-                bound: Field::HighWaterPercent,
-                bound_value: self.high_water_percent.into(),
-            });
-        }
-        if let Some(text) = self.server_header
+        } else if let Some(text) = self.server_header
             && !is_server_header(text)
         {
-            report(ConfigError::InvalidServerHeader);
+            return Some(ConfigError::InvalidServerHeader);
         }
+        None
     }
 
     /// The open-connection count at which new connections get the overload response:
@@ -417,7 +434,7 @@ impl ServerConfig {
     /// The numeric value of `field`, in its [`Unit`] (timeouts in whole milliseconds, rounded
     /// down). `None` for [`Field::OverloadResponse`], [`Field::ServerHeader`], and
     /// [`Field::RetryAfterSecs`] when the policy is [`OverloadPolicy::Close`].
-    pub fn value(&self, field: Field) -> Option<u64> {
+    pub const fn value(&self, field: Field) -> Option<u64> {
         let l = &self.limits;
         let p = &self.pools;
         Some(match field {
@@ -431,23 +448,23 @@ impl ServerConfig {
             Field::BodyReadTimeout => self.timeouts.body_read.as_millis(),
             Field::WriteTimeout => self.timeouts.write.as_millis(),
             Field::KeepAliveIdleTimeout => self.timeouts.keep_alive_idle.as_millis(),
-            Field::MaxRequestsPerConnection => self.max_requests_per_connection.into(),
-            Field::Buffers1K => p.buffers[0].into(),
-            Field::Buffers4K => p.buffers[1].into(),
-            Field::Buffers16K => p.buffers[2].into(),
-            Field::Buffers64K => p.buffers[3].into(),
-            Field::Buffers256K => p.buffers[4].into(),
+            Field::MaxRequestsPerConnection => self.max_requests_per_connection as u64,
+            Field::Buffers1K => p.buffers[0] as u64,
+            Field::Buffers4K => p.buffers[1] as u64,
+            Field::Buffers16K => p.buffers[2] as u64,
+            Field::Buffers64K => p.buffers[3] as u64,
+            Field::Buffers256K => p.buffers[4] as u64,
             Field::StartBytes => as_u64(p.start_class.bytes()),
             Field::ArenaBytes => as_u64(p.arena_bytes),
             Field::ArenaFallbackBytes => as_u64(p.arena_fallback_bytes),
-            Field::MaxConnections => self.max_connections.into(),
-            Field::HighWaterPercent => self.high_water_percent.into(),
-            Field::LowWaterPercent => self.low_water_percent.into(),
+            Field::MaxConnections => self.max_connections as u64,
+            Field::HighWaterPercent => self.high_water_percent as u64,
+            Field::LowWaterPercent => self.low_water_percent as u64,
             Field::RetryAfterSecs => match self.overload_response {
-                OverloadPolicy::ServiceUnavailable { retry_after_secs } => retry_after_secs.into(),
+                OverloadPolicy::ServiceUnavailable { retry_after_secs } => retry_after_secs as u64,
                 OverloadPolicy::Close => return None,
             },
-            Field::Workers => self.workers.into(),
+            Field::Workers => self.workers as u64,
             Field::OverloadResponse | Field::ServerHeader => return None,
         })
     }
@@ -666,7 +683,9 @@ impl Field {
             | Self::Buffers256K => (0, u16::MAX as u64),
             // Only the class sizes within: `set_value` refuses the others.
             Self::StartBytes => (SIZE_CLASSES[0] as u64, MAX_BUFFER),
-            Self::ArenaBytes => (1024, 16 * 1024 * 1024),
+            // 0: an arena that refuses every allocation (unless there is a fallback heap), for
+            // handlers that allocate nothing, such as a small firmware's.
+            Self::ArenaBytes => (0, 16 * 1024 * 1024),
             Self::ArenaFallbackBytes => (0, 1024 * 1024 * 1024),
             Self::MaxConnections => (1, 1024 * 1024),
             Self::HighWaterPercent => (1, 100),
@@ -764,18 +783,33 @@ impl fmt::Display for ConfigError {
 
 impl core::error::Error for ConfigError {}
 
+/// How many checks [`ServerConfig::validate`] makes: one per field's range, the target
+/// against the head, one per buffer class, the water marks, the `Server` text.
+const CHECKS: usize = Field::ALL.len() + 1 + SIZE_CLASSES.len() + 2;
+
 /// Whether `text` may be sent as the `Server` header value.
-fn is_server_header(text: &str) -> bool {
+const fn is_server_header(text: &str) -> bool {
     let bytes = text.as_bytes();
-    (1..=128).contains(&bytes.len())
-        && bytes.iter().all(|b| matches!(b, b' ' | b'!'..=b'~'))
-        && !text.starts_with(' ')
-        && !text.ends_with(' ')
+    let [first, .., last] = bytes else {
+        // One visible character is a valid header; a space or nothing is not.
+        return matches!(bytes, [b'!'..=b'~']);
+    };
+    if bytes.len() > 128 || *first == b' ' || *last == b' ' {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        if !matches!(bytes[i], b' ' | b'!'..=b'~') {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
-/// `usize` to `u64`; every supported target's `usize` fits.
-fn as_u64(n: usize) -> u64 {
-    u64::try_from(n).unwrap_or(u64::MAX)
+/// `usize` to `u64`; every supported target's `usize` fits (Rust has none wider than 64 bits).
+const fn as_u64(n: usize) -> u64 {
+    n as u64
 }
 
 #[cfg(test)]
@@ -790,6 +824,23 @@ mod tests {
         let mut c = D;
         f(&mut c);
         c
+    }
+
+    /// The check runs while the program is built.
+    const _: () = assert!(ServerConfig::DEFAULT.validate().is_ok());
+
+    #[test]
+    fn server_header_text() {
+        let valid = |text| with(|c| c.server_header = Some(text)).validate().is_ok();
+        assert!(valid("a"));
+        assert!(valid("aurora/0.1 (device)"));
+        assert!(valid("x".repeat(128).leak()));
+        assert!(!valid(""));
+        assert!(!valid(" "));
+        assert!(!valid(" a"));
+        assert!(!valid("a "));
+        assert!(!valid("a\tb"));
+        assert!(!valid("x".repeat(129).leak()));
     }
 
     #[test]
@@ -846,7 +897,7 @@ mod tests {
             c => c.timeouts.write = Duration::from_secs(86_401) => out(WriteTimeout, 1, day, day + 1_000);
             c => c.timeouts.keep_alive_idle = Duration::ZERO => out(KeepAliveIdleTimeout, 1, day, 0);
             c => c.max_requests_per_connection = 0 => out(MaxRequestsPerConnection, 1, u32::MAX.into(), 0);
-            c => c.pools.arena_bytes = 100 => out(ArenaBytes, 1_024, 16 << 20, 100);
+            c => c.pools.arena_bytes = (16 << 20) + 1 => out(ArenaBytes, 0, 16 << 20, (16 << 20) + 1);
             c => c.pools.arena_fallback_bytes = (1 << 30) + 1 => out(ArenaFallbackBytes, 0, 1 << 30, (1 << 30) + 1);
             c => c.max_connections = 0 => out(MaxConnections, 1, 1 << 20, 0);
             c => c.max_connections = (1 << 20) + 1 => out(MaxConnections, 1, 1 << 20, (1 << 20) + 1);

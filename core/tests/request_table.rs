@@ -313,6 +313,22 @@ mod host {
             assert_eq!(r.authority(), Some("[2001:db8::1]:443"));
         };
         http10_host: b"GET / HTTP/1.0\r\nHost: a\r\n\r\n" => |r| assert_eq!(r.authority(), Some("a"));
+        http10_missing: b"GET / HTTP/1.0\r\n\r\n" => |r| assert_eq!(r.authority(), None);
+        http10_missing_absolute: b"GET http://t/x HTTP/1.0\r\n\r\n" => |r| {
+            assert_eq!(r.authority(), Some("t"));
+        };
+        ows_trimmed: b"GET / HTTP/1.1\r\nHost: \t a:1 \t\r\n\r\n" => |r| assert_eq!(r.authority(), Some("a:1"));
+        case_kept: b"GET / HTTP/1.1\r\nhOsT: A.b\r\n\r\n" => |r| assert_eq!(r.authority(), Some("A.b"));
+        empty_origin: b"GET /x HTTP/1.1\r\nHost:\r\n\r\n" => |r| assert_eq!(r.authority(), None);
+        empty_asterisk: b"OPTIONS * HTTP/1.1\r\nHost: \r\n\r\n" => |r| assert_eq!(r.authority(), None);
+        // RFC 9112 section 3.2.2: the target's authority wins; Host is ignored for routing.
+        absolute_differs: b"GET http://t:8080/p HTTP/1.1\r\nHost: other\r\n\r\n" => |r| {
+            assert_eq!(r.authority(), Some("t:8080"));
+            assert_eq!(r.path(), "/p");
+        };
+        connect_differs: b"CONNECT t:443 HTTP/1.1\r\nHost: other\r\n\r\n" => |r| {
+            assert_eq!(r.authority(), Some("t:443"));
+        };
     }
     err! {
         missing: b"GET / HTTP/1.1\r\n\r\n" => MissingHost(400);
@@ -329,6 +345,14 @@ mod host {
         empty_port: b"GET / HTTP/1.1\r\nHost: a:\r\n\r\n" => InvalidHost(400);
         port_only: b"GET / HTTP/1.1\r\nHost: :80\r\n\r\n" => InvalidHost(400);
         obs_text: b"GET / HTTP/1.1\r\nHost: \xC3\xA9\r\n\r\n" => InvalidHost(400);
+        http10_invalid: b"GET / HTTP/1.0\r\nHost: a b\r\n\r\n" => InvalidHost(400);
+        // An empty Host says the target has no authority; these targets have one.
+        empty_absolute: b"GET http://t/ HTTP/1.1\r\nHost:\r\n\r\n" => InvalidHost(400);
+        empty_absolute_http10: b"GET http://t/ HTTP/1.0\r\nHost: \r\n\r\n" => InvalidHost(400);
+        empty_connect: b"CONNECT t:443 HTTP/1.1\r\nHost:\r\n\r\n" => InvalidHost(400);
+        // The target's authority wins, but Host must still be valid.
+        invalid_absolute: b"GET http://t/ HTTP/1.1\r\nHost: u@t\r\n\r\n" => InvalidHost(400);
+        duplicate_absolute: b"GET http://t/ HTTP/1.1\r\nHost: t\r\nHost: t\r\n\r\n" => DuplicateHost(400);
     }
 }
 

@@ -5,9 +5,10 @@
 mod server_util;
 
 use aurora_core::config::{OverloadPolicy, ServerConfig};
+use aurora_core::server::Tables;
 use aurora_core::server::io::{CloseKind, Event, Readiness, Token};
 use aurora_core::time::Duration;
-use server_util::{Mode, Rig, SLOTS, ServerEnd, get, parse_responses, post};
+use server_util::{Growing, Mode, Rig, SLOTS, ServerEnd, get, parse_responses, post};
 
 #[test]
 fn accept_get_and_keep_alive() {
@@ -435,6 +436,55 @@ fn spurious_events_are_harmless() {
 }
 
 #[test]
+fn tables_shrink_a_second_after_a_burst_closes() {
+    let (conns, timers) = (Growing::leak(256), Growing::leak(256));
+    let (slots, armed) = (conns.written.clone(), timers.written.clone());
+    let tables = Tables::new(conns, timers);
+    let mut rig = Rig::over(
+        tables,
+        ServerConfig::DEFAULT,
+        [0, 8, 2, 1, 1],
+        65_536,
+        Mode::Echo,
+    );
+    let burst: Vec<usize> = (0..160).map(|_| rig.connect()).collect();
+    assert_eq!((slots.get(), armed.get()), (160, 160));
+    // All but two close: one in slot 3, one in slot 99.
+    for (i, &c) in burst.iter().enumerate() {
+        if i != 3 && i != 99 {
+            rig.net.fin(c);
+        }
+    }
+    rig.settle();
+    assert_eq!(rig.server.connections(), 2);
+    // Not at once: a second after the server was built, and the turn is asked for.
+    assert_eq!(slots.get(), 160);
+    let at = rig.server.poll_timeout().unwrap();
+    assert!(at <= rig.now + Duration::from_secs(1));
+    rig.now = at;
+    rig.settle();
+    assert_eq!((slots.get(), armed.get()), (100, 100));
+    // The token of a trimmed slot is a spurious event; new connections fill from the bottom.
+    rig.net.inject(Event {
+        token: Token(150),
+        readiness: Readiness::ALL,
+    });
+    rig.settle();
+    let c = rig.connect();
+    assert_eq!(rig.net.end(c), ServerEnd::Open(Some(Token(0))));
+    assert_eq!(rig.exchange(c, &get("/after"))[0].body, b"GET /after ");
+    // The last of the burst closes: the table shrinks to the newcomer, a second after the trim.
+    rig.net.fin(burst[99]);
+    rig.net.fin(burst[3]);
+    rig.settle();
+    assert_eq!(rig.server.poll_timeout(), Some(at + Duration::from_secs(1)));
+    assert!(rig.advance_to_deadline());
+    assert_eq!((slots.get(), armed.get()), (1, 1));
+    assert_eq!(rig.server.connections(), 1);
+    rig.check_counts();
+}
+
+#[test]
 fn register_failure_aborts() {
     let mut rig = Rig::new();
     rig.net.fail_registers(1);
@@ -720,6 +770,29 @@ fn at_the_limit_the_longest_idle_connection_makes_room() {
 }
 
 #[test]
+fn at_the_limit_a_trickling_head_goes_before_a_keep_alive_client_between_requests() {
+    let mut rig = limited(OverloadPolicy::ServiceUnavailable {
+        retry_after_secs: 1,
+    });
+    let busy: Vec<usize> = (0..6).map(|_| rig.connect_busy()).collect();
+    let slow = rig.connect();
+    rig.net.send(slow, b"GET / HTTP/1.1\r\nHo");
+    rig.settle();
+    rig.advance(Duration::from_millis(2_000));
+    // A keep-alive client that has just had its answer and is about to send its next request.
+    let client = rig.connect();
+    assert_eq!(rig.exchange(client, &get("/"))[0].code, 200);
+    rig.advance(Duration::from_millis(1));
+    let fresh = rig.connect();
+    assert_eq!(rig.net.closed(slow), Some(CloseKind::Graceful));
+    assert_eq!(rig.net.closed(client), None);
+    assert!(busy.iter().all(|&c| rig.net.closed(c).is_none()));
+    assert_eq!(rig.exchange(client, &get("/"))[0].code, 200);
+    assert_eq!(rig.exchange(fresh, &get("/"))[0].code, 200);
+    rig.check_counts();
+}
+
+#[test]
 fn at_the_limit_the_slowest_head_makes_room_and_busy_ones_stay() {
     let mut rig = limited(OverloadPolicy::ServiceUnavailable {
         retry_after_secs: 1,
@@ -744,16 +817,23 @@ fn at_the_limit_the_slowest_head_makes_room_and_busy_ones_stay() {
     assert_eq!(rig.net.closed(quick), None);
     assert!(busy.iter().all(|&c| rig.net.closed(c).is_none()));
     assert_eq!(rig.exchange(fresh, &get("/"))[0].code, 200);
-    // Now only busy connections and `quick` remain; `fresh` went idle: it goes first.
+    // `fresh` went idle after `quick`'s head began: `quick` has waited longer and goes.
     let next = rig.connect();
-    assert_eq!(rig.net.closed(fresh), Some(CloseKind::Graceful));
+    assert_eq!(rig.net.closed(quick), Some(CloseKind::Graceful));
+    assert_eq!(rig.net.closed(fresh), None);
     assert_eq!(rig.server.connections(), 8);
+    // Once `fresh` has been idle longer than `next`'s head has been arriving, it goes.
+    rig.advance(Duration::from_millis(10));
+    let last = rig.connect();
+    assert_eq!(rig.net.closed(fresh), Some(CloseKind::Graceful));
+    assert_eq!(rig.net.closed(next), None);
     // With every slot busy, a new connection is refused.
-    rig.net.send(
-        next,
-        b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n",
-    );
-    rig.net.send(quick, b"Content-Length: 10\r\n\r\n");
+    for c in [next, last] {
+        rig.net.send(
+            c,
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n",
+        );
+    }
     rig.settle();
     let refused = rig.connect();
     assert_eq!(parse_responses(&rig.net.recv_all(refused))[0].code, 503);

@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
-"""Where the firmware's HTTP layer spends its code: every instruction of `hello` and of
-`baseline` is charged to the innermost inlined frame that lies in this repository's sources
+"""Where the firmware's HTTP layer spends its code: every instruction of an image (`hello`
+unless named) and of `baseline` is charged to the innermost inlined frame that lies in this repository's sources
 (llvm-objdump for the instructions, llvm-symbolizer and the images' debug info for the
 frames), summed by part, and baseline's sums are taken from hello's. Approximate (code only,
 no read-only data), and meant to be read by hand: docs/BENCHMARKS.md has its output.
 
-Usage, after `cargo build --release` in examples/firmware:  python3 size_by_source.py
+Usage, after `cargo build --release` in examples/firmware:  python3 size_by_source.py [IMAGE]
 Needs llvm-symbolizer (Debian: llvm) and the toolchain's llvm-tools (rustup component add
 llvm-tools)."""
 import collections
 import os
 import re
 import subprocess
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -30,6 +31,14 @@ PARTS = [
     ('core/src/http', 'request parsing'),
     ('core/src/metrics', 'metrics'),
     ('core/src/hello', 'the hello application'),
+    ('examples/apps/src/hello', 'the hello application'),
+    ('examples/apps/src/device', 'the device application'),
+    ('app/src/router', 'aurora-app: router'),
+    ('app/src/response', 'aurora-app: JSON bodies'),
+    ('app/src/extract', 'aurora-app: extractors'),
+    ('app/src/assets', 'aurora-app: assets'),
+    ('app/src/sse', 'aurora-app: events'),
+    ('app/src', 'aurora-app: other'),
     ('core/src/server', 'server driver'),
     ('core/src/time', 'timer wheel'),
     ('core/src/mem', 'pools and arena'),
@@ -54,6 +63,8 @@ def charged(image):
         locations = block.split('\n')[1::2]
         ours = [loc for loc in locations if loc.startswith(ROOT + '/')]
         part = 'library code (memory copies, formatting, embassy and smoltcp shared)'
+        if any('/serde' in loc for loc in locations):
+            part = 'serde and serde-json-core'
         if ours:
             path = ours[0][len(ROOT) + 1:]
             part = next((name for prefix, name in PARTS if path.startswith(prefix)), part)
@@ -61,6 +72,15 @@ def charged(image):
     return parts
 
 
-hello, baseline = charged('hello'), charged('baseline')
-for part in sorted(set(hello) | set(baseline), key=lambda p: baseline[p] - hello[p]):
-    print(f'{hello[part] - baseline[part]:7d}  {part}')
+def rodata(image):
+    """Bytes of the image's `.rodata` section."""
+    sections = subprocess.check_output(
+        [OBJDUMP.replace('objdump', 'size'), '-A', os.path.join(OUT, image)], text=True)
+    return int(re.search(r'^\.rodata\s+(\d+)', sections, re.M).group(1))
+
+
+image = sys.argv[1] if len(sys.argv) > 1 else 'hello'
+measured, baseline = charged(image), charged('baseline')
+for part in sorted(set(measured) | set(baseline), key=lambda p: baseline[p] - measured[p]):
+    print(f'{measured[part] - baseline[part]:7d}  {part}')
+print(f'{rodata(image) - rodata("baseline"):7d}  read-only data (.rodata)')

@@ -12,8 +12,8 @@ use core::fmt;
 
 use crate::http::Status;
 use crate::http::response::{
-    self, BodyFraming, BodyKind, ChunkedEncoder, EncodeContext, EncodeError, Encoded, LAST_CHUNK,
-    Persistence, ResponseHead,
+    self, BodyFraming, BodyKind, Check, CheckedFields, ChunkedEncoder, EncodeContext, EncodeError,
+    Encoded, LAST_CHUNK, Persistence, ResponseHead,
 };
 use crate::mem::arena::Arena;
 use crate::mem::buffer_pool::{Buffers, SizeClass};
@@ -190,12 +190,22 @@ impl<'r, B, C> Responder<'r, B, C> {
         headers: &[(&str, &[u8])],
         body: &[u8],
     ) -> Result<(), RespondError> {
-        let encoded = self.encode(status, headers, BodyKind::Length(body.len() as u64), body)?;
-        self.reply = Reply::Sent {
-            status,
-            persistence: encoded.persistence,
-        };
-        Ok(())
+        self.send_as(status, headers, body, Check::Fields)
+    }
+
+    /// As [`send`](Self::send), with header fields checked when they were built, so this
+    /// response does not check them again.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub fn send_checked(
+        &mut self,
+        status: Status,
+        headers: CheckedFields<'_>,
+        body: &[u8],
+    ) -> Result<(), RespondError> {
+        self.send_as(status, headers.fields(), body, Check::Done)
     }
 
     /// Sends a response whose body lies in static memory (a page in flash, an embedded
@@ -212,7 +222,29 @@ impl<'r, B, C> Responder<'r, B, C> {
         body: &'static [u8],
     ) -> Result<(), RespondError> {
         let kind = BodyKind::Length(body.len() as u64);
-        self.pull(status, headers, kind, Source::Static(body))
+        self.pull(status, headers, kind, Source::Static(body), Check::Fields)
+    }
+
+    /// As [`send_static`](Self::send_static), with header fields checked when they were
+    /// built, so this response does not check them again.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub fn send_static_checked(
+        &mut self,
+        status: Status,
+        headers: CheckedFields<'_>,
+        body: &'static [u8],
+    ) -> Result<(), RespondError> {
+        let kind = BodyKind::Length(body.len() as u64);
+        self.pull(
+            status,
+            headers.fields(),
+            kind,
+            Source::Static(body),
+            Check::Done,
+        )
     }
 
     /// Sends a response whose body `producer` fills as the output queue drains, of unknown
@@ -234,6 +266,7 @@ impl<'r, B, C> Responder<'r, B, C> {
             headers,
             BodyKind::Streamed,
             Source::Producer(producer),
+            Check::Fields,
         )
     }
 
@@ -253,7 +286,13 @@ impl<'r, B, C> Responder<'r, B, C> {
         producer: B,
     ) -> Result<(), RespondError> {
         let kind = BodyKind::Length(length);
-        self.pull(status, headers, kind, Source::Producer(producer))
+        self.pull(
+            status,
+            headers,
+            kind,
+            Source::Producer(producer),
+            Check::Fields,
+        )
     }
 
     /// Accepts a WebSocket handshake ([`Handshake::check`]): queues the `101` with
@@ -295,7 +334,7 @@ impl<'r, B, C> Responder<'r, B, C> {
             headers,
             persistence: self.persistence,
         };
-        self.queue_head(&head, BodyKind::Empty, b"")?;
+        self.queue_head(&head, BodyKind::Empty, b"", Check::Fields)?;
         self.reply = Reply::Upgrade(socket, config);
         Ok(())
     }
@@ -348,7 +387,7 @@ impl<'r, B, C> Responder<'r, B, C> {
         status: Status,
         headers: &[(&str, &[u8])],
     ) -> Result<(), RespondError> {
-        let encoded = self.encode(status, headers, BodyKind::Streamed, b"")?;
+        let encoded = self.encode(status, headers, BodyKind::Streamed, b"", Check::Fields)?;
         let persistence = encoded.persistence;
         self.reply = match encoded.body {
             BodyFraming::Chunked | BodyFraming::UntilClose => Reply::Push(Push {
@@ -517,9 +556,27 @@ impl<'r, B, C> Responder<'r, B, C> {
         headers: &[(&str, &[u8])],
         kind: BodyKind,
         source: Source<B>,
+        check: Check,
     ) -> Result<(), RespondError> {
-        let encoded = self.encode(status, headers, kind, b"")?;
+        let encoded = self.encode(status, headers, kind, b"", check)?;
         self.pulled(status, encoded, source);
+        Ok(())
+    }
+
+    /// Queues a complete response with `body` copied in.
+    fn send_as(
+        &mut self,
+        status: Status,
+        headers: &[(&str, &[u8])],
+        body: &[u8],
+        check: Check,
+    ) -> Result<(), RespondError> {
+        let kind = BodyKind::Length(body.len() as u64);
+        let encoded = self.encode(status, headers, kind, body, check)?;
+        self.reply = Reply::Sent {
+            status,
+            persistence: encoded.persistence,
+        };
         Ok(())
     }
 
@@ -536,13 +593,14 @@ impl<'r, B, C> Responder<'r, B, C> {
 
     /// Encodes a final response head (and `body`, when `kind` is its length and it is not
     /// empty) into the output queue, growing it as needed, after checking that nothing was
-    /// answered.
+    /// answered; the header fields are checked as `check` says.
     fn encode(
         &mut self,
         status: Status,
         headers: &[(&str, &[u8])],
         kind: BodyKind,
         body: &[u8],
+        check: Check,
     ) -> Result<Encoded, RespondError> {
         if self.is_answered() {
             return Err(RespondError::AlreadySent);
@@ -555,22 +613,23 @@ impl<'r, B, C> Responder<'r, B, C> {
             headers,
             persistence: self.persistence,
         };
-        self.queue_head(&head, kind, body)
+        self.queue_head(&head, kind, body, check)
     }
 
     /// Encodes `head` (any status, `101` included) and `body` into the output queue, growing
-    /// it as needed.
+    /// it as needed; the header fields are checked as `check` says.
     fn queue_head(
         &mut self,
         head: &ResponseHead<'_>,
         kind: BodyKind,
         body: &[u8],
+        check: Check,
     ) -> Result<Encoded, RespondError> {
         let encode = |out: &mut [u8]| {
             if body.is_empty() {
-                response::encode_head(head, kind, &self.cx, out)
+                response::encode_head_as(head, kind, &self.cx, out, check)
             } else {
-                response::encode_full(head, body, &self.cx, out)
+                response::encode_full_as(head, body, &self.cx, out, check)
             }
         };
         let out = self
@@ -580,8 +639,8 @@ impl<'r, B, C> Responder<'r, B, C> {
         let encoded = match encode(out) {
             Err(EncodeError::BufferTooSmall) => {
                 // Grow the queue to the exact size and encode again.
-                let head_len =
-                    response::head_len(head, kind, &self.cx).map_err(RespondError::Encode)?;
+                let head_len = response::head_len_as(head, kind, &self.cx, check)
+                    .map_err(RespondError::Encode)?;
                 let body_len = if self.cx.head_request { 0 } else { body.len() };
                 let need = head_len.saturating_add(body_len);
                 if need.saturating_add(self.tx.len()) > MAX_WRITE_BUFFER {

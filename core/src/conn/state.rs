@@ -98,8 +98,8 @@ pub enum CloseReason {
 
 /// How cheaply a connection can be closed to make room for a new one at the connection
 /// limit ([`Connection::reclaim`](super::Connection::reclaim)): an idle keep-alive connection
-/// first (the longest idle first), then one still reading a head (the slowest first). A
-/// connection in any other phase is never reclaimed.
+/// (the longest idle first) or one still reading a head (the slowest first), whichever has
+/// gone longer without a request. A connection in any other phase is never reclaimed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Reclaim {
@@ -118,15 +118,17 @@ pub enum Reclaim {
 }
 
 impl Reclaim {
-    /// Whether `self` is a better connection to close than `other` at `now`: any idle one
-    /// before any head reader, the longer idle first; among head readers, the one that sent
-    /// the fewest bytes per millisecond of its age (a connection just accepted is the last
-    /// to go, a slowloris trickle the first).
+    /// Whether `self` is a better connection to close than `other` at `now`: the longer idle
+    /// of two idle ones; of two head readers, the one that sent the fewest bytes per
+    /// millisecond of its age (a connection just accepted is the last to go, a slowloris
+    /// trickle the first); of an idle one and a head reader, the one whose idleness or head
+    /// began first. That last rule keeps a busy keep-alive client, idle for a moment between
+    /// two requests, from being closed for a head that has trickled in for seconds.
     pub fn before(self, other: Reclaim, now: Instant) -> bool {
         match (self, other) {
             (Reclaim::Idle { since: a }, Reclaim::Idle { since: b }) => a < b,
-            (Reclaim::Idle { .. }, Reclaim::Head { .. }) => true,
-            (Reclaim::Head { .. }, Reclaim::Idle { .. }) => false,
+            (Reclaim::Idle { since }, Reclaim::Head { started, .. }) => since <= started,
+            (Reclaim::Head { started, .. }, Reclaim::Idle { since }) => started < since,
             (
                 Reclaim::Head {
                     started: a,

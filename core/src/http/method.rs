@@ -63,19 +63,7 @@ impl<'a> Method<'a> {
 
     /// The standard method spelled exactly `token`, if any (case-sensitive).
     pub fn standard(token: &[u8]) -> Option<Method<'static>> {
-        let index = STANDARD.iter().position(|name| name.as_bytes() == token)?;
-        // One arm per entry of `STANDARD`, in its order.
-        Some(match index {
-            0 => Method::Get,
-            1 => Method::Head,
-            2 => Method::Post,
-            3 => Method::Put,
-            4 => Method::Delete,
-            5 => Method::Connect,
-            6 => Method::Options,
-            7 => Method::Trace,
-            _ => Method::Patch,
-        })
+        Standard::of(token).map(Standard::method)
     }
 
     /// The method as it appears on the wire.
@@ -112,6 +100,48 @@ impl<'a> Method<'a> {
     /// and `DELETE`.
     pub const fn is_idempotent(&self) -> bool {
         self.is_safe() || matches!(self, Method::Put | Method::Delete)
+    }
+}
+
+/// Which standard method a token spells: an index into [`STANDARD`], one byte, for a parsed
+/// head to keep so that reading its method again compares nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub(crate) struct Standard(u8);
+
+impl Standard {
+    /// The standard method spelled exactly `token` (case-sensitive): its length picks the
+    /// one or two names to compare.
+    pub(crate) fn of(token: &[u8]) -> Option<Self> {
+        let index = match token {
+            b"GET" => 0,
+            b"HEAD" => 1,
+            b"POST" => 2,
+            b"PUT" => 3,
+            b"DELETE" => 4,
+            b"CONNECT" => 5,
+            b"OPTIONS" => 6,
+            b"TRACE" => 7,
+            b"PATCH" => 8,
+            _ => return None,
+        };
+        Some(Self(index))
+    }
+
+    /// The method.
+    pub(crate) const fn method(self) -> Method<'static> {
+        // One arm per entry of `STANDARD`, in its order.
+        match self.0 {
+            0 => Method::Get,
+            1 => Method::Head,
+            2 => Method::Post,
+            3 => Method::Put,
+            4 => Method::Delete,
+            5 => Method::Connect,
+            6 => Method::Options,
+            7 => Method::Trace,
+            _ => Method::Patch,
+        }
     }
 }
 

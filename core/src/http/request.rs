@@ -35,10 +35,10 @@
 //!   must end in exactly one `chunked`; since the server decodes no content coding, a
 //!   `chunked` preceded by other codings is 501.
 //! - `Host`: required once in HTTP/1.1, at most once in HTTP/1.0; its value is empty or
-//!   `uri-host [ ":" port ]` without userinfo. An empty value is accepted for every target
-//!   form (RFC 9112 section 3.2 allows it when the target URI has no authority; the target's
-//!   own authority wins otherwise). For an absolute-form target, the target's authority takes
-//!   precedence over `Host` (RFC 9112 section 3.2.2); see [`Request::authority`].
+//!   `uri-host [ ":" port ]` without userinfo. An empty value only goes with a target that has
+//!   no authority (origin- and asterisk-form, RFC 9112 section 3.2); beside an absolute- or
+//!   authority-form target it is 400. The target's authority takes precedence over a
+//!   different `Host` (RFC 9112 section 3.2.2); see [`Request::authority`].
 //! - `HTTP/1.0` and `HTTP/1.1` are served; any other `HTTP/<digits>[.<digits>]` is 505, any
 //!   other version string is 400.
 //! - `Expect: 100-continue` (ignoring case) is the only expectation; anything else is 417.
@@ -74,7 +74,7 @@ use super::Limits;
 use super::Status;
 use super::bytes::{self, Span, TCHAR};
 use super::header::{self, HeaderSpan, Headers};
-use super::method::Method;
+use super::method::{Method, Standard};
 use super::target::{self, QueryPairs, Target, TargetForm, TargetLayout};
 
 /// Parses the request head at the front of `buf`.
@@ -118,6 +118,8 @@ pub enum Parse {
 pub struct RequestHead {
     head_len: u32,
     method: Span,
+    /// The standard method the token spells, found once by the parser.
+    standard: Option<Standard>,
     target: Span,
     target_layout: TargetLayout,
     version: Version,
@@ -197,9 +199,11 @@ impl<'b> Request<'b> {
 
     /// The method (case-sensitive; `get` is an extension method).
     pub fn method(&self) -> Method<'b> {
+        if let Some(standard) = self.head.standard {
+            return standard.method();
+        }
         // The parser checked the token; only a foreign buffer could hold other bytes.
-        let token = self.head.method.slice(self.buf);
-        Method::standard(token).unwrap_or_else(|| Method::Extension(text(token).unwrap_or("")))
+        Method::Extension(text(self.head.method.slice(self.buf)).unwrap_or(""))
     }
 
     /// The request-target.
@@ -373,7 +377,8 @@ pub enum RequestError {
     MissingHost,
     /// More than one `Host` field. 400.
     DuplicateHost,
-    /// A `Host` value that is not empty or `uri-host [ ":" port ]`. 400.
+    /// A `Host` value that is not empty or `uri-host [ ":" port ]`, or empty beside a target
+    /// with its own authority. 400.
     InvalidHost,
     /// More than one `Content-Length` field, even with equal values. 400.
     DuplicateContentLength,
@@ -563,6 +568,8 @@ const MAX_HEAD_BYTES: usize = u32::MAX as usize;
 struct RequestLine {
     method: Span,
     target: Span,
+    /// The target's layout when the request line's scan found it (origin-form).
+    layout: Option<TargetLayout>,
     version: Version,
     /// Offset just past the line's CRLF.
     end: usize,
@@ -581,9 +588,14 @@ fn parse_window(
     };
     // The request line holds a non-empty run of `tchar`s here, so only the method's identity
     // matters: whether it is `CONNECT` or `OPTIONS`.
-    let method = Method::standard(line.method.slice(w)).unwrap_or(Method::Extension(""));
-    let target_layout =
-        target::parse_layout(line.target.slice(w)).map_err(|_| RequestError::InvalidTarget)?;
+    let standard = Standard::of(line.method.slice(w));
+    let method = standard.map_or(Method::Extension(""), Standard::method);
+    let target_layout = match line.layout {
+        Some(layout) => layout,
+        None => {
+            target::parse_layout(line.target.slice(w)).map_err(|_| RequestError::InvalidTarget)?
+        }
+    };
     if !target_layout.form().is_allowed_for(&method) {
         return Err(RequestError::TargetFormMismatch);
     }
@@ -593,7 +605,11 @@ fn parse_window(
         return partial(full);
     };
     let http10 = line.version == Version::Http10;
-    let framing = fields.framing(http10, limits)?;
+    let has_authority = matches!(
+        target_layout.form(),
+        TargetForm::Absolute | TargetForm::Authority
+    );
+    let framing = fields.framing(http10, has_authority, limits)?;
     if fields.saw(SEEN_OTHER_EXPECTATION) {
         return Err(RequestError::UnsupportedExpectation);
     }
@@ -601,6 +617,7 @@ fn parse_window(
     Ok(Parse::Complete(RequestHead {
         head_len: head_len as u32,
         method: line.method,
+        standard,
         target: line.target,
         target_layout,
         version: line.version,
@@ -649,7 +666,7 @@ fn request_line(
     }
 
     let method_start = i;
-    i += token_len(w.get(i..).unwrap_or(&[]));
+    i += bytes::run_len(w.get(i..).unwrap_or(&[]), TCHAR);
     match w.get(i) {
         None => return Ok(None),
         Some(b' ') if i > method_start => {}
@@ -660,14 +677,21 @@ fn request_line(
     i += 1;
 
     let target_start = i;
-    // Look at one byte past the longest allowed target, so the scan is bounded and a target
-    // that keeps going is 414 as soon as it passes the limit.
     let rest = w.get(target_start..).unwrap_or(&[]);
-    let scan = rest.get(..max_target.saturating_add(1)).unwrap_or(rest);
-    match scan.iter().position(|&b| !target::is_target_byte(b)) {
-        Some(len) if len <= max_target => i += len,
-        None if scan.len() <= max_target && !full => return Ok(None),
-        _ => return Err(RequestError::TargetTooLong),
+    // The usual origin-form target in one pass; anything else takes the general scan.
+    let layout = target::origin_prefix(rest, max_target).map(|(len, layout)| {
+        i += len;
+        layout
+    });
+    if layout.is_none() {
+        // Look at one byte past the longest allowed target, so the scan is bounded and a
+        // target that keeps going is 414 as soon as it passes the limit.
+        let scan = rest.get(..max_target.saturating_add(1)).unwrap_or(rest);
+        match scan.iter().position(|&b| !target::is_target_byte(b)) {
+            Some(len) if len <= max_target => i += len,
+            None if scan.len() <= max_target && !full => return Ok(None),
+            _ => return Err(RequestError::TargetTooLong),
+        }
     }
     match w.get(i) {
         Some(b' ') if i > target_start => {}
@@ -677,20 +701,31 @@ fn request_line(
     let target = Span::new(target_start as u32, i as u32);
     i += 1;
 
-    // The two versions served, checked whole; anything else takes the byte-wise scan below,
-    // which names the error.
-    let version = match w.get(i..i + 10) {
-        Some(b"HTTP/1.1\r\n") => Version::Http11,
-        Some(b"HTTP/1.0\r\n") => Version::Http10,
+    // The two versions served, checked whole as one word and a CRLF; anything else takes the
+    // byte-wise scan below, which names the error.
+    let version = match w.get(i..).and_then(<[u8]>::first_chunk::<10>) {
+        Some(&[a, b, c, d, e, f, g, h, b'\r', b'\n']) => {
+            match u64::from_le_bytes([a, b, c, d, e, f, g, h]) {
+                HTTP_11 => Version::Http11,
+                HTTP_10 => Version::Http10,
+                _ => return version_error(w, i),
+            }
+        }
         _ => return version_error(w, i),
     };
     Ok(Some(RequestLine {
         method,
         target,
+        layout,
         version,
         end: i + 10,
     }))
 }
+
+/// `HTTP/1.1` and `HTTP/1.0` as the little-endian words the request line's version is
+/// compared with.
+const HTTP_11: u64 = u64::from_le_bytes(*b"HTTP/1.1");
+const HTTP_10: u64 = u64::from_le_bytes(*b"HTTP/1.0");
 
 /// The outcome of a request line whose version, at `i`, is neither `HTTP/1.1` nor `HTTP/1.0`
 /// followed by CRLF: more bytes needed, or the error.
@@ -737,60 +772,6 @@ fn version(bytes: &[u8]) -> RequestError {
     }
 }
 
-/// Bytes of a `usize`, the word the field-value scan checks at once.
-const WORD: usize = core::mem::size_of::<usize>();
-/// `0x01` in every byte of a word.
-const LOW: usize = usize::MAX / 255;
-/// `0x80` in every byte of a word.
-const HIGH: usize = LOW << 7;
-
-/// The length of the run of `tchar`s at the front of `bytes`.
-fn token_len(bytes: &[u8]) -> usize {
-    let mut rest = bytes;
-    // On 64-bit targets, for speed; elsewhere the byte loop alone, for size.
-    while let Some((word, tail)) = rest.split_first_chunk::<WORD>()
-        && WORD == 8
-    {
-        // No early exit inside the word: one branch per word.
-        let classes = word.iter().fold(TCHAR, |acc, &b| acc & bytes::class(b));
-        if classes & TCHAR == 0 {
-            break;
-        }
-        rest = tail;
-    }
-    let run = rest.iter().take_while(|&&b| header::is_tchar(b)).count();
-    bytes.len() - rest.len() + run
-}
-
-/// The length of the run of field-value bytes (HTAB, SP, visible ASCII, obs-text) at the
-/// front of `bytes`. On 64-bit targets a word at a time, for speed: the lowest byte below SP
-/// or equal to DEL in a word is found exactly (the borrows of the subtractions only run
-/// upwards), and is the end of the run unless it is HTAB. Elsewhere a byte at a time, for
-/// size.
-#[inline]
-fn value_len(bytes: &[u8]) -> usize {
-    let mut rest = bytes;
-    loop {
-        let mut skip = 0usize;
-        if let Some((word, tail)) = rest.split_first_chunk::<WORD>()
-            && WORD == 8
-        {
-            let x = usize::from_le_bytes(*word);
-            let del = x ^ (LOW * 0x7F);
-            let found = (x.wrapping_sub(LOW * 0x20) & !x | del.wrapping_sub(LOW) & !del) & HIGH;
-            if found == 0 {
-                rest = tail;
-                continue;
-            }
-            skip = (found.trailing_zeros() / 8) as usize;
-        }
-        match rest.get(skip..) {
-            Some([b, tail @ ..]) if header::is_field_vchar(*b) => rest = tail,
-            _ => return bytes.len() - rest.len() + skip,
-        }
-    }
-}
-
 /// Scans the field lines from `start` through the blank line in one pass, storing each
 /// field's span and handing it to `fields`; returns the head's end and the number of fields,
 /// or `None` when more bytes are needed. Bad bytes are reported as soon as they are seen, in
@@ -819,7 +800,13 @@ fn header_block(
             Some(b' ' | b'\t') => return Err(RequestError::ObsFold),
             Some(_) => {}
         }
-        i += token_len(w.get(i..).unwrap_or(&[]));
+        // Names are short: a byte loop beats a word's worth of lookups.
+        i += w
+            .get(i..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|&&b| header::is_tchar(b))
+            .count();
         // One field more than there is room for: decided at its first byte.
         if i > name_start && count >= capacity {
             return Err(RequestError::TooManyHeaders);
@@ -839,7 +826,7 @@ fn header_block(
             i += 1;
         }
         let value_start = i;
-        i += value_len(w.get(i..).unwrap_or(&[]));
+        i += bytes::field_value_len(w.get(i..).unwrap_or(&[]));
         match w.get(i) {
             None => return Ok(None),
             Some(b'\r') => match w.get(i + 1) {
@@ -1038,12 +1025,23 @@ impl Fields {
 
     /// The body's framing, once every field is read: first the rule a field broke, then the
     /// cross-field rules in order: Host, framing, size. (The expectation comes last.)
-    fn framing(&self, http10: bool, limits: &Limits) -> Result<BodyFraming, RequestError> {
+    /// `has_authority` says the target names its own authority, which an empty `Host` would
+    /// contradict.
+    fn framing(
+        &self,
+        http10: bool,
+        has_authority: bool,
+        limits: &Limits,
+    ) -> Result<BodyFraming, RequestError> {
         if let Some(error) = self.error {
             return Err(error);
         }
-        if !http10 && self.host.is_none() {
-            return Err(RequestError::MissingHost);
+        match self.host {
+            None if !http10 => return Err(RequestError::MissingHost),
+            Some(host) if has_authority && host.is_empty() => {
+                return Err(RequestError::InvalidHost);
+            }
+            _ => {}
         }
         Err(match self.content_length {
             _ if !self.saw(SEEN_TRANSFER_ENCODING) => {

@@ -48,7 +48,7 @@
 
 use core::fmt;
 
-use crate::http::bytes::is_token;
+use crate::http::bytes::{field_value_len, is_tchar, is_token};
 use crate::http::date::Date;
 use crate::http::status::Status;
 
@@ -240,7 +240,7 @@ pub fn encode_head(
     cx: &EncodeContext<'_>,
     out: &mut [u8],
 ) -> Result<Encoded, EncodeError> {
-    encode(head, body, &[], cx, out)
+    encode(head, body, &[], cx, out, Check::Fields)
 }
 
 /// Encodes a complete response with a body already in memory: the head as [`encode_head`] would
@@ -257,11 +257,111 @@ pub fn encode_full(
     cx: &EncodeContext<'_>,
     out: &mut [u8],
 ) -> Result<Encoded, EncodeError> {
-    let encoded = encode(head, BodyKind::Length(body.len() as u64), body, cx, out)?;
+    encode_full_as(head, body, cx, out, Check::Fields)
+}
+
+/// [`encode_full`], checking the header fields as `check` says.
+pub(crate) fn encode_full_as(
+    head: &ResponseHead<'_>,
+    body: &[u8],
+    cx: &EncodeContext<'_>,
+    out: &mut [u8],
+    check: Check,
+) -> Result<Encoded, EncodeError> {
+    let encoded = encode(
+        head,
+        BodyKind::Length(body.len() as u64),
+        body,
+        cx,
+        out,
+        check,
+    )?;
     Ok(Encoded {
         body: BodyFraming::None,
         ..encoded
     })
+}
+
+/// [`encode_head`], checking the header fields as `check` says.
+pub(crate) fn encode_head_as(
+    head: &ResponseHead<'_>,
+    body: BodyKind,
+    cx: &EncodeContext<'_>,
+    out: &mut [u8],
+    check: Check,
+) -> Result<Encoded, EncodeError> {
+    encode(head, body, &[], cx, out, check)
+}
+
+/// Whether an encode checks the caller's header fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// Check every field, as the public encoders do.
+    Fields,
+    /// The fields are a [`CheckedFields`]: checked when it was built.
+    Done,
+}
+
+/// Header fields checked once, where they are made, so that the responses carrying them are
+/// not checked again: build them in a `const` and a bad field fails the build.
+///
+/// ```
+/// use aurora_core::http::response::CheckedFields;
+///
+/// const TEXT: CheckedFields<'static> =
+///     match CheckedFields::new(&[("Content-Type", b"text/plain; charset=utf-8")]) {
+///         Ok(fields) => fields,
+///         Err(_) => panic!("invalid header field"),
+///     };
+/// assert_eq!(TEXT.fields().len(), 1);
+/// assert!(CheckedFields::new(&[("Content-Length", b"1")]).is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckedFields<'a> {
+    fields: &'a [(&'a str, &'a [u8])],
+}
+
+impl<'a> CheckedFields<'a> {
+    /// No fields.
+    pub const EMPTY: Self = Self { fields: &[] };
+
+    /// Checks `fields` as the encoder would (see [`ResponseHead::headers`]).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::InvalidHeader`] or [`EncodeError::ReservedHeader`] for the first bad
+    /// field.
+    pub const fn new(fields: &'a [(&'a str, &'a [u8])]) -> Result<Self, EncodeError> {
+        let mut i = 0;
+        while i < fields.len() {
+            let (name, value) = fields[i];
+            if !is_token_const(name.as_bytes()) || !is_field_value(value) {
+                return Err(EncodeError::InvalidHeader);
+            }
+            if is_reserved(name) {
+                return Err(EncodeError::ReservedHeader);
+            }
+            i += 1;
+        }
+        Ok(Self { fields })
+    }
+
+    /// The fields, for a [`ResponseHead`].
+    pub const fn fields(&self) -> &'a [(&'a str, &'a [u8])] {
+        self.fields
+    }
+}
+
+/// [`is_token`] for `const` contexts, a byte at a time.
+const fn is_token_const(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_tchar(bytes[i]) {
+            return false;
+        }
+        i += 1;
+    }
+    !bytes.is_empty()
 }
 
 /// The exact number of bytes [`encode_head`] writes for these arguments, so a caller can pick a
@@ -276,7 +376,17 @@ pub fn head_len(
     body: BodyKind,
     cx: &EncodeContext<'_>,
 ) -> Result<usize, EncodeError> {
-    let plan = Plan::checked(head, body, cx)?;
+    head_len_as(head, body, cx, Check::Fields)
+}
+
+/// [`head_len`], checking the header fields as `check` says.
+pub(crate) fn head_len_as(
+    head: &ResponseHead<'_>,
+    body: BodyKind,
+    cx: &EncodeContext<'_>,
+    check: Check,
+) -> Result<usize, EncodeError> {
+    let plan = Plan::checked(head, body, cx, check)?;
     Ok(plan.emit(head, cx, &mut Sink::counter()))
 }
 
@@ -349,8 +459,9 @@ fn encode(
     body: &[u8],
     cx: &EncodeContext<'_>,
     out: &mut [u8],
+    check: Check,
 ) -> Result<Encoded, EncodeError> {
-    let plan = Plan::checked(head, kind, cx)?;
+    let plan = Plan::checked(head, kind, cx, check)?;
     let body = match plan.body {
         BodyFraming::Length(_) => body,
         _ => &[],
@@ -514,8 +625,8 @@ struct Plan {
 enum FramingHeader {
     /// None at all.
     None,
-    /// `Content-Length: n`.
-    ContentLength(u64),
+    /// `Content-Length: n`, its digits written once for both passes of [`Plan::emit`].
+    ContentLength(Digits),
     /// `Transfer-Encoding: chunked`.
     Chunked,
 }
@@ -552,7 +663,7 @@ impl Plan {
         let (framing, body, persistence) = match body {
             _ if status.forbids_body() => (FramingHeader::None, BodyFraming::None, persistence),
             BodyKind::Empty => (
-                FramingHeader::ContentLength(0),
+                FramingHeader::ContentLength(Digits::decimal(0)),
                 BodyFraming::None,
                 persistence,
             ),
@@ -562,7 +673,11 @@ impl Plan {
                 } else {
                     BodyFraming::Length(n)
                 };
-                (FramingHeader::ContentLength(n), next, persistence)
+                (
+                    FramingHeader::ContentLength(Digits::decimal(n)),
+                    next,
+                    persistence,
+                )
             }
             BodyKind::Streamed if cx.head_request => {
                 (FramingHeader::None, BodyFraming::None, persistence)
@@ -590,14 +705,17 @@ impl Plan {
         })
     }
 
-    /// The plan for `head`, whose header fields are checked too.
+    /// The plan for `head`, whose header fields are checked too unless `check` says they were.
     fn checked(
         head: &ResponseHead<'_>,
         body: BodyKind,
         cx: &EncodeContext<'_>,
+        check: Check,
     ) -> Result<Self, EncodeError> {
         let plan = Self::new(head.status, head.persistence, body, cx)?;
-        check_headers(head.headers).map_err(HeaderFault::into_encode_error)?;
+        if check == Check::Fields {
+            check_headers(head.headers).map_err(HeaderFault::into_encode_error)?;
+        }
         Ok(plan)
     }
 
@@ -630,9 +748,9 @@ impl Plan {
         }
         match self.framing {
             FramingHeader::None => {}
-            FramingHeader::ContentLength(n) => {
+            FramingHeader::ContentLength(digits) => {
                 sink.put(b"\r\nContent-Length: ");
-                sink.put(Digits::decimal(n).as_bytes());
+                sink.put(digits.as_bytes());
             }
             FramingHeader::Chunked => sink.put(b"\r\nTransfer-Encoding: chunked"),
         }
@@ -692,16 +810,36 @@ fn check_headers(fields: &[(&str, &[u8])]) -> Result<(), HeaderFault> {
 }
 
 fn check_field(name: &str, value: &[u8]) -> Result<(), HeaderFault> {
-    if !is_token(name.as_bytes()) || !is_field_value(value) {
+    if !is_token(name.as_bytes()) || !is_clean_value(value) {
         return Err(HeaderFault::Invalid);
     }
-    if RESERVED_HEADERS
-        .iter()
-        .any(|reserved| name.eq_ignore_ascii_case(reserved))
-    {
+    if is_reserved(name) {
         return Err(HeaderFault::Reserved);
     }
     Ok(())
+}
+
+/// Whether `name` is one of [`RESERVED_HEADERS`]. Their lengths differ, so most names are
+/// passed over on their length alone and the rest need one comparison.
+const fn is_reserved(name: &str) -> bool {
+    let reserved = match name.len() {
+        14 => RESERVED_HEADERS[0],
+        17 => RESERVED_HEADERS[1],
+        10 => RESERVED_HEADERS[2],
+        4 => RESERVED_HEADERS[3],
+        6 => RESERVED_HEADERS[4],
+        _ => return false,
+    };
+    // Same length, so one index serves both.
+    let (name, reserved) = (name.as_bytes(), reserved.as_bytes());
+    let mut i = 0;
+    while i < name.len() {
+        if name[i].to_ascii_lowercase() != reserved[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// A field value as RFC 9110 §5.5 lets a sender write it: visible bytes, spaces, HTAB and
@@ -725,6 +863,12 @@ const fn is_field_value(value: &[u8]) -> bool {
     true
 }
 
+/// [`is_field_value`] at run time, where the bytes are checked a word at a time.
+fn is_clean_value(value: &[u8]) -> bool {
+    let edge = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t'));
+    !edge(value.first()) && !edge(value.last()) && field_value_len(value) == value.len()
+}
+
 /// The number of hex digits of `n`, at least 1.
 const fn hex_len(mut n: u64) -> usize {
     let mut len = 1;
@@ -745,25 +889,37 @@ struct Digits {
 impl Digits {
     /// `n` in decimal; `u64::MAX` has 20 digits.
     fn decimal(n: u64) -> Self {
-        Self::in_radix(n, 10)
+        Self::in_radix::<10>(n)
     }
 
     /// `n` in lowercase hex; `u64::MAX` has 16 digits.
     fn hex(n: u64) -> Self {
-        Self::in_radix(n, 16)
+        Self::in_radix::<16>(n)
     }
 
-    fn in_radix(mut n: u64, radix: u64) -> Self {
+    /// `n` in `RADIX` (10 or 16): a constant radix, so each digit costs a multiplication or
+    /// a shift, not a division. Short numbers (most `Content-Length`s) take 32-bit steps.
+    fn in_radix<const RADIX: u64>(n: u64) -> Self {
         const SYMBOLS: &[u8; 16] = b"0123456789abcdef";
         let mut buf = [b'0'; 20];
         let mut start = buf.len();
-        loop {
+        let mut push = |digit: u64| {
             // A u64 has at most 20 digits in radix 10 or 16, so `start` stays within `buf`;
-            // `n % radix` is below 16.
+            // `digit` is below 16.
             start -= 1;
-            buf[start] = SYMBOLS[(n % radix) as usize];
-            n /= radix;
-            if n == 0 {
+            buf[start] = SYMBOLS[digit as usize];
+        };
+        let mut n = n;
+        while n > u64::from(u32::MAX) {
+            push(n % RADIX);
+            n /= RADIX;
+        }
+        // Within 32 bits now; `RADIX` is 10 or 16, so the casts are lossless.
+        let (mut small, radix) = (n as u32, RADIX as u32);
+        loop {
+            push(u64::from(small % radix));
+            small /= radix;
+            if small == 0 {
                 break;
             }
         }
@@ -832,8 +988,17 @@ mod tests {
 
     #[test]
     fn field_values() {
-        for ok in [&b""[..], b"a", b"a b", b"a\tb", b"\x80\xff", b"~!"] {
+        for ok in [
+            &b""[..],
+            b"a",
+            b"a b",
+            b"a\tb",
+            b"\x80\xff",
+            b"~!",
+            b"text/plain; q=1",
+        ] {
             assert!(is_field_value(ok), "{ok:?}");
+            assert!(is_clean_value(ok), "{ok:?}");
         }
         for bad in [
             &b" "[..],
@@ -845,9 +1010,49 @@ mod tests {
             b"\0",
             b"a\x7fb",
             b"a\x1bb",
+            b"long value\r\nInjected: 1",
+            b"long value, then DEL\x7f",
         ] {
             assert!(!is_field_value(bad), "{bad:?}");
+            assert!(!is_clean_value(bad), "{bad:?}");
         }
+    }
+
+    /// Checked once, a field list is refused for exactly what the encoder refuses.
+    #[test]
+    fn checked_fields_agree_with_the_encoder() {
+        let rows: [&[(&str, &[u8])]; 7] = [
+            &[],
+            &[("Content-Type", b"text/plain")],
+            &[("X-A", b"1"), ("Bad Name", b"x")],
+            &[("X-A", b"a\r\nInjected: 1")],
+            &[("X-A", b" padded")],
+            &[("content-LENGTH", b"1")],
+            &[("Server", b"other")],
+        ];
+        for fields in rows {
+            let head = ResponseHead {
+                status: Status::OK,
+                headers: fields,
+                persistence: Persistence::KeepAlive,
+            };
+            let cx = EncodeContext {
+                version: Version::Http11,
+                head_request: false,
+                date: None,
+                server: None,
+            };
+            let encoder = head_len(&head, BodyKind::Empty, &cx).map(|_| ());
+            assert_eq!(
+                CheckedFields::new(fields).map(|_| ()),
+                encoder,
+                "{fields:?}"
+            );
+        }
+        for name in RESERVED_HEADERS {
+            assert!(is_reserved(name) && is_reserved(&name.to_ascii_uppercase()));
+        }
+        assert!(!is_reserved("content-lengthy") && !is_reserved("dates"));
     }
 
     #[test]

@@ -14,7 +14,7 @@
 
 use core::fmt;
 
-use super::bytes::{PCHAR, QUESTION, REG_NAME, SLASH, Span, TARGET, class};
+use super::bytes::{PCHAR, QUESTION, REG_NAME, SLASH, Span, TARGET, class, run_len};
 use super::method::Method;
 
 /// Which of the four forms a request-target takes.
@@ -390,6 +390,42 @@ pub(crate) fn parse_layout(raw: &[u8]) -> Result<TargetLayout, TargetError> {
     Ok(layout)
 }
 
+/// The origin-form target `/path[?query]` at the front of `rest`, in one pass: its length
+/// and layout when it holds no `%` escape, is at most `max` bytes long and is followed by a
+/// SP. `None` for anything else (another form, an escape, a byte outside the grammar, the
+/// limit, a line still arriving), which the request parser hands to its general scan and
+/// [`parse_layout`]: whatever this accepts, they would accept with the same layout.
+#[inline]
+pub(crate) fn origin_prefix(rest: &[u8], max: usize) -> Option<(usize, TargetLayout)> {
+    if rest.first() != Some(&b'/') {
+        return None;
+    }
+    let scan = rest.get(..max.saturating_add(1)).unwrap_or(rest);
+    let path_len = run_len(scan, PCHAR | SLASH);
+    let (len, query) = match scan.get(path_len) {
+        Some(b'?') => {
+            let start = path_len + 1;
+            let query_len = run_len(scan.get(start..).unwrap_or(&[]), PCHAR | SLASH | QUESTION);
+            (start + query_len, Some((start, start + query_len)))
+        }
+        _ => (path_len, None),
+    };
+    if len > max || scan.get(len) != Some(&b' ') {
+        return None;
+    }
+    // The request parser's window is at most `u32::MAX` bytes, so every offset fits.
+    let span = |(start, end): (usize, usize)| Span::new(start as u32, end as u32);
+    Some((
+        len,
+        TargetLayout {
+            form: TargetForm::Origin,
+            authority: Span::EMPTY,
+            path: span((0, path_len)),
+            query: query.map(span),
+        },
+    ))
+}
+
 /// The index of the `:` of a leading `scheme://`, when the target has one.
 fn scheme_end(raw: &[u8]) -> Option<usize> {
     let colon = raw.iter().position(|&b| b == b':')?;
@@ -463,10 +499,7 @@ fn check_component(bytes: &[u8], allowed: u8) -> Result<(), TargetError> {
 fn authority(bytes: &[u8], port: PortRule) -> Result<(), TargetError> {
     // The common case in one pass: a reg-name of plain bytes, then an optional `:port`. Such
     // input holds no `@`, `[` or `%`, so the full check below would accept it as well.
-    let host_len = bytes
-        .iter()
-        .position(|&b| class(b) & REG_NAME == 0)
-        .unwrap_or(bytes.len());
+    let host_len = run_len(bytes, REG_NAME);
     if host_len > 0 {
         match (bytes.get(host_len..).unwrap_or(&[]), port) {
             ([], PortRule::Optional) => return Ok(()),
@@ -513,13 +546,17 @@ fn authority(bytes: &[u8], port: PortRule) -> Result<(), TargetError> {
 }
 
 fn check_port(digits: &[u8]) -> Result<(), TargetError> {
-    if digits.is_empty() || digits.len() > 5 || !digits.iter().all(u8::is_ascii_digit) {
+    if digits.is_empty() || digits.len() > 5 {
         return Err(TargetError::InvalidPort);
     }
     // At most five digits, so the sum fits a u32.
-    let value = digits
-        .iter()
-        .fold(0u32, |acc, &d| acc * 10 + u32::from(d - b'0'));
+    let mut value = 0u32;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return Err(TargetError::InvalidPort);
+        }
+        value = value * 10 + u32::from(d - b'0');
+    }
     if value > u32::from(u16::MAX) {
         return Err(TargetError::InvalidPort);
     }
@@ -544,6 +581,38 @@ mod tests {
 
     use TargetError as E;
     use TargetForm::{Absolute as Abs, Asterisk as Ast, Authority as Auth, Origin as Ori};
+
+    /// The request line's one-pass scan finds what the general scan finds, or hands over.
+    #[test]
+    fn origin_prefix_agrees_with_parse_layout() {
+        for raw in [
+            &b"/"[..],
+            b"/a/b?x=1&y",
+            b"/?",
+            b"//d",
+            b"/p?q?r/s",
+            b"/a;p=1:@!$&'()*+,=-._~",
+        ] {
+            let line = [raw, b" HTTP/1.1"].concat();
+            let found = origin_prefix(&line, 64);
+            assert_eq!(
+                found,
+                Some((raw.len(), parse_layout(raw).unwrap())),
+                "{raw:?}"
+            );
+        }
+        // An escape, another form, a byte outside the path, the limit, a line still arriving.
+        for (line, max) in [
+            (&b"/a%20b "[..], 64),
+            (b"* ", 64),
+            (b"http://h/ ", 64),
+            (b"/a[b] ", 64),
+            (b"/abc ", 2),
+            (b"/abc", 64),
+        ] {
+            assert_eq!(origin_prefix(line, max), None, "{line:?}");
+        }
+    }
 
     #[test]
     fn forms_table() {

@@ -3,7 +3,8 @@
 //! - [`buffer_pool`]: byte buffers in size classes (1, 4, 16, 64, 256 KiB), handles with a
 //!   generation, O(1) acquire and release, growth into the next class that keeps the contents.
 //! - [`object_pool`]: a fixed number of `T` slots, reset on release.
-//! - [`table`]: the storage behind the object pool and the timer wheel, written on first use.
+//! - [`table`]: the storage behind the object pool and the timer wheel, written on first use
+//!   and truncated when they trim.
 //! - [`arena`]: per-request bump allocation, reset in O(1), with a fallback heap for the rare
 //!   request that needs more. The only module of the crate that contains `unsafe`.
 

@@ -11,11 +11,14 @@
 //! out and hands it back, the slot holds no `T` while free, and the next
 //! [`acquire`](ObjectPool::acquire) starts from the value it is given. The connection engine
 //! keeps its connections here and walks them with [`iter_mut`](ObjectPool::iter_mut).
+//!
+//! After a burst, [`trim`](ObjectPool::trim) hands the free slots above the highest occupied
+//! one back to the table, so a table that can give memory back shrinks to what is in use.
 
 use core::fmt;
 
 pub use super::buffer_pool::PoolError;
-use super::table::Table;
+use super::table::{Table, vacant_tail};
 
 /// An [`ObjectPool`] of `N` slots inside the struct, all written when it is built.
 pub type InlinePool<T, const N: usize> = ObjectPool<T, [Entry<T>; N]>;
@@ -49,12 +52,13 @@ impl ObjectHandle {
 /// `u32::MAX`). It takes slots in index order the first time it needs each (from the table's
 /// written entries, then by [`push`](Table::push)ing new ones) and reuses released slots
 /// before new ones, so a table that grows on push is written only as far as the most
-/// slots ever in use at once.
+/// slots in use at once since the last [`trim`](ObjectPool::trim).
 ///
 /// # Invariants a caller can rely on
 ///
 /// - A handle stays valid until it is released; afterwards every use is an `Err`, never the
-///   slot's next occupant (up to 2³² reuses of one slot, when the 32-bit generation wraps).
+///   slot's next occupant (up to 2³² reuses of one slot, when the 32-bit generation wraps),
+///   also when the slot was trimmed and written again.
 /// - A free slot holds no `T`; dropping the pool drops the live values.
 /// - Pool ids are chosen by the caller; give each pool its own.
 /// - A pool built over a table that served an earlier pool sees none of that pool's values.
@@ -82,9 +86,12 @@ pub struct ObjectPool<T, Tb> {
     entries: Tb,
     /// Head of the free list of released slots.
     free: Option<u32>,
-    /// Slots from `fresh` on have never been used by this pool; they are taken in order once
-    /// the list is empty.
+    /// Slots from `fresh` on have not been used by this pool since it was built or last
+    /// trimmed; they are taken in order once the list is empty.
     fresh: u32,
+    /// The generation an entry [`push`](Table::push)ed into the table starts at: at least
+    /// every generation a trimmed slot had, so its old handles never match a new occupant.
+    floor: u32,
     len: usize,
     id: u16,
     /// The pool holds `T`s in `Tb`.
@@ -122,6 +129,7 @@ impl<T, const N: usize> InlinePool<T, N> {
             entries: [const { Entry::EMPTY }; N],
             free: None,
             fresh: 0,
+            floor: 0,
             len: 0,
             id,
             _values: core::marker::PhantomData,
@@ -138,6 +146,7 @@ impl<T, Tb: Table<Entry<T>>> ObjectPool<T, Tb> {
             entries: table,
             free: None,
             fresh: 0,
+            floor: 0,
             len: 0,
             id,
             _values: core::marker::PhantomData,
@@ -169,8 +178,8 @@ impl<T, Tb: Table<Entry<T>>> ObjectPool<T, Tb> {
         self.len >= self.capacity()
     }
 
-    /// How many slots have ever been used: the part of the table written so far (by this
-    /// pool), which the pool walks in [`iter`](Self::iter).
+    /// How many slots have been used since the pool was built or last trimmed: the part of
+    /// the table written so far (by this pool), which the pool walks in [`iter`](Self::iter).
     pub const fn used(&self) -> usize {
         self.fresh as usize
     }
@@ -281,6 +290,35 @@ impl<T, Tb: Table<Entry<T>>> ObjectPool<T, Tb> {
         }
     }
 
+    /// Gives the free slots above the highest occupied one back to the table
+    /// ([`Table::truncate`]) and rebuilds the free list from the free slots below it, lowest
+    /// first, so new values fill the table from the bottom and the next trim finds a longer
+    /// free tail. Returns how many slots were trimmed (0 when the highest used slot is
+    /// occupied). O([`used`](Self::used)); live handles stay valid, and a handle to a
+    /// trimmed slot stays dead when the slot is written again.
+    pub fn trim(&mut self) -> usize {
+        let fresh = self.fresh as usize;
+        let occupied = |entry: &Entry<T>| matches!(entry.state, State::Occupied(_));
+        let Some((kept, trimmed)) = vacant_tail(&mut self.entries, fresh, occupied) else {
+            return 0;
+        };
+        let keep = kept.len();
+        for entry in trimmed {
+            self.floor = self.floor.max(entry.generation);
+        }
+        let mut free = None;
+        for (index, entry) in kept.iter_mut().enumerate().rev() {
+            if let State::Vacant { next } = &mut entry.state {
+                *next = free;
+                free = Some(index as u32); // below `fresh`, a `u32`
+            }
+        }
+        self.free = free;
+        self.fresh = keep as u32; // below `fresh`
+        self.entries.truncate(keep);
+        fresh - keep
+    }
+
     /// The live values with their handles, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (ObjectHandle, &T)> + '_ {
         let pool = self.id;
@@ -342,7 +380,11 @@ impl<T, Tb: Table<Entry<T>>> ObjectPool<T, Tb> {
         }
         if self.entries.entries().len() <= index as usize {
             // The table grows by one entry, written now, on this slot's first use.
-            self.entries.push(Entry::EMPTY).ok()?;
+            let entry = Entry {
+                generation: self.floor,
+                state: State::Vacant { next: None },
+            };
+            self.entries.push(entry).ok()?;
         }
         self.fresh += 1; // below u32::MAX, checked above
         Some(index)
@@ -406,6 +448,7 @@ impl<T, Tb: Table<Entry<T>>> fmt::Debug for ObjectPool<T, Tb> {
             .field("id", &self.id)
             .field("len", &self.len)
             .field("used", &self.fresh)
+            .field("floor", &self.floor)
             .field("capacity", &self.capacity())
             .finish()
     }
@@ -623,12 +666,76 @@ mod tests {
         assert_eq!(pool.release(a), Err(PoolError::Released));
     }
 
+    #[test]
+    fn trim_gives_the_free_tail_back_and_refills_from_the_bottom() {
+        let mut pool = ObjectPool::with_table(1, heapless::Vec::<_, 8>::new());
+        let h: Vec<_> = (0..6).map(|v| pool.acquire(v).unwrap()).collect();
+        for i in [1, 4, 5] {
+            pool.release(h[i]).unwrap();
+        }
+        assert_eq!((pool.trim(), pool.used(), pool.entries.len()), (2, 4, 4));
+        assert_eq!(pool.trim(), 0, "nothing above the highest live slot");
+        // The lowest free slot first, then the table grows again.
+        let a = pool.acquire(10).unwrap();
+        let b = pool.acquire(11).unwrap();
+        assert_eq!((a.index(), b.index()), (1, 4));
+        for stale in [h[1], h[4], h[5]] {
+            assert_eq!(pool.get(stale), Err(PoolError::Stale), "{stale:?}");
+        }
+        assert_eq!(
+            (pool.get(a), pool.get(b), pool.get(h[3])),
+            (Ok(&10), Ok(&11), Ok(&3))
+        );
+        // Everything released: the whole table goes.
+        for live in [h[0], h[2], h[3], a, b] {
+            pool.release(live).unwrap();
+        }
+        assert_eq!((pool.trim(), pool.used(), pool.entries.len()), (5, 0, 0));
+    }
+
+    #[test]
+    fn a_trimmed_slot_written_again_never_takes_an_old_handle() {
+        let mut pool = ObjectPool::with_table(1, heapless::Vec::<_, 2>::new());
+        // Slot 0 goes through many occupants, so its handles carry high generations.
+        let old: Vec<_> = (0..5)
+            .map(|v| {
+                let h = pool.acquire(v).unwrap();
+                pool.release(h).unwrap();
+                h
+            })
+            .collect();
+        assert_eq!(pool.trim(), 1);
+        for v in 0..5 {
+            let new = pool.acquire(v).unwrap();
+            assert!(old.iter().all(|&h| h != new && pool.get(h).is_err()));
+            pool.release(new).unwrap();
+            assert_eq!(pool.trim(), 1);
+        }
+    }
+
+    #[test]
+    fn trimming_memory_written_whole_keeps_it_and_stays_safe() {
+        let mut pool: InlinePool<u32, 3> = InlinePool::new(1);
+        let h: Vec<_> = (0..3).map(|v| pool.acquire(v).unwrap()).collect();
+        pool.release(h[2]).unwrap();
+        pool.release(h[1]).unwrap();
+        assert_eq!((pool.trim(), pool.used()), (2, 1));
+        let again = pool.acquire(7).unwrap();
+        assert_eq!(again.index(), 1);
+        assert_eq!(
+            (pool.get(h[1]), pool.get(h[2])),
+            (Err(PoolError::Stale), Err(PoolError::Stale))
+        );
+        assert_eq!(pool.handle_at(2), None);
+    }
+
     #[derive(Clone, Debug)]
     enum Op {
         Acquire(u32),
         Release(usize),
         Mutate(usize),
         UseDead(usize),
+        Trim,
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -637,6 +744,7 @@ mod tests {
             any::<usize>().prop_map(Op::Release),
             any::<usize>().prop_map(Op::Mutate),
             any::<usize>().prop_map(Op::UseDead),
+            Just(Op::Trim),
         ]
     }
 
@@ -648,51 +756,80 @@ mod tests {
         }
     }
 
+    /// Runs `ops` on `pool` (4 slots) against a model of its live values; with `Trim` the pool
+    /// must shrink to its highest live slot, and dead handles must stay dead throughout.
+    fn churn<Tb: Table<Entry<u32>>>(
+        mut pool: ObjectPool<u32, Tb>,
+        ops: Vec<Op>,
+    ) -> Result<(), TestCaseError> {
+        let mut model: BTreeMap<u32, (ObjectHandle, u32)> = BTreeMap::new();
+        let mut dead: Vec<ObjectHandle> = Vec::new();
+        for op in ops {
+            let keys: Vec<u32> = model.keys().copied().collect();
+            match op {
+                Op::Acquire(v) => match pool.acquire(v) {
+                    Ok(h) => {
+                        prop_assert!(h.index() < 4);
+                        prop_assert!(
+                            model.insert(h.index, (h, v)).is_none(),
+                            "index reused while live"
+                        );
+                    }
+                    Err(back) => {
+                        prop_assert_eq!(back, v);
+                        prop_assert_eq!(model.len(), 4);
+                    }
+                },
+                Op::Release(i) if !keys.is_empty() => {
+                    let (h, v) = model.remove(&keys[i % keys.len()]).unwrap();
+                    prop_assert_eq!(pool.release(h), Ok(v));
+                    dead.push(h);
+                }
+                Op::Mutate(i) if !keys.is_empty() => {
+                    let entry = model.get_mut(&keys[i % keys.len()]).unwrap();
+                    let value = pool.get_mut(entry.0).unwrap();
+                    *value = value.wrapping_add(1);
+                    entry.1 = entry.1.wrapping_add(1);
+                }
+                Op::UseDead(i) if !dead.is_empty() => {
+                    let h = dead[i % dead.len()];
+                    let e = pool.release(h).unwrap_err();
+                    prop_assert!(matches!(e, PoolError::Stale | PoolError::Released));
+                    prop_assert!(pool.get(h).is_err());
+                }
+                Op::Trim => {
+                    let used = pool.used();
+                    let keep = model.keys().next_back().map_or(0, |&top| top as usize + 1);
+                    prop_assert_eq!(pool.trim(), used - keep);
+                    prop_assert_eq!(pool.used(), keep);
+                }
+                _ => {}
+            }
+            prop_assert_eq!(pool.len(), model.len());
+            let seen: Vec<_> = pool.iter().map(|(h, v)| (h, *v)).collect();
+            let expected: Vec<_> = model.values().copied().collect();
+            prop_assert_eq!(seen, expected);
+            for &h in &dead {
+                prop_assert!(pool.get(h).is_err(), "a dead handle reached {:?}", h);
+            }
+        }
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(config())]
 
         #[test]
         fn object_pool_churn(ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 24 } else { 96 })) {
-            let mut pool: InlinePool<u32, 4> = InlinePool::new(7);
-            let mut model: BTreeMap<u32, (ObjectHandle, u32)> = BTreeMap::new();
-            let mut dead: Vec<ObjectHandle> = Vec::new();
-            for op in ops {
-                let keys: Vec<u32> = model.keys().copied().collect();
-                match op {
-                    Op::Acquire(v) => match pool.acquire(v) {
-                        Ok(h) => {
-                            prop_assert!(h.index() < 4);
-                            prop_assert!(model.insert(h.index, (h, v)).is_none(), "index reused while live");
-                        }
-                        Err(back) => {
-                            prop_assert_eq!(back, v);
-                            prop_assert_eq!(model.len(), 4);
-                        }
-                    },
-                    Op::Release(i) if !keys.is_empty() => {
-                        let (h, v) = model.remove(&keys[i % keys.len()]).unwrap();
-                        prop_assert_eq!(pool.release(h), Ok(v));
-                        dead.push(h);
-                    }
-                    Op::Mutate(i) if !keys.is_empty() => {
-                        let entry = model.get_mut(&keys[i % keys.len()]).unwrap();
-                        let value = pool.get_mut(entry.0).unwrap();
-                        *value = value.wrapping_add(1);
-                        entry.1 = entry.1.wrapping_add(1);
-                    }
-                    Op::UseDead(i) if !dead.is_empty() => {
-                        let h = dead[i % dead.len()];
-                        let e = pool.release(h).unwrap_err();
-                        prop_assert!(matches!(e, PoolError::Stale | PoolError::Released));
-                        prop_assert!(pool.get(h).is_err());
-                    }
-                    _ => {}
-                }
-                prop_assert_eq!(pool.len(), model.len());
-                let seen: Vec<_> = pool.iter().map(|(h, v)| (h, *v)).collect();
-                let expected: Vec<_> = model.values().copied().collect();
-                prop_assert_eq!(seen, expected);
-            }
+            let pool: InlinePool<u32, 4> = InlinePool::new(7);
+            churn(pool, ops)?;
+        }
+
+        #[test]
+        fn a_trimmed_table_churns_like_the_model(
+            ops in proptest::collection::vec(op(), 1..if cfg!(miri) { 24 } else { 96 }),
+        ) {
+            churn(ObjectPool::with_table(7, heapless::Vec::<_, 4>::new()), ops)?;
         }
     }
 }

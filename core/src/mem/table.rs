@@ -10,7 +10,9 @@
 //! configured capacity.
 //!
 //! The trait has no method that moves written entries, so a table's entries keep their places
-//! (and the handles that name them stay valid) as it grows.
+//! (and the handles that name them stay valid) as it grows. A user that stops needing the
+//! entries at the end can [`truncate`](Table::truncate) them: a vector drops them (and a
+//! backend gives their pages back), memory written whole keeps them.
 
 /// Storage for up to [`capacity`](Table::capacity) entries, of which the first
 /// [`entries`](Table::entries)`().len()` are written.
@@ -48,6 +50,29 @@ pub trait Table<E> {
     fn capacity(&self) -> usize {
         self.entries().len()
     }
+
+    /// Drops the written entries from `len` on, if the table can take them back; a later
+    /// [`push`](Table::push) writes them again. The capacity stays, and entries below `len`
+    /// keep their places. A table written whole keeps every entry (the default).
+    fn truncate(&mut self, len: usize) {
+        let _ = len;
+    }
+}
+
+/// Splits the first `used` written entries of `table` after the last one that `live` says is in
+/// use: the entries a trim keeps and the vacant tail it gives back. `None` when that tail is
+/// empty (or `used` is beyond the written entries).
+pub(crate) fn vacant_tail<E>(
+    table: &mut (impl Table<E> + ?Sized),
+    used: usize,
+    live: impl Fn(&E) -> bool,
+) -> Option<(&mut [E], &mut [E])> {
+    let used = table.entries_mut().get_mut(..used)?;
+    let keep = used.iter().rposition(live).map_or(0, |last| last + 1);
+    if keep == used.len() {
+        return None;
+    }
+    Some(used.split_at_mut(keep))
 }
 
 /// Implements [`Table`] for memory written whole: every entry is there from the start and
@@ -90,10 +115,14 @@ impl<E, T: Table<E> + ?Sized> Table<E> for &mut T {
     fn capacity(&self) -> usize {
         (**self).capacity()
     }
+
+    fn truncate(&mut self, len: usize) {
+        (**self).truncate(len);
+    }
 }
 
 /// A `heapless` vector grows on push up to `N` and never moves its entries: a table written as
-/// it is used, without a heap.
+/// it is used, without a heap. It truncates as a vector does, though its memory stays inline.
 impl<E, const N: usize> Table<E> for heapless::Vec<E, N> {
     fn entries(&self) -> &[E] {
         self
@@ -110,6 +139,10 @@ impl<E, const N: usize> Table<E> for heapless::Vec<E, N> {
     fn capacity(&self) -> usize {
         N
     }
+
+    fn truncate(&mut self, len: usize) {
+        heapless::Vec::truncate(self, len);
+    }
 }
 
 #[cfg(test)]
@@ -124,7 +157,14 @@ mod tests {
         assert_eq!((slice.capacity(), slice.push(9)), (3, Err(9)));
         slice.entries_mut()[0] = 6;
         assert_eq!(slice.entries(), [6, 4, 5]);
+        slice.truncate(1);
+        assert_eq!(
+            slice.entries(),
+            [6, 4, 5],
+            "written whole: nothing to take back"
+        );
         let dynamic: &mut dyn Table<u8> = &mut array;
+        dynamic.truncate(0);
         assert_eq!((&dynamic).entries(), [1, 2]);
     }
 
@@ -139,6 +179,14 @@ mod tests {
         assert_eq!(
             (table.entries(), table.entries().as_ptr()),
             (&[10, 20][..], at)
+        );
+        Table::truncate(&mut table, 1);
+        Table::truncate(&mut table, 5); // beyond the written entries: nothing happens
+        assert_eq!((table.entries(), Table::capacity(&table)), (&[10][..], 2));
+        Table::push(&mut table, 40).unwrap();
+        assert_eq!(
+            (table.entries(), table.entries().as_ptr()),
+            (&[10, 40][..], at)
         );
     }
 }

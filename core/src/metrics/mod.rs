@@ -13,6 +13,7 @@
 //! - [`Renderer`]: writes families in the Prometheus text exposition format 0.0.4 into a
 //!   caller's buffer, for the runtime's metrics and a server's own alike.
 //! - [`RuntimeMetrics`]: the runtime's standard set, `aurora_*`.
+//! - [`Recorder`]: the events a server reports; [`NoMetrics`] records none.
 //!
 //! # Examples
 //!
@@ -54,9 +55,11 @@
 
 mod cell;
 mod instruments;
+mod recorder;
 mod render;
 mod runtime;
 
 pub use instruments::{Counter, Gauge, Histogram, HistogramSnapshot, ShardInit, Sharded};
+pub use recorder::{NoMetrics, Recorder};
 pub use render::{MetricKind, RenderError, Renderer, is_label_name, is_metric_name};
 pub use runtime::{REQUEST_DURATION_BOUNDS_US, RuntimeMetrics, WorkerMetrics};

@@ -6,6 +6,7 @@
 
 use super::cell::Cell64;
 use super::instruments::{Counter, Histogram, HistogramSnapshot, ShardInit, Sharded};
+use super::recorder::Recorder;
 use super::render::{MetricKind, RenderError, Renderer};
 use crate::http::Status;
 use crate::mem::SIZE_CLASSES;
@@ -206,6 +207,40 @@ impl<const PARSE_ERROR_KINDS: usize> WorkerMetrics<PARSE_ERROR_KINDS> {
             None => self.cells.get(index).map_or(0, Cell64::load),
             Some(kind) => self.parse_errors.get(kind).map_or(0, Counter::value),
         }
+    }
+}
+
+impl<const PARSE_ERROR_KINDS: usize> Recorder for WorkerMetrics<PARSE_ERROR_KINDS> {
+    fn response(&self, status: Status) {
+        WorkerMetrics::response(self, status);
+    }
+
+    fn request_duration(&self, elapsed: Duration) {
+        WorkerMetrics::request_duration(self, elapsed);
+    }
+
+    fn connection_accepted(&self) {
+        WorkerMetrics::connection_accepted(self);
+    }
+
+    fn connection_rejected(&self) {
+        WorkerMetrics::connection_rejected(self);
+    }
+
+    fn connection_closed(&self) {
+        WorkerMetrics::connection_closed(self);
+    }
+
+    fn set_buffers_in_use(&self, class: usize, in_use: u32) {
+        WorkerMetrics::set_buffers_in_use(self, class, in_use);
+    }
+
+    fn arena_fallback(&self) {
+        WorkerMetrics::arena_fallback(self);
+    }
+
+    fn parse_error(&self, kind: usize) {
+        WorkerMetrics::parse_error(self, kind);
     }
 }
 

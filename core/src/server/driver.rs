@@ -16,7 +16,8 @@
 //!    ran out, reading was paused until responses drained, or the pool had no buffer.
 //! 3. Fire the timers due at `now` ([`Connection::handle_timeout`]), then write and close as
 //!    in 1.
-//! 4. Publish the pool's buffers in use to the [`WorkerMetrics`].
+//! 4. Trim the tables if a trim is due (see [Memory](#memory)).
+//! 5. Publish the pool's buffers in use to the [`WorkerMetrics`].
 //!
 //! After each piece of work on a connection the driver closes it if
 //! [`Connection::poll_close`] says so (gracefully, or with an abort after a write timeout or a
@@ -31,6 +32,16 @@
 //! leaves its bytes in the socket and tries again on every turn and at least every
 //! 10 ms ([`poll_timeout`](Server::poll_timeout) says when); its end of stream or reset is
 //! noticed then too.
+//!
+//! # Memory
+//!
+//! The [`Tables`] are written as far as the most connections open at once. After a burst the
+//! driver gives the unused part back: when a connection closes and at most half of the slots
+//! written are open (and at least 64 are not), it trims the connection and timer tables
+//! ([`ObjectPool::trim`], [`TimerWheel::trim`]) at the end of a turn, at most once a second
+//! ([`poll_timeout`](Server::poll_timeout) asks for that turn). A table shrinks down to its
+//! highest live entry, so a long-lived connection in a high slot keeps the slots below it.
+//! A request never pays for this: the check runs when a connection closes.
 //!
 //! # Metrics
 //!
@@ -76,7 +87,7 @@ use crate::mem::arena::Arena;
 use crate::mem::buffer_pool::{BufferPool, SizeClass};
 use crate::mem::object_pool::{ObjectHandle, ObjectPool};
 use crate::mem::table::Table;
-use crate::metrics::{RuntimeMetrics, WorkerMetrics};
+use crate::metrics::{Recorder, RuntimeMetrics, WorkerMetrics};
 use crate::time::wheel::{TimerId, TimerWheel};
 use crate::time::{Duration, Instant};
 
@@ -104,8 +115,16 @@ const STARVED_RETRY: Duration = Duration::from_millis(10);
 /// in the same turn, after every other event).
 const READ_BUDGET: usize = 16;
 
-/// Slots of the timer wheel: with a 10 ms tick, one rotation is 2.56 s.
-const WHEEL_SLOTS: usize = 256;
+/// Slots of the timer wheel by default: with a 10 ms tick, one rotation is 2.56 s. A server
+/// with few connections may take fewer (its `SLOTS` parameter): a deadline beyond one
+/// rotation waits in its slot for its turn, so fewer slots cost only some skipped visits.
+pub const WHEEL_SLOTS: usize = 256;
+
+/// The least time between two trims of the tables.
+const TRIM_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The fewest unused written slots worth a trim (about 30 KB of slots for the demo `Hello`).
+const TRIM_SLACK: usize = 64;
 
 /// The largest overload response: status line, `Date`, `Server` (128 bytes at most),
 /// `Retry-After`, `Content-Length` and `Connection`.
@@ -141,7 +160,8 @@ pub fn parse_error_kind(cause: RejectCause) -> Option<usize> {
 /// heads) plus the handler. Its tables take one [`ConnEntry`] per connection slot (448 bytes
 /// plus the socket for the demo `Hello`: the connection holds the application's producer and
 /// consumer, so `H` sets the size) and 40 bytes per timer, written as slots first come into
-/// use (see [`tables`](super::tables)).
+/// use (see [`tables`](super::tables)) and trimmed a second after a burst (see
+/// [Memory](self#memory)).
 ///
 /// # Invariants
 ///
@@ -151,14 +171,20 @@ pub fn parse_error_kind(cause: RejectCause) -> Option<usize> {
 /// - Every closed connection gave its buffers back to the pool before its slot was freed, so
 ///   once [`connections`](Self::connections) is 0 every buffer is back.
 /// - Each live slot has at most one timer, at its connection's next deadline.
-pub struct Server<'m, S: Socket, H: Handler> {
+pub struct Server<
+    'm,
+    S: Socket,
+    H: Handler,
+    M: Recorder = WorkerMetrics<PARSE_ERROR_KINDS>,
+    const SLOTS: usize = WHEEL_SLOTS,
+> {
     config: ServerConfig,
     slots: Slots<'m, S, H>,
-    timers: TimerWheel<ObjectHandle, &'m mut dyn Table<TimerEntry>, WHEEL_SLOTS>,
+    timers: TimerWheel<ObjectHandle, &'m mut dyn Table<TimerEntry>, SLOTS>,
     pool: BufferPool<'m>,
     spans: Spans<'m>,
     handler: H,
-    metrics: &'m WorkerMetrics<PARSE_ERROR_KINDS>,
+    metrics: &'m M,
     /// Handlers' per-call scratch ([`Responder::arena`](crate::conn::Responder::arena)).
     arena: Option<Arena<'m>>,
     /// Fallback-heap allocations already counted in the metrics.
@@ -169,7 +195,16 @@ pub struct Server<'m, S: Socket, H: Handler> {
     admission: Admission,
     /// Some connection needs service without an event: at once, or after a pool retry delay.
     wake: Option<Instant>,
+    /// When the tables are to be trimmed, once enough connections closed.
+    trim_at: Option<Instant>,
+    /// When they were last trimmed (or the server was built).
+    trimmed: Instant,
+    /// The slot index the next [`reclaim`](Self::reclaim) looks at first.
+    reclaim_from: usize,
 }
+
+/// How many slots [`Server::reclaim`] weighs at least before it picks its victim.
+const RECLAIM_SCAN: usize = 64;
 
 /// The connection slots of a worker.
 type Slots<'m, S, H> = ObjectPool<Slot<S, H>, &'m mut dyn Table<ConnEntry<S, H>>>;
@@ -254,19 +289,19 @@ fn current_date(_: &WallDate) -> Option<&Date> {
 }
 
 /// Records a connection's events into the worker's metrics.
-struct Meter<'a> {
-    metrics: &'a WorkerMetrics<PARSE_ERROR_KINDS>,
+struct Meter<'a, M> {
+    metrics: &'a M,
     now: Instant,
 }
 
-impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
+impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize> Server<'m, S, H, M, SLOTS> {
     /// A worker with no connection yet, keeping its connections in `tables`.
     ///
     /// `workers` is how many workers share `config.max_connections`: this worker's limit is
     /// `ceil(max_connections / workers)` (0 counts as 1), capped at the capacity of `tables`.
     /// `pool` gives every read buffer and output queue; `spans` is the header scratch shared
     /// by all connections (a head with more fields than `spans.len()` is refused). `metrics`
-    /// is this worker's shard of a [`ServerMetrics`]. Without `set_wall_clock` (feature
+    /// records the events: this worker's shard of a [`ServerMetrics`], or [`NoMetrics`](crate::metrics::NoMetrics). Without `set_wall_clock` (feature
     /// `wall-clock`), responses carry no `Date`.
     #[allow(clippy::too_many_arguments)] // each is a separate resource the caller owns
     pub fn new(
@@ -276,7 +311,7 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
         pool: BufferPool<'m>,
         spans: &'m mut [HeaderSpan],
         handler: H,
-        metrics: &'m WorkerMetrics<PARSE_ERROR_KINDS>,
+        metrics: &'m M,
         now: Instant,
     ) -> Self {
         let capacity = tables.capacity();
@@ -296,6 +331,9 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
             limit: Limit::new(config, workers, capacity),
             admission: Admission::Open,
             wake: None,
+            trim_at: None,
+            trimmed: now,
+            reclaim_from: 0,
         }
     }
 
@@ -340,17 +378,20 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
         }
         self.retry(reactor, now);
         self.expire(reactor, now);
+        if self.trim_at.is_some_and(|at| at <= now) {
+            self.trim(now);
+        }
         self.publish();
     }
 
     /// When [`turn`](Self::turn) next has work without an event: the earliest connection
-    /// deadline, or at once when a connection stopped reading before the socket would block.
-    /// `None` when only an event can bring work.
+    /// deadline, at once when a connection stopped reading before the socket would block, or
+    /// when the tables are due to be trimmed. `None` when only an event can bring work.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.timers.next_deadline(), self.wake) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [self.timers.next_deadline(), self.wake, self.trim_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Begins a graceful shutdown: stops accepting, closes idle connections at once, and lets
@@ -508,11 +549,23 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
     }
 
     /// Closes the connection that is cheapest to lose ([`Reclaim`]): the longest idle
-    /// keep-alive connection, else the one sending its head the slowest. Returns whether one
-    /// was closed.
+    /// keep-alive connection or the one sending its head the slowest, whichever has gone
+    /// longer without a request. Returns whether one was closed.
+    ///
+    /// It weighs [`RECLAIM_SCAN`] slots (more only while none of them can be reclaimed),
+    /// starting where the last reclaim stopped: a flood at a limit of thousands would
+    /// otherwise cost a scan of every slot per accepted connection.
     fn reclaim<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) -> bool {
+        let used = self.slots.used();
+        let start = self.reclaim_from;
         let mut victim: Option<(ObjectHandle, Reclaim)> = None;
-        for index in 0..self.slots.used() {
+        for step in 0..used {
+            if step >= RECLAIM_SCAN && victim.is_some() {
+                break;
+            }
+            // `start` and `step` are below `used`, a slot count, so the sum cannot overflow.
+            let index = (start + step) % used;
+            self.reclaim_from = (index + 1) % used;
             let Some(handle) = self.handle(index) else {
                 continue;
             };
@@ -557,6 +610,25 @@ impl<'m, S: Socket, H: Handler> Server<'m, S, H> {
         }
         reactor.close(slot.socket, how);
         self.metrics.connection_closed();
+        let (used, open) = (self.slots.used(), self.slots.len());
+        if self.trim_at.is_none() && used.saturating_sub(open) >= open.max(TRIM_SLACK) {
+            self.trim_at = Some(now.max(self.trimmed + TRIM_INTERVAL));
+        }
+    }
+
+    /// Gives back the table entries above the highest live connection and timer.
+    fn trim(&mut self, now: Instant) {
+        self.trim_at = None;
+        self.trimmed = now;
+        let slots = self.slots.trim();
+        let timers = self.timers.trim();
+        debug!(
+            "trimmed {} connection slots and {} timers; {} and {} left",
+            slots,
+            timers,
+            self.slots.used(),
+            self.timers.used()
+        );
     }
 
     /// Turns a connection away under overload: the configured response, then a close.
@@ -770,7 +842,9 @@ impl<S, H: Handler> fmt::Debug for Slot<S, H> {
     }
 }
 
-impl<S: Socket, H: Handler> fmt::Debug for Server<'_, S, H> {
+impl<S: Socket, H: Handler, M: Recorder, const SLOTS: usize> fmt::Debug
+    for Server<'_, S, H, M, SLOTS>
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
             .field("connections", &self.slots.len())
@@ -798,7 +872,7 @@ impl Limit {
     }
 }
 
-impl Observer for Meter<'_> {
+impl<M: Recorder> Observer for Meter<'_, M> {
     fn event(&mut self, event: ConnEvent) {
         match event {
             ConnEvent::Response { status, started } => {

@@ -9,5 +9,5 @@ pub mod driver;
 pub mod io;
 pub mod tables;
 
-pub use driver::{PARSE_ERROR_KINDS, PARSE_ERROR_LABELS, Server, ServerMetrics};
+pub use driver::{PARSE_ERROR_KINDS, PARSE_ERROR_LABELS, Server, ServerMetrics, WHEEL_SLOTS};
 pub use tables::Tables;

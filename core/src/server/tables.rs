@@ -5,8 +5,9 @@
 //! connections the worker holds at once: size them by the worker's share of
 //! `max_connections`. The server writes entry `i` only when it first needs `i` slots (or
 //! timers) at once, so a table that grows on [`push`](Table::push) — a vector with reserved
-//! capacity in a std backend — costs memory as connections arrive, not as configured. Arrays
-//! written whole (`[const { ConnEntry::EMPTY }; N]`) suit firmware.
+//! capacity in a std backend — costs memory as connections arrive, not as configured, and is
+//! [`truncate`](Table::truncate)d again a second after a burst closes. Arrays written whole
+//! (`[const { ConnEntry::EMPTY }; N]`) suit firmware.
 //!
 //! # Examples
 //!

@@ -18,12 +18,13 @@
 //!
 //! This module must never panic on the handles it is given: a [`TimerId`] of a timer that fired,
 //! was cancelled or belongs to a recycled entry is answered with [`TimerError::Stale`], never
-//! with someone else's timer.
+//! with someone else's timer. That holds across [`TimerWheel::trim`] too, which hands the
+//! vacant entries above the highest armed one back to the table after a burst.
 
 use core::fmt;
 
 use super::{Duration, Instant};
-use crate::mem::table::Table;
+use crate::mem::table::{Table, vacant_tail};
 
 /// A [`TimerWheel`] holding up to `CAP` timers inline, all written when it is built.
 pub type InlineWheel<T, const CAP: usize, const SLOTS: usize = 256> =
@@ -91,8 +92,8 @@ impl core::error::Error for TimerError {}
 ///
 /// Memory is `CAP` entries (the payload plus 24 bytes or so each) in the table, and 4 bytes
 /// per slot inline. Entries are taken in index order on first use and reused before new
-/// ones, so a table that grows on push is written only as far as the most timers ever armed
-/// at once.
+/// ones, so a table that grows on push is written only as far as the most timers armed at
+/// once since the last [`trim`](Self::trim).
 #[derive(Debug)]
 pub struct TimerWheel<T, Tb, const SLOTS: usize = 256> {
     entries: Tb,
@@ -102,8 +103,12 @@ pub struct TimerWheel<T, Tb, const SLOTS: usize = 256> {
     ready: List,
     /// Head of the singly-linked list of vacant entries below `fresh`.
     free: u32,
-    /// Entries at and above this index have never been used by this wheel.
+    /// Entries at and above this index have not been used by this wheel since it was built or
+    /// last trimmed.
     fresh: u32,
+    /// The generation an entry pushed into the table starts at: at least every generation a
+    /// trimmed entry had, so its old ids never name a new timer.
+    floor: u32,
     /// Number of armed timers.
     len: u32,
     /// Tick length in microseconds, at least 1.
@@ -212,6 +217,7 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
             },
             free: NIL,
             fresh: 0,
+            floor: 0,
             len: 0,
             tick_us,
             cursor: (now.as_micros() / tick_us).saturating_add(1),
@@ -238,6 +244,44 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
     /// How many timers the wheel can hold at once: its table's capacity (below `u32::MAX`).
     pub fn capacity(&self) -> usize {
         self.entries.capacity().min(NIL as usize - 1)
+    }
+
+    /// How many entries have been used since the wheel was built or last trimmed: the part of
+    /// the table written so far.
+    pub const fn used(&self) -> usize {
+        self.fresh as usize
+    }
+
+    /// Gives the vacant entries above the highest armed one back to the table
+    /// ([`Table::truncate`]) and rebuilds the free list from the vacant entries below it,
+    /// lowest first, so new timers fill the table from the bottom. Returns how many entries
+    /// were trimmed. O([`used`](Self::used)); armed timers keep their ids, and ids of trimmed
+    /// entries stay stale when the entries are written again.
+    pub fn trim(&mut self) -> usize {
+        let fresh = self.fresh as usize;
+        let armed = |entry: &Entry<T>| matches!(entry.0, Timer::Armed { .. });
+        let Some((kept, trimmed)) = vacant_tail(&mut self.entries, fresh, armed) else {
+            return 0;
+        };
+        let keep = kept.len();
+        for Entry(entry) in trimmed {
+            // A vacant entry's generation is past every id it handed out.
+            if let Timer::Vacant { generation, .. } = entry {
+                self.floor = self.floor.max(*generation);
+            }
+        }
+        let mut free = NIL;
+        for (index, Entry(entry)) in kept.iter_mut().enumerate().rev() {
+            if let Timer::Vacant { next, .. } = entry {
+                *next = free;
+                free = index as u32; // below `fresh`, a `u32`
+            }
+        }
+        // Armed entries link only to armed ones, so no list reaches the trimmed tail.
+        self.free = free;
+        self.fresh = keep as u32; // below `fresh`
+        self.entries.truncate(keep);
+        fresh - keep
     }
 
     /// Arms a timer that fires at `deadline` (rounded up to a tick), carrying `payload`. A
@@ -390,7 +434,11 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
         }
         if self.entries.entries().len() <= index as usize {
             // The table grows by one entry, written now, on its first use.
-            self.entries.push(Entry::EMPTY).ok()?;
+            let entry = Entry(Timer::Vacant {
+                generation: self.floor,
+                next: NIL,
+            });
+            self.entries.push(entry).ok()?;
         }
         self.fresh += 1; // below the capacity, which is below `u32::MAX`
         Some(index)
@@ -565,6 +613,7 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use proptest::prelude::{TestCaseError, prop_assert, prop_assert_eq};
     use std::collections::BTreeMap;
     use std::vec::Vec;
 
@@ -703,6 +752,39 @@ mod tests {
         assert_eq!(WHEEL.capacity(), 4);
     }
 
+    #[test]
+    fn trim_gives_the_vacant_tail_back_and_old_ids_stay_stale() {
+        let table = heapless::Vec::<_, 4>::new();
+        let mut w: TimerWheel<u32, _, 4> =
+            TimerWheel::with_table(table, Duration::from_millis(1), at(0));
+        let ids: Vec<_> = (0..4)
+            .map(|p| w.insert(at(10 + u64::from(p)), p).unwrap())
+            .collect();
+        assert_eq!(w.trim(), 0);
+        w.cancel(ids[3]).unwrap();
+        w.cancel(ids[1]).unwrap();
+        assert_eq!((w.trim(), w.used(), w.entries.len()), (1, 3, 3));
+        // The lowest vacant entry first, then the table grows again, past the old generations.
+        let a = w.insert(at(20), 10).unwrap();
+        let b = w.insert(at(20), 11).unwrap();
+        assert_eq!((a.index(), b.index()), (1, 3));
+        for stale in [ids[1], ids[3]] {
+            assert_eq!(w.cancel(stale), Err(TimerError::Stale), "{stale:?}");
+        }
+        let mut fired = drain(&mut w, at(20));
+        fired.sort_unstable();
+        assert_eq!(fired, [0, 2, 10, 11]);
+        assert_eq!((w.trim(), w.used(), w.entries.len()), (4, 0, 0));
+        // Entry 0, written again, names none of the timers it held before.
+        let c = w.insert(at(30), 12).unwrap();
+        assert!(
+            ids.iter()
+                .chain([&a])
+                .all(|&old| old != c && w.payload(old).is_none())
+        );
+        assert_eq!(w.payload(c), Some(&12));
+    }
+
     /// One step of the model test.
     #[derive(Clone, Debug)]
     enum Op {
@@ -710,6 +792,7 @@ mod tests {
         Cancel(usize),
         Reschedule(usize, u64),
         Advance(u64),
+        Trim,
     }
 
     fn op() -> impl proptest::strategy::Strategy<Value = Op> {
@@ -719,12 +802,122 @@ mod tests {
             2 => any::<usize>().prop_map(Op::Cancel),
             1 => (any::<usize>(), 0u64..20_000).prop_map(|(i, d)| Op::Reschedule(i, d)),
             3 => (0u64..3_000).prop_map(Op::Advance),
+            1 => Just(Op::Trim),
         ]
     }
 
     /// The model: armed timers by payload, with deadline and whether they were overdue on filing.
     struct Model {
         armed: BTreeMap<u32, (TimerId, u64, bool)>,
+    }
+
+    /// Runs `ops` on `w` (16 timers, ticks of `tick` µs, started at `start` µs) against the
+    /// model; dead ids must stay stale throughout, trims included.
+    fn run_model<Tb: Table<Entry<u32>>>(
+        mut w: TimerWheel<u32, Tb, 8>,
+        tick: u64,
+        start: u64,
+        ops: Vec<Op>,
+    ) -> Result<(), TestCaseError> {
+        let mut model = Model {
+            armed: BTreeMap::new(),
+        };
+        let mut now = start;
+        let mut next_payload = 0u32;
+        let mut dead: Vec<TimerId> = Vec::new();
+        for op in ops {
+            match op {
+                Op::Insert(offset) => {
+                    // Deadlines a little before and well after `now`.
+                    let deadline = (now + offset).saturating_sub(1_000);
+                    let r = w.insert(Instant::from_micros(deadline), next_payload);
+                    if model.armed.len() == 16 {
+                        prop_assert_eq!(r, Err(TimerError::Full));
+                    } else {
+                        let id = r.unwrap();
+                        model
+                            .armed
+                            .insert(next_payload, (id, deadline, deadline <= now));
+                    }
+                    next_payload += 1;
+                }
+                Op::Cancel(pick) => {
+                    if let Some((&p, &(id, ..))) =
+                        model.armed.iter().nth(pick % model.armed.len().max(1))
+                    {
+                        prop_assert_eq!(w.cancel(id), Ok(p));
+                        model.armed.remove(&p);
+                        dead.push(id);
+                    }
+                    if let Some(&id) = dead.get(pick % dead.len().max(1)) {
+                        prop_assert_eq!(w.cancel(id), Err(TimerError::Stale));
+                    }
+                }
+                Op::Reschedule(pick, offset) => {
+                    let deadline = (now + offset).saturating_sub(1_000);
+                    if let Some((&p, &(id, ..))) =
+                        model.armed.iter().nth(pick % model.armed.len().max(1))
+                    {
+                        w.reschedule(id, Instant::from_micros(deadline)).unwrap();
+                        model.armed.insert(p, (id, deadline, deadline <= now));
+                    }
+                }
+                Op::Trim => {
+                    let used = w.used();
+                    let keep = model
+                        .armed
+                        .values()
+                        .map(|&(id, ..)| id.index() + 1)
+                        .max()
+                        .unwrap_or(0);
+                    prop_assert_eq!(w.trim(), used - keep);
+                    prop_assert_eq!(w.used(), keep);
+                }
+                Op::Advance(by) => {
+                    now += by;
+                    // Due: overdue when filed, or now past the deadline rounded up to a tick.
+                    let mut expected: Vec<u32> = model
+                        .armed
+                        .iter()
+                        .filter(|&(_, &(_, d, overdue))| overdue || now >= d.div_ceil(tick) * tick)
+                        .map(|(&p, _)| p)
+                        .collect();
+                    let mut fired = Vec::new();
+                    while let Some((id, p)) = w.poll_expired(Instant::from_micros(now)) {
+                        let (armed_id, deadline, _) = model.armed[&p];
+                        prop_assert_eq!(id, armed_id);
+                        // Never early, and at most one tick late.
+                        prop_assert!(deadline <= now);
+                        fired.push(p);
+                        dead.push(id);
+                    }
+                    fired.sort_unstable();
+                    expected.sort_unstable();
+                    prop_assert_eq!(&fired, &expected);
+                    for p in fired {
+                        model.armed.remove(&p);
+                    }
+                }
+            }
+            prop_assert_eq!(w.len(), model.armed.len());
+            // next_deadline is the earliest due instant, or `now` when something is overdue.
+            let want = model
+                .armed
+                .values()
+                .map(|&(_, d, overdue)| {
+                    if overdue {
+                        now
+                    } else {
+                        d.div_ceil(tick) * tick
+                    }
+                })
+                .min();
+            prop_assert_eq!(w.next_deadline().map(Instant::as_micros), want);
+            for &id in &dead {
+                prop_assert!(w.payload(id).is_none(), "a dead id reached {:?}", id);
+            }
+        }
+        Ok(())
     }
 
     proptest::proptest! {
@@ -734,80 +927,20 @@ mod tests {
             start in 0u64..10_000,
             ops in proptest::collection::vec(op(), 1..200),
         ) {
-            let mut w: InlineWheel<u32, 16, 8> =
+            let w: InlineWheel<u32, 16, 8> =
                 InlineWheel::new(Duration::from_micros(tick), Instant::from_micros(start));
-            let mut model = Model { armed: BTreeMap::new() };
-            let mut now = start;
-            let mut next_payload = 0u32;
-            let mut dead: Vec<TimerId> = Vec::new();
-            for op in ops {
-                match op {
-                    Op::Insert(offset) => {
-                        // Deadlines a little before and well after `now`.
-                        let deadline = (now + offset).saturating_sub(1_000);
-                        let r = w.insert(Instant::from_micros(deadline), next_payload);
-                        if model.armed.len() == 16 {
-                            proptest::prop_assert_eq!(r, Err(TimerError::Full));
-                        } else {
-                            let id = r.unwrap();
-                            model.armed.insert(next_payload, (id, deadline, deadline <= now));
-                        }
-                        next_payload += 1;
-                    }
-                    Op::Cancel(pick) => {
-                        if let Some((&p, &(id, ..))) =
-                            model.armed.iter().nth(pick % model.armed.len().max(1))
-                        {
-                            proptest::prop_assert_eq!(w.cancel(id), Ok(p));
-                            model.armed.remove(&p);
-                            dead.push(id);
-                        }
-                        if let Some(&id) = dead.get(pick % dead.len().max(1)) {
-                            proptest::prop_assert_eq!(w.cancel(id), Err(TimerError::Stale));
-                        }
-                    }
-                    Op::Reschedule(pick, offset) => {
-                        let deadline = (now + offset).saturating_sub(1_000);
-                        if let Some((&p, &(id, ..))) =
-                            model.armed.iter().nth(pick % model.armed.len().max(1))
-                        {
-                            w.reschedule(id, Instant::from_micros(deadline)).unwrap();
-                            model.armed.insert(p, (id, deadline, deadline <= now));
-                        }
-                    }
-                    Op::Advance(by) => {
-                        now += by;
-                        // Due: overdue when filed, or now past the deadline rounded up to a tick.
-                        let mut expected: Vec<u32> = model
-                            .armed
-                            .iter()
-                            .filter(|&(_, &(_, d, overdue))| overdue || now >= d.div_ceil(tick) * tick)
-                            .map(|(&p, _)| p)
-                            .collect();
-                        let mut fired = Vec::new();
-                        while let Some((id, p)) = w.poll_expired(Instant::from_micros(now)) {
-                            let (armed_id, deadline, _) = model.armed[&p];
-                            proptest::prop_assert_eq!(id, armed_id);
-                            // Never early, and at most one tick late.
-                            proptest::prop_assert!(deadline <= now);
-                            fired.push(p);
-                            dead.push(id);
-                        }
-                        fired.sort_unstable();
-                        expected.sort_unstable();
-                        proptest::prop_assert_eq!(&fired, &expected);
-                        for p in fired {
-                            model.armed.remove(&p);
-                        }
-                    }
-                }
-                proptest::prop_assert_eq!(w.len(), model.armed.len());
-                // next_deadline is the earliest due instant, or `now` when something is overdue.
-                let want = model.armed.values().map(|&(_, d, overdue)| {
-                    if overdue { now } else { d.div_ceil(tick) * tick }
-                }).min();
-                proptest::prop_assert_eq!(w.next_deadline().map(Instant::as_micros), want);
-            }
+            run_model(w, tick, start, ops)?;
+        }
+
+        #[test]
+        fn a_trimmed_table_matches_the_model(
+            tick in 1u64..2_000,
+            start in 0u64..10_000,
+            ops in proptest::collection::vec(op(), 1..200),
+        ) {
+            let table = heapless::Vec::<_, 16>::new();
+            let w = TimerWheel::with_table(table, Duration::from_micros(tick), Instant::from_micros(start));
+            run_model(w, tick, start, ops)?;
         }
     }
 }

@@ -129,8 +129,12 @@ impl Consumer<App, Body> for EchoParts {
             if !res.is_answered() {
                 res.start_stream(Status::OK, &[("Content-Type", b"text/plain")])
                     .expect("the head fits");
+                // A method or path of kilobytes (random input builds them) may not fit: a
+                // short write like any other, not a failed test.
                 let prefix = format!("{} {} ", self.seen.method, self.seen.path).into_bytes();
-                assert_eq!(res.write(&prefix), Ok(prefix.len()), "the prefix fits");
+                if res.write(&prefix) != Ok(prefix.len()) {
+                    app.short_writes += 1;
+                }
             }
             if res.write(part) != Ok(part.len()) {
                 app.short_writes += 1;

@@ -4,7 +4,7 @@
 //! a step bound to catch livelock; every response is parsed by httparse as an oracle.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -15,6 +15,7 @@ use aurora_core::http::header::HeaderSpan;
 use aurora_core::http::request::Request;
 use aurora_core::mem::SIZE_CLASSES;
 use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, SizeClass, Slot};
+use aurora_core::mem::table::Table;
 use aurora_core::server::io::{
     CloseKind, ErrorKind, Event, Reactor, Readiness, Socket, SocketError, Token,
 };
@@ -407,6 +408,52 @@ pub fn pool(counts: [usize; 5]) -> BufferPool<'static> {
     BufferPool::new(1, [region(0), region(1), region(2), region(3), region(4)])
 }
 
+/// A table that grows on push and drops entries on truncate, as a backend's reserved vector
+/// does; a test reads how many entries it holds through the shared counter.
+pub struct Growing<E> {
+    entries: Vec<E>,
+    /// How many entries are written, as of the last change.
+    pub written: Rc<Cell<usize>>,
+}
+
+impl<E> Growing<E> {
+    /// An empty table with room for `capacity` entries, leaked for a server's life.
+    pub fn leak(capacity: usize) -> &'static mut Self {
+        Box::leak(Box::new(Growing {
+            entries: Vec::with_capacity(capacity),
+            written: Rc::default(),
+        }))
+    }
+}
+
+impl<E> Table<E> for Growing<E> {
+    fn entries(&self) -> &[E] {
+        &self.entries
+    }
+
+    fn entries_mut(&mut self) -> &mut [E] {
+        &mut self.entries
+    }
+
+    fn push(&mut self, entry: E) -> Result<(), E> {
+        if self.entries.len() == self.entries.capacity() {
+            return Err(entry);
+        }
+        self.entries.push(entry);
+        self.written.set(self.entries.len());
+        Ok(())
+    }
+
+    fn capacity(&self) -> usize {
+        self.entries.capacity()
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.entries.truncate(len);
+        self.written.set(self.entries.len());
+    }
+}
+
 /// A server, its network and its clock.
 pub struct Rig {
     pub net: Net,
@@ -420,15 +467,26 @@ impl Rig {
     /// A server with `config`, one worker, `counts[i]` buffers of `SIZE_CLASSES[i]`, queues of
     /// `capacity` bytes toward each client, and an [`App`] answering per `mode`.
     pub fn with(config: ServerConfig, counts: [usize; 5], capacity: usize, mode: Mode) -> Rig {
+        let tables = Tables::new(
+            Box::leak(Box::new([const { ConnEntry::EMPTY }; SLOTS])),
+            Box::leak(Box::new([const { TimerEntry::EMPTY }; SLOTS])),
+        );
+        Rig::over(tables, config, counts, capacity, mode)
+    }
+
+    /// As [`with`](Rig::with), over `tables`.
+    pub fn over(
+        tables: Tables<'static, TestSocket, App>,
+        config: ServerConfig,
+        counts: [usize; 5],
+        capacity: usize,
+        mode: Mode,
+    ) -> Rig {
         let (net, reactor) = Net::new(capacity);
         let metrics: &'static ServerMetrics<1> = Box::leak(Box::new(ServerMetrics::<1>::new()));
         let spans = Box::leak(vec![HeaderSpan::EMPTY; 32].into_boxed_slice());
         let now = Instant::from_millis(1_000);
         let app = App { mode, calls: 0 };
-        let tables = Tables::new(
-            Box::leak(Box::new([const { ConnEntry::EMPTY }; SLOTS])),
-            Box::leak(Box::new([const { TimerEntry::EMPTY }; SLOTS])),
-        );
         let worker = metrics.worker(0);
         let server = Server::new(&config, 1, tables, pool(counts), spans, app, worker, now);
         Rig {

@@ -1,11 +1,13 @@
 //! Aurora on a Cortex-M4: the pieces the firmware images share.
 //!
-//! Four images are built from this crate for `thumbv7em-none-eabihf` (QEMU's mps2-an386
+//! Five images are built from this crate for `thumbv7em-none-eabihf` (QEMU's mps2-an386
 //! board: 4 MiB of flash at 0, 4 MiB of RAM at `0x2000_0000`):
 //!
 //! - `hello`: Aurora's demo application (`aurora_apps::hello::Hello`, greeting, echo,
 //!   `/metrics`) on embassy-net, 4 connections with 1 KiB TCP buffers each. Its size is
 //!   what Aurora costs on a microcontroller.
+//! - `device`: the device dashboard (`aurora_apps::device::Device`: page, JSON API, event
+//!   stream, metrics) on the same server: what Aurora's application layer costs.
 //! - `greeting`: the same server answering every request with one fixed greeting, the
 //!   application of a minimal "hello world" server, for comparisons on equal terms.
 //! - `baseline`: the same glue (executor, clock, stack, 4 sockets with 1 KiB buffers, the
@@ -15,7 +17,8 @@
 //!   the client sends requests to Aurora and checks the answers, prints over semihosting and
 //!   exits QEMU with the outcome.
 //!
-//! Modules: [`app`] (the HTTP server and its memory), [`board`] (clock, device and stack of
+//! Modules: [`app`] (the HTTP server and its memory), [`device`] (the device's server),
+//! [`board`] (clock, device and stack of
 //! the server images), [`clock`] (the embassy-time driver on
 //! SysTick), [`link`] (the channel device and what drives it), [`net`] (stack configuration).
 #![no_std]
@@ -24,6 +27,7 @@
 pub mod app;
 pub mod board;
 pub mod clock;
+pub mod device;
 pub mod link;
 pub mod net;
 

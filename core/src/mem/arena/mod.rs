@@ -108,6 +108,14 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_arena_refuses_every_allocation() {
+        let arena = Arena::with_fallback(&mut [], &mut []);
+        assert_eq!(arena.capacity(), 0);
+        assert_eq!(arena.alloc(0u8), Err(ArenaError::OutOfMemory));
+        assert_eq!(arena.alloc_bytes(1), Err(ArenaError::OutOfMemory));
+    }
+
+    #[test]
     fn exhaustion_without_fallback_is_an_error() {
         let mut bump = Aligned::<16>::new();
         let arena = Arena::new(&mut bump.0);

@@ -2,18 +2,21 @@
 //! "hello world" server, for comparing Aurora's cost with other embedded HTTP servers on equal
 //! terms (`hello` serves more: echo and `/metrics`).
 //!
-//! The same glue as `hello` and `baseline`, and aurora-embassy's server with the same 4 sockets,
-//! memory, configuration and limits, but a handler that answers every request with `200` and
-//! `Hello, World!`.
+//! The same glue as `hello` and `baseline`, and aurora-embassy's server with the same 4 sockets
+//! and limits, but a handler that answers every request with `200` and `Hello, World!`, and
+//! the small pool ([`app::small_config`]): 2 KiB of buffers per connection, heads up to 1 KiB,
+//! as picoserve's hello has. It serves no metrics, so it records none ([`NoMetrics`]).
 #![no_std]
 #![no_main]
 
 use aurora_core::conn::{RequestBody, Responder};
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
-use aurora_embassy::RunError;
-use aurora_firmware::app;
+use aurora_core::metrics::NoMetrics;
+use aurora_embassy::{Checked, Options, RunError};
+use aurora_firmware::{app, net};
 use embassy_net::Stack;
+use static_cell::ConstStaticCell;
 
 aurora_firmware::server_image!(serve);
 
@@ -21,7 +24,7 @@ aurora_firmware::server_image!(serve);
 ///
 /// # Errors
 ///
-/// [`RunError`] when the configuration does not validate or the pool does not fit it.
+/// [`RunError`] when the pool does not fit the configuration (checked when the image is built).
 async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
     let mut greet = |_: &Request<'_>, _: RequestBody<'_>, res: &mut Responder<'_>| {
         let _ = res.send(
@@ -30,5 +33,8 @@ async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
             b"Hello, World!",
         );
     };
-    app::serve_with(stack, &mut greet).await
+    static MEMORY: ConstStaticCell<app::SmallMemory> =
+        ConstStaticCell::new(app::SmallMemory::new());
+    static OPTIONS: Checked = Options::checked(net::PORT, app::small_config());
+    app::serve_in(stack, MEMORY.take(), &OPTIONS, &NoMetrics, &mut greet).await
 }

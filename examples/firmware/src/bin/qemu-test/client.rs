@@ -69,21 +69,7 @@ impl<'s> Client<'s> {
     /// When the response is malformed, too large for the client's buffers, or the connection
     /// ends before it does.
     pub async fn answer(&mut self) -> Result<Answer, Fail> {
-        let mut answer = Answer {
-            status: 0,
-            prometheus: false,
-            close: false,
-            body: [0; BODY],
-            body_len: 0,
-            total: 0,
-        };
-        let framing = loop {
-            if let Some((head, framing)) = self.head(&mut answer)? {
-                self.consume(head);
-                break framing;
-            }
-            self.fill().await?;
-        };
+        let (mut answer, framing) = self.read_head().await?;
         match framing {
             Framing::Empty => {}
             Framing::Length(n) => self.body(n, &mut answer).await?,
@@ -105,6 +91,20 @@ impl<'s> Client<'s> {
         Ok(answer)
     }
 
+    /// Reads a response's head, then its body as raw bytes until `needle` appears in them:
+    /// for a body that does not end, such as an event stream. The answer has no body.
+    ///
+    /// # Errors
+    ///
+    /// When the head is malformed, or the connection ends or the buffer fills first.
+    pub async fn until(&mut self, needle: &[u8]) -> Result<Answer, Fail> {
+        let (answer, _) = self.read_head().await?;
+        while !contains(&self.input[..self.len], needle) {
+            self.fill().await?;
+        }
+        Ok(answer)
+    }
+
     /// Whether the server closed the connection with nothing more to read.
     pub async fn closed(&mut self) -> bool {
         let mut byte = [0u8; 1];
@@ -115,6 +115,25 @@ impl<'s> Client<'s> {
     pub async fn close(mut self) {
         self.socket.close();
         let _ = self.socket.flush().await;
+    }
+
+    /// Reads and consumes one response head.
+    async fn read_head(&mut self) -> Result<(Answer, Framing), Fail> {
+        let mut answer = Answer {
+            status: 0,
+            prometheus: false,
+            close: false,
+            body: [0; BODY],
+            body_len: 0,
+            total: 0,
+        };
+        loop {
+            if let Some((head, framing)) = self.head(&mut answer)? {
+                self.consume(head);
+                return Ok((answer, framing));
+            }
+            self.fill().await?;
+        }
     }
 
     /// Parses the head in the input, if complete: its length and the body's framing.
@@ -223,6 +242,11 @@ enum Framing {
     Length(usize),
     /// Chunks until a zero-size one.
     Chunked,
+}
+
+/// Whether `needle` occurs in `haystack`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// A decimal number of at most 9 digits.
