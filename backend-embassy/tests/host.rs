@@ -1,7 +1,8 @@
 //! Aurora on embassy-net, on the host: two stacks joined in memory, the demo served on one,
 //! a client on the other running the same scenarios as the Linux tests (keep-alive,
 //! pipelining, chunked upload, `Expect`, every framing rule, each timeout, the connection
-//! capacity and the overload answer, graceful shutdown), each asserting on the raw bytes.
+//! capacity and the overload answer, graceful shutdown, and the device's WebSocket), each
+//! asserting on the raw bytes.
 //!
 //! One test runs every scenario in one world (the executor's tasks are statics, so a process
 //! holds one world), and reports every failure at once.
@@ -65,6 +66,7 @@ static SCENARIOS: &[Scenario] = &[
     scenario!(a_config_that_does_not_validate_is_refused),
     scenario!(memory_too_small_for_the_pools_is_refused),
     scenario!(shutdown_closes_idle_connections_and_stops_listening),
+    scenario!(websocket_echo_ping_and_close_on_the_device),
 ];
 
 #[test]
@@ -699,5 +701,70 @@ async fn memory_too_small_for_the_pools_is_refused(stack: Stack<'static>) -> Res
     // Fits: serves until the stop future, which is ready at once.
     let got = run_spare(stack, Options::new(90, config)).await;
     ensure!(got == Ok(()), "{got:?}");
+    Ok(())
+}
+
+/// The device's `/api/ws`: the `101` with the RFC's accept key, a text echo, a pong, the
+/// `status` command, and the close handshake ending in the server's close of the socket.
+async fn websocket_echo_ping_and_close_on_the_device(stack: Stack<'static>) -> Result<(), String> {
+    let mut conn = Conn::open_with(stack, util::DEVICE_PORT, 4096, 4096).await?;
+    conn.send(
+        b"GET /api/ws HTTP/1.1\r\nHost: d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    )
+    .await?;
+    while !conn.input.windows(4).any(|w| w == b"\r\n\r\n") {
+        ensure!(
+            matches!(conn.fill().await?, Read::Bytes(_)),
+            "closed before the 101"
+        );
+    }
+    let end = conn
+        .input
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(0)
+        + 4;
+    let head = String::from_utf8_lossy(&conn.input[..end]).into_owned();
+    ensure!(
+        head.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+        "{head}"
+    );
+    ensure!(
+        head.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
+        "{head}"
+    );
+    conn.input.drain(..end);
+    // A masked text "hi", a masked ping "p", then the status command.
+    let mask = [1u8, 2, 3, 4];
+    let masked = |b0: u8, payload: &[u8]| {
+        let mut frame = vec![b0, 0x80 | payload.len() as u8];
+        frame.extend_from_slice(&mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        frame
+    };
+    conn.send(&[masked(0x81, b"hi"), masked(0x89, b"p")].concat())
+        .await?;
+    while conn.input.len() < 7 {
+        ensure!(
+            matches!(conn.fill().await?, Read::Bytes(_)),
+            "closed before the echo"
+        );
+    }
+    ensure!(conn.input == b"\x81\x02hi\x8a\x01p", "{:02x?}", conn.input);
+    conn.input.clear();
+    conn.send(&masked(0x81, b"status")).await?;
+    while conn.input.len() < 2 || conn.input.len() < 2 + usize::from(conn.input[1]) {
+        ensure!(
+            matches!(conn.fill().await?, Read::Bytes(_)),
+            "closed before the status"
+        );
+    }
+    let status = String::from_utf8_lossy(&conn.input[2..]).into_owned();
+    ensure!(status.starts_with(r#"{"uptime_ms":"#), "{status}");
+    conn.input.clear();
+    conn.send(&masked(0x88, &[0x03, 0xE8])).await?;
+    while let Read::Bytes(_) = conn.fill().await? {}
+    ensure!(conn.input == b"\x88\x02\x03\xe8", "{:02x?}", conn.input);
     Ok(())
 }

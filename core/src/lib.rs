@@ -19,6 +19,11 @@
 //!   request, a [`Producer`](conn::Producer) the connection pulls a response body from as
 //!   output space frees, a [`Consumer`](conn::Consumer) for a request body too large to hand
 //!   over whole.
+//! - [`ws`]: WebSockets (RFC 6455), sans-IO: the opening handshake's checks and
+//!   `Sec-WebSocket-Accept`, and the frame codec (masking, fragments, UTF-8 across fragments,
+//!   close codes). A route upgrades with [`Responder::upgrade`](conn::Responder::upgrade) and
+//!   the connection then carries frames to the application's
+//!   [`WebSocket`](conn::WebSocket).
 //! - [`http`]: the wire format. [`http::request`] parses a request head zero-copy over the
 //!   caller's buffer and decides its framing strictly (RFC 9112, no request smuggling);
 //!   [`http::chunked`] decodes chunked bodies incrementally; [`http::response`] encodes status
@@ -133,3 +138,4 @@ pub mod mem;
 pub mod metrics;
 pub mod server;
 pub mod time;
+pub mod ws;

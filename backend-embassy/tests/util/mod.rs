@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration as StdDuration;
 
+use aurora_apps::device::{Device, Local};
 use aurora_apps::hello::Hello;
 use aurora_core::config::{OverloadPolicy, ServerConfig};
 use aurora_core::metrics::{RenderError, Renderer};
@@ -40,6 +41,9 @@ pub const PORT: u16 = 80;
 /// Port of the small server: [`SMALL_MAX_CONNECTIONS`] served, then `503`; stopped by
 /// [`STOP_SMALL`].
 pub const SMALL_PORT: u16 = 81;
+
+/// The port of the device application (its `/api/ws` WebSocket).
+pub const DEVICE_PORT: u16 = 82;
 
 /// Sockets (and connection slots) of the main server.
 pub const SOCKETS: usize = 8;
@@ -88,8 +92,8 @@ pub static STOP_SMALL: Signal<CriticalSectionRawMutex, ()> = Signal::new();
 /// Raised once the small server's `run` returned `Ok`.
 pub static SMALL_DONE: Signal<CriticalSectionRawMutex, ()> = Signal::new();
 
-/// The metrics of both servers (worker 0: main, 1: small).
-pub static METRICS: ServerMetrics<2> = ServerMetrics::new();
+/// The metrics of the servers (worker 0: main, 1: small, 2: device).
+pub static METRICS: ServerMetrics<3> = ServerMetrics::new();
 
 /// One scenario: a name and the async check.
 pub type Scenario = (&'static str, fn(Stack<'static>) -> ScenarioFuture);
@@ -188,6 +192,7 @@ fn start(spawner: Spawner, scenarios: &'static [Scenario], report: mpsc::Sender<
     small.close_linger = Duration::from_millis(300);
     small.shutdown_deadline = Duration::from_secs(2);
     spawner.spawn(small_server(server_stack, small).unwrap());
+    spawner.spawn(device_server(server_stack, Options::new(DEVICE_PORT, config())).unwrap());
 
     spawner.spawn(client(client_stack, scenarios, report).unwrap());
 }
@@ -264,6 +269,27 @@ async fn main_server(stack: Stack<'static>, options: Options) {
     )
     .await;
     panic!("the main server returned: {result:?}");
+}
+
+/// The device application, serving until the process ends.
+#[embassy_executor::task]
+async fn device_server(stack: Stack<'static>, options: Options) {
+    let resources: &'static mut Resources<SMALL_SOCKETS, SERVER_RX, SERVER_TX> =
+        Box::leak(Box::new(Resources::new()));
+    let memory: &'static mut Memory<POOL_BYTES, POOL_BUFFERS, 16> =
+        Box::leak(Box::new(Memory::new()));
+    let mut handler = Device::new(render as Render, Local::default());
+    let result = run(
+        stack,
+        resources,
+        memory,
+        METRICS.worker(2),
+        &options,
+        &mut handler,
+        core::future::pending(),
+    )
+    .await;
+    panic!("the device server returned: {result:?}");
 }
 
 /// The small server, serving until [`STOP_SMALL`].
@@ -356,7 +382,8 @@ impl Response {
 /// A client connection with its unparsed input.
 pub struct Conn {
     socket: TcpSocket<'static>,
-    input: Vec<u8>,
+    /// Bytes read and not yet taken (a WebSocket scenario reads its frames here).
+    pub input: Vec<u8>,
 }
 
 /// What became of a read.

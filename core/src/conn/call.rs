@@ -139,6 +139,10 @@ impl<H: Handler> Connection<H> {
                 self.phase = Phase::Respond { started };
                 Step::Again
             }
+            Reply::Upgrade(socket, config) => {
+                self.responded(Status::SWITCHING_PROTOCOLS, started, env);
+                self.upgrade(socket, config, now, env)
+            }
             Reply::Refused => Step::Fail(Status::PAYLOAD_TOO_LARGE, RejectCause::BodyTooLarge),
             Reply::None => Step::Fail(Status::INTERNAL_SERVER_ERROR, RejectCause::Handler),
         }

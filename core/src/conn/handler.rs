@@ -9,6 +9,7 @@ use crate::http::request::Request;
 use crate::time::Instant;
 
 use super::Responder;
+use super::websocket::WebSocket;
 
 /// The application: called exactly once per request with the parsed head, its body (whole, or
 /// announced as [`RequestBody::Large`]) and a [`Responder`] for the answer.
@@ -140,6 +141,11 @@ pub enum End {
 /// offers no more space than is left of it); an unknown one as chunks (HTTP/1.1) or until the
 /// close (HTTP/1.0). For a `HEAD` request the producer is never polled.
 pub trait Producer<H> {
+    /// Whether [`websocket`](Self::websocket) can answer `Some`: set it with that method. While
+    /// it is `false` (the default) the connection's WebSocket phase is compiled away, so an
+    /// application that never upgrades pays nothing for it (an upgrade is then closed at once).
+    const WEBSOCKET: bool = false;
+
     /// Writes the next bytes of the body into `out` (never empty).
     fn poll_fill(&mut self, app: &mut H, now: Instant, out: &mut [u8]) -> Fill;
 
@@ -147,6 +153,15 @@ pub trait Producer<H> {
     /// request, at once with [`End::Completed`]). The default does nothing.
     fn end(&mut self, app: &mut H, how: End) {
         let _ = (app, how);
+    }
+
+    /// This body as a [`WebSocket`], for one handed to
+    /// [`Responder::upgrade`](super::Responder::upgrade): the application's body enum
+    /// answers with its socket variant. The default, `None`, is a body that cannot be a
+    /// socket (an upgrade to it is closed with 1011). A body that overrides this sets
+    /// [`WEBSOCKET`](Self::WEBSOCKET) too.
+    fn websocket(&mut self) -> Option<&mut dyn WebSocket<H>> {
+        None
     }
 }
 

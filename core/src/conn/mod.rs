@@ -10,11 +10,14 @@
 //!   [`Producer`] (a response body pulled as space frees) and [`Consumer`] (a large request
 //!   body taken in parts).
 //! - [`Responder`]: how an answer is written.
+//! - [`websocket`]: the application's side of a connection upgraded to a WebSocket
+//!   ([`WebSocket`], [`Sender`]).
 //! - [`state`]: the names a backend sees ([`State`], [`CloseReason`], [`Timer`],
 //!   [`ReadError`]) and the events it observes ([`ConnEvent`], [`Observer`]).
 //! - Inside: `rx` (the read buffer), `tx` (the output queue), `head` (reading a request's
 //!   head and body), `call` (handing a request to the application and pulling its answer),
-//!   `parts` (a large body handed to a consumer) and `pull` (framing a pulled body).
+//!   `parts` (a large body handed to a consumer), `pull` (framing a pulled body) and
+//!   `socket` (the upgraded phase: frames in and out, pings, the close handshake).
 
 mod call;
 pub mod handler;
@@ -23,8 +26,10 @@ mod parts;
 mod pull;
 mod responder;
 mod rx;
+mod socket;
 pub mod state;
 mod tx;
+pub mod websocket;
 
 use crate::config::{ServerConfig, Timeouts};
 use crate::http::Limits;
@@ -45,10 +50,12 @@ pub use state::{
     CloseReason, ConnEvent, Observer, Processing, ReadError, Reclaim, RejectCause, State, Timer,
 };
 pub use tx::MAX_WRITE_BUFFER;
+pub use websocket::{Message, SendError, Sender, SocketConfig, WebSocket};
 
 use pull::Pull;
 use responder::Push;
 use rx::Rx;
+use socket::Socket;
 use tx::Tx;
 
 impl<H: Handler> core::fmt::Debug for Connection<H> {
@@ -277,6 +284,8 @@ enum Phase {
     },
     /// The request is consumed; its response body is being pulled.
     Respond { started: Instant },
+    /// Upgraded to a WebSocket: the bytes are frames, the socket is [`Connection::pull`]'s.
+    Socket(Socket),
     /// No more requests: close once the output queue is drained.
     Closing { reason: CloseReason },
     /// Closed; `reason` until [`Connection::poll_close`] took it.
@@ -362,6 +371,7 @@ impl<H: Handler> Connection<H> {
     pub fn state(&self) -> State {
         match &self.phase {
             Phase::Closed { .. } => State::Closed,
+            Phase::Socket(_) => State::Upgraded,
             _ if !self.tx.is_empty() => State::WritingResponse,
             Phase::New { .. } => State::New,
             Phase::Idle { .. } => State::KeepAlive,
@@ -439,7 +449,7 @@ impl<H: Handler> Connection<H> {
         match self.phase {
             Phase::Closing { .. } | Phase::Closed { .. } => Err(ReadError::Closed),
             Phase::Ready { .. } | Phase::Respond { .. } => Err(ReadError::Paused),
-            Phase::Parts { .. } => self.rx.space(pool, self.start, true),
+            Phase::Parts { .. } | Phase::Socket(_) => self.rx.space(pool, self.start, true),
             _ => self.rx.space(pool, self.start, false),
         }
     }
@@ -461,6 +471,7 @@ impl<H: Handler> Connection<H> {
                 self.rx.release(env.pool);
                 return;
             }
+            Phase::Socket(_) => self.socket_heard(now),
             Phase::Head { .. } | Phase::Ready { .. } | Phase::Respond { .. } => {}
         }
         self.process(now, env);
@@ -471,7 +482,7 @@ impl<H: Handler> Connection<H> {
     /// (and tells its producer or consumer, [`End::PeerGone`]).
     pub fn handle_eof(&mut self, _now: Instant, env: &mut Env<'_, '_, H>) {
         let reason = match self.phase {
-            Phase::New { .. } | Phase::Idle { .. } => CloseReason::PeerClosed,
+            Phase::New { .. } | Phase::Idle { .. } | Phase::Socket(_) => CloseReason::PeerClosed,
             Phase::Closing { .. } | Phase::Closed { .. } => return,
             _ => CloseReason::PeerClosedMidRequest,
         };
@@ -485,12 +496,13 @@ impl<H: Handler> Connection<H> {
     /// idle: its first request may already be in the socket, so it is read and answered the
     /// same way (its header deadline still runs). A response body waiting for an event
     /// ([`Fill::Pending`], [`Fill::Until`]) is ended ([`End::Shutdown`]) and the connection
-    /// closes.
-    pub fn shutdown(&mut self, _now: Instant, env: &mut Env<'_, '_, H>) {
+    /// closes. A WebSocket is sent a close with 1001 and closes once it is written.
+    pub fn shutdown(&mut self, now: Instant, env: &mut Env<'_, '_, H>) {
         self.draining = true;
         let waiting = self.pull.as_ref().is_some_and(Pull::is_waiting);
         match self.phase {
             Phase::Idle { .. } => {}
+            Phase::Socket(_) => self.socket_close(crate::ws::CloseCode::GOING_AWAY, now, env),
             Phase::Respond { .. } if waiting => {}
             _ => return self.settle(env.pool),
         }
@@ -520,7 +532,8 @@ impl<H: Handler> Connection<H> {
             Phase::Ready { .. }
             | Phase::Body { .. }
             | Phase::Parts { .. }
-            | Phase::Respond { .. } => {
+            | Phase::Respond { .. }
+            | Phase::Socket(_) => {
                 self.process(now, env);
             }
             _ => {}
@@ -529,9 +542,10 @@ impl<H: Handler> Connection<H> {
     }
 
     /// Pulls the response body again now: for a producer that answered [`Fill::Pending`] and
-    /// has something to write. A no-op otherwise.
+    /// has something to write (or a [`WebSocket`] that did). A no-op otherwise.
     pub fn wake(&mut self, now: Instant, env: &mut Env<'_, '_, H>) {
-        if matches!(self.phase, Phase::Respond { .. }) {
+        self.socket_wake();
+        if matches!(self.phase, Phase::Respond { .. } | Phase::Socket(_)) {
             self.process(now, env);
         }
     }
@@ -541,7 +555,8 @@ impl<H: Handler> Connection<H> {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let read = self.read_deadline().map(|(at, _)| at);
         let pull = self.pull_deadline().map(|(at, _)| at);
-        [read, self.write_deadline(), pull]
+        let socket = self.socket_deadline().map(|(at, _)| at);
+        [read, self.write_deadline(), pull, socket]
             .into_iter()
             .flatten()
             .min()
@@ -564,6 +579,11 @@ impl<H: Handler> Connection<H> {
                 return self.settle(env.pool);
             }
             _ => {}
+        }
+        if let Some((at, due)) = self.socket_deadline()
+            && at <= now
+        {
+            return self.socket_timeout(due, now, env);
         }
         let Some((at, timer)) = self.read_deadline() else {
             return;
@@ -594,9 +614,13 @@ impl<H: Handler> Connection<H> {
 
     /// Gives back a read buffer that holds nothing while no request is under way: one that
     /// [`read_buf`](Self::read_buf) took for a read that then would block. An idle connection
-    /// so holds no buffer. A no-op in every other case.
+    /// (or an idle WebSocket between frames) so holds no buffer. A no-op in every other case.
     pub fn release_empty_buffer(&mut self, pool: &mut BufferPool<'_>) {
-        if self.rx.filled() == 0 && matches!(self.phase, Phase::New { .. } | Phase::Idle { .. }) {
+        let between = matches!(
+            self.phase,
+            Phase::New { .. } | Phase::Idle { .. } | Phase::Socket(_)
+        );
+        if self.rx.filled() == 0 && between {
             self.rx.release(pool);
         }
     }
@@ -660,6 +684,7 @@ impl<H: Handler> Connection<H> {
                 Phase::Ready { .. } => self.dispatch(now, env),
                 Phase::Parts { .. } => self.read_parts(now, env),
                 Phase::Respond { .. } => self.pump(now, env),
+                Phase::Socket(_) => self.socket(now, env),
                 Phase::Idle { .. } if self.rx.filled() > 0 => {
                     self.phase = Phase::Head { started: now };
                     Step::Again
@@ -675,7 +700,10 @@ impl<H: Handler> Connection<H> {
                 }
             }
         }
-        if matches!(self.phase, Phase::Idle { .. } | Phase::Respond { .. }) && self.rx.filled() == 0
+        if matches!(
+            self.phase,
+            Phase::Idle { .. } | Phase::Respond { .. } | Phase::Socket(_)
+        ) && self.rx.filled() == 0
         {
             self.rx.release(env.pool);
         }
@@ -783,9 +811,16 @@ impl<H: Handler> Connection<H> {
             CloseReason::PeerClosed | CloseReason::PeerClosedMidRequest => End::PeerGone,
             CloseReason::TimedOut(_) => End::TimedOut,
             CloseReason::Shutdown => End::Shutdown,
-            CloseReason::Rejected(_) | CloseReason::Incomplete | CloseReason::Reclaimed => {
-                End::Failed
+            CloseReason::WebSocket(code)
+                if code == crate::ws::CloseCode::NORMAL
+                    || code == crate::ws::CloseCode::GOING_AWAY =>
+            {
+                End::Completed
             }
+            CloseReason::Rejected(_)
+            | CloseReason::Incomplete
+            | CloseReason::Reclaimed
+            | CloseReason::WebSocket(_) => End::Failed,
         };
         if let Some(mut pull) = self.pull.take() {
             pull.end(app, how);

@@ -75,6 +75,10 @@ impl<H: Handler> Connection<H> {
                 Reply::Refused => {
                     return Step::Fail(Status::PAYLOAD_TOO_LARGE, RejectCause::BodyTooLarge);
                 }
+                // A request with a body is never a WebSocket handshake.
+                Reply::Upgrade(..) => {
+                    return Step::Fail(Status::INTERNAL_SERVER_ERROR, RejectCause::Handler);
+                }
                 Reply::None => Answer::None,
                 Reply::Push(push) => Answer::Push(push),
                 Reply::Sent {

@@ -180,6 +180,14 @@ impl<B> Pull<B> {
         }
     }
 
+    /// The producer, for a body that is an upgraded connection's socket.
+    pub(crate) fn producer(&mut self) -> Option<&mut B> {
+        match &mut self.source {
+            Source::Producer(producer) => Some(producer),
+            Source::Static(_) => None,
+        }
+    }
+
     /// Tells a producer how its response ended. Static bytes need no telling.
     pub(crate) fn end<H>(&mut self, app: &mut H, how: End)
     where

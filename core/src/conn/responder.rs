@@ -22,6 +22,8 @@ use crate::time::Instant;
 use super::handler::Never;
 use super::pull::{Framing, Pull, Source};
 use super::tx::{MAX_WRITE_BUFFER, Tx};
+use super::websocket::SocketConfig;
+use crate::ws::handshake::{self, Handshake, HandshakeError};
 
 /// Writes the answer to one request into the connection's output queue.
 ///
@@ -33,7 +35,8 @@ use super::tx::{MAX_WRITE_BUFFER, Tx};
 ///   [`Producer`](super::Producer) fills as the queue drains;
 /// - [`consume`](Self::consume): for a [`RequestBody::Large`](super::RequestBody::Large), the
 ///   [`Consumer`](super::Consumer) that takes the body (and answers later);
-/// - [`refuse_body`](Self::refuse_body): `413` and close.
+/// - [`refuse_body`](Self::refuse_body): `413` and close;
+/// - [`upgrade`](Self::upgrade): `101`, and the connection becomes a WebSocket.
 ///
 /// A [`Consumer`](super::Consumer) may also push a stream: [`start_stream`](Self::start_stream),
 /// then [`write`](Self::write) as parts arrive, then [`finish`](Self::finish).
@@ -75,6 +78,8 @@ pub(crate) enum Reply<B> {
     Push(Push),
     /// The head is queued; the connection pulls the body.
     Pull(Pull<B>),
+    /// A `101` is queued: the connection becomes this WebSocket.
+    Upgrade(B, SocketConfig),
 }
 
 /// An open pushed stream.
@@ -290,6 +295,65 @@ impl<'r, B, C> Responder<'r, B, C> {
         )
     }
 
+    /// Accepts a WebSocket handshake ([`Handshake::check`]): queues the `101` with
+    /// `Sec-WebSocket-Accept` (and `protocol` as `Sec-WebSocket-Protocol`, one the client
+    /// offered, from [`handshake::select`]); after it the connection carries frames to and
+    /// from `socket` (a body whose [`Producer::websocket`](super::Producer::websocket) is
+    /// itself), run as `config` says.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send); the socket is dropped unended.
+    pub fn upgrade(
+        &mut self,
+        handshake: &Handshake,
+        protocol: Option<&str>,
+        socket: B,
+        config: SocketConfig,
+    ) -> Result<(), RespondError> {
+        if self.is_answered() {
+            return Err(RespondError::AlreadySent);
+        }
+        let upgrade: (&str, &[u8]) = ("Upgrade", b"websocket");
+        let accept: (&str, &[u8]) = ("Sec-WebSocket-Accept", handshake.accept());
+        let with = [
+            upgrade,
+            accept,
+            (
+                "Sec-WebSocket-Protocol",
+                protocol.unwrap_or_default().as_bytes(),
+            ),
+        ];
+        let headers = if protocol.is_some() {
+            &with[..]
+        } else {
+            &with[..2]
+        };
+        let head = ResponseHead {
+            status: Status::SWITCHING_PROTOCOLS,
+            headers,
+            persistence: self.persistence,
+        };
+        self.queue_head(&head, BodyKind::Empty, b"", Check::Fields)?;
+        self.reply = Reply::Upgrade(socket, config);
+        Ok(())
+    }
+
+    /// Refuses a WebSocket handshake as `error` says: `400`, or `426` with
+    /// `Sec-WebSocket-Version: 13`.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub fn refuse_upgrade(&mut self, error: HandshakeError) -> Result<(), RespondError> {
+        let version: (&str, &[u8]) = ("Sec-WebSocket-Version", handshake::VERSION);
+        let headers: &[(&str, &[u8])] = match error {
+            HandshakeError::UnsupportedVersion => &[version],
+            _ => &[],
+        };
+        self.send(error.status(), headers, b"")
+    }
+
     /// Hands the request's large body to `consumer`, which takes it part by part and answers
     /// ([`Consumer`](super::Consumer)).
     ///
@@ -440,7 +504,7 @@ impl<'r, B, C> Responder<'r, B, C> {
     pub fn response_bytes(&self) -> Option<u64> {
         let queued = self.queued as u64;
         match &self.reply {
-            Reply::Sent { .. } => Some(queued),
+            Reply::Sent { .. } | Reply::Upgrade(..) => Some(queued),
             Reply::Pull(pull) => pull.length_left().map(|left| queued.saturating_add(left)),
             Reply::None | Reply::Refused | Reply::Push(_) => None,
         }
@@ -469,6 +533,7 @@ impl<'r, B, C> Responder<'r, B, C> {
             Reply::Push(push) => Some(push.status),
             Reply::Pull(pull) => Some(pull.status()),
             Reply::Refused => Some(Status::PAYLOAD_TOO_LARGE),
+            Reply::Upgrade(..) => Some(Status::SWITCHING_PROTOCOLS),
             Reply::None => None,
         }
     }
@@ -548,11 +613,23 @@ impl<'r, B, C> Responder<'r, B, C> {
             headers,
             persistence: self.persistence,
         };
+        self.queue_head(&head, kind, body, check)
+    }
+
+    /// Encodes `head` (any status, `101` included) and `body` into the output queue, growing
+    /// it as needed; the header fields are checked as `check` says.
+    fn queue_head(
+        &mut self,
+        head: &ResponseHead<'_>,
+        kind: BodyKind,
+        body: &[u8],
+        check: Check,
+    ) -> Result<Encoded, RespondError> {
         let encode = |out: &mut [u8]| {
             if body.is_empty() {
-                response::encode_head_as(&head, kind, &self.cx, out, check)
+                response::encode_head_as(head, kind, &self.cx, out, check)
             } else {
-                response::encode_full_as(&head, body, &self.cx, out, check)
+                response::encode_full_as(head, body, &self.cx, out, check)
             }
         };
         let out = self
@@ -562,7 +639,7 @@ impl<'r, B, C> Responder<'r, B, C> {
         let encoded = match encode(out) {
             Err(EncodeError::BufferTooSmall) => {
                 // Grow the queue to the exact size and encode again.
-                let head_len = response::head_len_as(&head, kind, &self.cx, check)
+                let head_len = response::head_len_as(head, kind, &self.cx, check)
                     .map_err(RespondError::Encode)?;
                 let body_len = if self.cx.head_request { 0 } else { body.len() };
                 let need = head_len.saturating_add(body_len);

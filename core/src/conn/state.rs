@@ -11,6 +11,7 @@ use crate::http::chunked::ChunkedError;
 use crate::http::request::RequestError;
 use crate::mem::buffer_pool::PoolError;
 use crate::time::Instant;
+use crate::ws::CloseCode;
 
 /// Where a connection stands, as [`Connection::state`](super::Connection::state) reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,6 +29,8 @@ pub enum State {
     WritingResponse,
     /// Between requests with nothing buffered; the read buffer is back in the pool.
     KeepAlive,
+    /// Upgraded to a WebSocket: the connection carries frames, no more requests.
+    Upgraded,
     /// Done; drop the socket (after the backend's own graceful close).
     Closed,
 }
@@ -88,6 +91,9 @@ pub enum CloseReason {
     /// The server closed it to make room for a new connection at its connection limit: it
     /// was idle between requests, or the slowest to send a head.
     Reclaimed,
+    /// An upgraded connection's WebSocket closed with this status (sent, or echoed to the
+    /// peer's close).
+    WebSocket(CloseCode),
 }
 
 /// How cheaply a connection can be closed to make room for a new one at the connection
@@ -235,6 +241,10 @@ impl fmt::Display for CloseReason {
             CloseReason::Shutdown => f.write_str("server shutting down"),
             CloseReason::Incomplete => f.write_str("response body ended short"),
             CloseReason::Reclaimed => f.write_str("closed to make room for another"),
+            CloseReason::WebSocket(code) => {
+                f.write_str("websocket closed with ")?;
+                fmt::Display::fmt(code, f)
+            }
         }
     }
 }

@@ -548,15 +548,15 @@ impl<'a> BufferPool<'a> {
         check(self.id, &self.classes[handle.class.index()].book, handle)
     }
 
-    /// Lends the buffer of `read` out for reading and hands back the rest of the pool, which
-    /// can still acquire, grow, write and release every other buffer: a connection reads a
-    /// request from one buffer while its response grows in another.
+    /// Lends the buffer of `read` out and hands back the rest of the pool, which can still
+    /// acquire, grow, write and release every other buffer: a connection reads a request (or
+    /// unmasks WebSocket frames in place) in one buffer while its response grows in another.
     ///
     /// # Errors
     ///
     /// As [`bytes`](Self::bytes) when `read` is not live here.
     #[inline]
-    pub fn lend(&mut self, read: BufferHandle) -> Result<(&[u8], Lent<'_, 'a>), PoolError> {
+    pub fn lend(&mut self, read: BufferHandle) -> Result<(&mut [u8], Lent<'_, 'a>), PoolError> {
         let index = self.check(read)?;
         let id = self.id;
         let (below, rest) = self.classes.split_at_mut(read.class.index());

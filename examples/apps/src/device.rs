@@ -9,6 +9,7 @@
 //! | `GET /api/config` | JSON `{"name", "interval_ms", "led"}` |
 //! | `PUT /api/config` | `200` with the new configuration; `422` with `{"error", "fields"}` naming the fields out of range; `400` malformed JSON; `415` another `Content-Type`; `413` a body past 512 bytes |
 //! | `GET /api/events` | `text/event-stream`, one `status` event (the status JSON) per `interval_ms`, and a `: keep-alive` comment after 15 s without one |
+//! | `GET /api/ws` | a WebSocket that echoes text and binary messages and answers the text `status` with the status JSON |
 //! | `GET /metrics` | the metrics, as in [`hello`](crate::hello) |
 //! | `HEAD` of each `GET`, `OPTIONS` of each path | from the routes: `204` with `Allow` |
 //! | a known path, another method | `405` with `Allow` |
@@ -29,11 +30,15 @@ use aurora_app::response::{JSON_TYPE, Json, NO_STORE};
 use aurora_app::router::{Resolved, Route, Router};
 use aurora_app::sse::{self, EVENT_STREAM_TYPE, Event, Tick, Ticker};
 use aurora_app::{Rejection, extract};
-use aurora_core::conn::{Fill, Handler, Never, Producer, RequestBody, Responder};
+use aurora_core::conn::{
+    Fill, Handler, Message, Never, Producer, RequestBody, Responder, Sender, SocketConfig,
+    WebSocket,
+};
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
 use aurora_core::metrics::{RenderError, Renderer};
 use aurora_core::time::{Duration, Instant};
+use aurora_core::ws::{CloseCode, Handshake};
 use serde::{Deserialize, Serialize};
 
 use crate::hello::{METRICS_TYPE, MetricsBody, RenderMetrics};
@@ -68,6 +73,7 @@ enum To {
     GetConfig,
     PutConfig,
     Events,
+    Socket,
     Metrics,
 }
 
@@ -76,6 +82,7 @@ const API: &[Route<To>] = &[
     Route::get("/config", To::GetConfig),
     Route::put("/config", To::PutConfig),
     Route::get("/events", To::Events),
+    Route::get("/ws", To::Socket),
 ];
 
 const ROUTES: Router<To> = Router::new(&[
@@ -155,7 +162,13 @@ pub enum DeviceBody {
     Events(Events),
     /// `/metrics`.
     Metrics(MetricsBody),
+    /// `/api/ws`, once upgraded.
+    Socket(Socket),
 }
+
+/// The WebSocket of `/api/ws`: an echo that knows one command, `status`.
+#[derive(Debug, Default)]
+pub struct Socket;
 
 /// The status document, taken at the `now` of its first pull and kept for the pulls that
 /// send the rest of it.
@@ -341,6 +354,13 @@ impl<M, S: Store> Device<M, S> {
                 ];
                 res.stream(Status::OK, headers, DeviceBody::Events(events))
             }
+            To::Socket => match Handshake::check(req) {
+                Ok(handshake) => {
+                    let socket = DeviceBody::Socket(Socket);
+                    res.upgrade(&handshake, None, socket, SocketConfig::DEFAULT)
+                }
+                Err(error) => res.refuse_upgrade(error),
+            },
             To::Metrics => res.stream(
                 Status::OK,
                 &[("Content-Type", METRICS_TYPE)],
@@ -399,6 +419,8 @@ where
     M: FnMut(&mut Renderer<'_>) -> Result<(), RenderError>,
     S: Store,
 {
+    const WEBSOCKET: bool = true;
+
     fn poll_fill(&mut self, app: &mut Device<M, S>, now: Instant, out: &mut [u8]) -> Fill {
         match self {
             DeviceBody::Status(pulled) => pulled
@@ -408,7 +430,39 @@ where
             DeviceBody::Config(json) => json.fill(out),
             DeviceBody::Events(events) => events.fill(app, now, out),
             DeviceBody::Metrics(metrics) => metrics.poll_fill(app, now, out),
+            // Never pulled as a body: the connection talks to it as a socket.
+            DeviceBody::Socket(_) => Fill::Done,
         }
+    }
+
+    fn websocket(&mut self) -> Option<&mut dyn WebSocket<Device<M, S>>> {
+        match self {
+            DeviceBody::Socket(socket) => Some(socket),
+            _ => None,
+        }
+    }
+}
+
+impl<M, S: Store> WebSocket<Device<M, S>> for Socket {
+    fn receive(
+        &mut self,
+        app: &mut Device<M, S>,
+        now: Instant,
+        message: Message<'_>,
+        out: &mut Sender<'_>,
+    ) {
+        // A reply that finds the queue full is dropped: the connection reads no more until
+        // it drains, so an echo always fits.
+        let _ = match message {
+            Message::Text("status") => {
+                let mut doc = [0u8; STATUS_BYTES];
+                match serde_json_core::to_slice(&app.status(now), &mut doc) {
+                    Ok(len) => out.text(core::str::from_utf8(&doc[..len]).unwrap_or("{}")),
+                    Err(_) => out.close(CloseCode::INTERNAL_ERROR, "status too long"),
+                }
+            }
+            message => out.echo(message),
+        };
     }
 }
 
@@ -494,6 +548,8 @@ mod tests {
             Post, "/api/config" => Err(405);
             Options, "/api/config" => Err(204);
             Get, "/api/events" => Ok(To::Events);
+            Get, "/api/ws" => Ok(To::Socket);
+            Post, "/api/ws" => Err(405);
             Get, "/metrics" => Ok(To::Metrics);
             Get, "/index.html" => Err(404);
             Get, "/api" => Err(404);

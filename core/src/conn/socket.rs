@@ -1,0 +1,334 @@
+//! The upgraded phase: after a `101`, the connection's bytes are WebSocket frames. Frames in
+//! go through the [`Decoder`] to the application's [`WebSocket`]; pings are answered, the
+//! close handshake is carried out both ways, a silent peer is pinged and then dropped, and
+//! the socket's own messages are pulled as the output queue drains.
+//!
+//! Part of the connection engine; it reads from the same read buffer and writes into the same
+//! output queue as every request, and reads no more while that queue is full.
+
+use crate::http::Status;
+use crate::http::response::Persistence;
+use crate::time::{Duration, Instant};
+use crate::ws::frame::MAX_HEADER;
+use crate::ws::{CloseCode, Decoder, Event};
+
+use super::handler::{Fill, Handler, Producer};
+use super::pull::{Framing, Pull, Source};
+use super::websocket::{Message, Sender, SocketConfig, WebSocket};
+use super::{CloseReason, Connection, Env, Phase, Step, Timer};
+
+/// An upgraded connection's own state; its [`WebSocket`] is kept where a pulled body would be.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Socket {
+    decoder: Decoder,
+    /// The silence after which the peer is pinged, in milliseconds (kept small: this state
+    /// lives in every connection's phase).
+    ping_after_ms: u32,
+    /// The time it has to answer, in milliseconds.
+    pong_timeout_ms: u32,
+    /// When the peer last sent a byte.
+    heard: Instant,
+    /// A ping went out after `heard`.
+    pinged: bool,
+    /// What the socket's [`WebSocket::poll_send`] waits for.
+    wait: Wait,
+    /// The close frame sent, if any: nothing more goes out or is read.
+    closed: Option<CloseCode>,
+}
+
+/// What the socket's own output waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wait {
+    /// Output space.
+    Ready,
+    /// [`Connection::wake`].
+    Woken,
+    /// This instant.
+    Until(Instant),
+}
+
+/// A deadline of an upgraded connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Due {
+    /// The peer has been silent: ping it.
+    Ping,
+    /// The peer did not answer the ping: drop it.
+    Dead,
+    /// The socket asked to send at this instant.
+    Send,
+}
+
+/// The most events one pass decodes or sends before the backend writes.
+const EVENTS: usize = 64;
+
+impl<H: Handler> Connection<H> {
+    /// Whether this application's bodies can be sockets ([`Producer::WEBSOCKET`]): every entry
+    /// below returns at once without, so the optimizer drops the phase's code.
+    const SOCKETS: bool = <H::Body as Producer<H::State>>::WEBSOCKET;
+
+    /// Enters the upgraded phase with `socket`, its `101` queued.
+    pub(super) fn upgrade(
+        &mut self,
+        socket: H::Body,
+        config: SocketConfig,
+        now: Instant,
+        env: &mut Env<'_, '_, H>,
+    ) -> Step {
+        self.head = None;
+        if !Self::SOCKETS {
+            warn!("upgraded to a body that is no websocket");
+            drop(socket);
+            self.closing(CloseReason::WebSocket(CloseCode::INTERNAL_ERROR), env);
+            return Step::Stop;
+        }
+        // A data frame that fits the read buffer arrives whole.
+        let whole =
+            u32::try_from(self.start.bytes().saturating_sub(MAX_HEADER)).unwrap_or(u32::MAX);
+        let decoder = Decoder::new(config.max_message).with_whole_frames(whole);
+        let source = Source::Producer(socket);
+        let pull = Pull::new(
+            Status::SWITCHING_PROTOCOLS,
+            Persistence::Close,
+            source,
+            Framing::Nothing,
+        );
+        self.pull = Some(pull);
+        self.phase = Phase::Socket(Socket {
+            decoder,
+            ping_after_ms: millis(config.ping_after),
+            pong_timeout_ms: millis(config.pong_timeout),
+            heard: now,
+            pinged: false,
+            wait: Wait::Ready,
+            closed: None,
+        });
+        if self.websocket().is_none() {
+            warn!("upgraded to a body that is no websocket");
+            self.socket_close(CloseCode::INTERNAL_ERROR, now, env);
+            return Step::Stop;
+        }
+        Step::Again
+    }
+
+    /// Works an upgraded connection: decodes buffered frames while the output queue has
+    /// room, then lets the socket send.
+    pub(super) fn socket(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> Step {
+        if !Self::SOCKETS {
+            return Step::Stop;
+        }
+        for _ in 0..EVENTS {
+            if self.tx.len() >= self.start.bytes() || !self.socket_event(now, env) {
+                break;
+            }
+        }
+        self.socket_send(now, env);
+        Step::Stop
+    }
+
+    /// Decodes and acts on one event: `false` when there was none (more bytes are needed, or
+    /// the socket closed).
+    fn socket_event(&mut self, now: Instant, env: &mut Env<'_, '_, H>) -> bool {
+        let Phase::Socket(sock) = &mut self.phase else {
+            return false;
+        };
+        let (Some(rx), filled) = (self.rx.handle(), self.rx.filled()) else {
+            return false;
+        };
+        if filled == 0 || sock.closed.is_some() {
+            return false;
+        }
+        let Ok((input, mut rest)) = env.pool.lend(rx) else {
+            return false;
+        };
+        let input = input.get_mut(..filled).unwrap_or_default();
+        let mut out = Sender::new(&mut self.tx, &mut rest, self.start, now, &mut sock.closed);
+        let socket = self
+            .pull
+            .as_mut()
+            .and_then(Pull::producer)
+            .and_then(Producer::websocket);
+        let consumed = match sock.decoder.decode(input) {
+            Err(error) => {
+                debug!("websocket closed: {}", error);
+                let _ = out.close(error.close_code(), "");
+                filled
+            }
+            Ok((0, None)) => return false,
+            Ok((n, None)) => n,
+            Ok((n, Some(event))) => {
+                match event {
+                    Event::Data {
+                        text,
+                        data,
+                        first,
+                        last,
+                    } => {
+                        let message = match (first && last, text) {
+                            (true, true) => core::str::from_utf8(data).map_or(
+                                Message::Part {
+                                    text,
+                                    data,
+                                    first,
+                                    last,
+                                },
+                                Message::Text,
+                            ),
+                            (true, false) => Message::Binary(data),
+                            (false, _) => Message::Part {
+                                text,
+                                data,
+                                first,
+                                last,
+                            },
+                        };
+                        if let Some(socket) = socket {
+                            socket.receive(env.handler.state(), now, message, &mut out);
+                        }
+                    }
+                    Event::Ping(payload) => {
+                        // A pong that finds no room is dropped: the peer pings again.
+                        let _ = out.pong(payload);
+                    }
+                    Event::Pong(_) => {}
+                    Event::Close(body) => {
+                        let _ = out.close(body.echo(), "");
+                    }
+                }
+                n
+            }
+        };
+        let closed = sock.closed;
+        self.rx.consume(consumed, env.pool);
+        if let Some(code) = closed {
+            self.closing(CloseReason::WebSocket(code), env);
+            return false;
+        }
+        true
+    }
+
+    /// Lets the socket send as long as it has something and the queue has room.
+    fn socket_send(&mut self, now: Instant, env: &mut Env<'_, '_, H>) {
+        for _ in 0..EVENTS {
+            let Phase::Socket(sock) = &mut self.phase else {
+                return;
+            };
+            let ready = match sock.wait {
+                Wait::Ready => true,
+                Wait::Until(at) => at <= now,
+                Wait::Woken => false,
+            };
+            if !ready || sock.closed.is_some() || self.tx.len() >= self.start.bytes() {
+                break;
+            }
+            let Some(socket) = self
+                .pull
+                .as_mut()
+                .and_then(Pull::producer)
+                .and_then(Producer::websocket)
+            else {
+                return;
+            };
+            let mut out = Sender::new(&mut self.tx, env.pool, self.start, now, &mut sock.closed);
+            let fill = socket.poll_send(env.handler.state(), now, &mut out);
+            sock.wait = match fill {
+                Fill::Filled(n) if n > 0 => Wait::Ready,
+                Fill::Filled(_) | Fill::Pending => Wait::Woken,
+                Fill::Until(at) => Wait::Until(at),
+                Fill::Done => {
+                    let _ = out.close(CloseCode::NORMAL, "");
+                    Wait::Woken
+                }
+            };
+            if sock.wait != Wait::Ready {
+                break;
+            }
+        }
+        if let Phase::Socket(Socket {
+            closed: Some(code), ..
+        }) = self.phase
+        {
+            self.closing(CloseReason::WebSocket(code), env);
+        }
+    }
+
+    /// Queues a close frame with `code` (if the queue takes it) and closes once it is written.
+    pub(super) fn socket_close(&mut self, code: CloseCode, now: Instant, env: &mut Env<'_, '_, H>) {
+        if !Self::SOCKETS {
+            return;
+        }
+        if let Phase::Socket(sock) = &mut self.phase {
+            let mut out = Sender::new(&mut self.tx, env.pool, self.start, now, &mut sock.closed);
+            let _ = out.close(code, "");
+        }
+    }
+
+    /// Bytes arrived from the peer: it is alive.
+    pub(super) fn socket_heard(&mut self, now: Instant) {
+        if let Phase::Socket(sock) = &mut self.phase {
+            sock.heard = now;
+            sock.pinged = false;
+        }
+    }
+
+    /// A socket waiting for [`Connection::wake`] is polled again.
+    pub(super) fn socket_wake(&mut self) {
+        if let Phase::Socket(sock) = &mut self.phase
+            && sock.wait == Wait::Woken
+        {
+            sock.wait = Wait::Ready;
+        }
+    }
+
+    /// The upgraded connection's next deadline.
+    pub(super) fn socket_deadline(&self) -> Option<(Instant, Due)> {
+        if !Self::SOCKETS {
+            return None;
+        }
+        let Phase::Socket(sock) = &self.phase else {
+            return None;
+        };
+        let quiet = sock.heard + Duration::from_millis(sock.ping_after_ms.into());
+        let live = if sock.pinged {
+            let timeout = Duration::from_millis(sock.pong_timeout_ms.into());
+            (quiet + timeout, Due::Dead)
+        } else {
+            (quiet, Due::Ping)
+        };
+        match sock.wait {
+            Wait::Until(at) if at < live.0 => Some((at, Due::Send)),
+            _ => Some(live),
+        }
+    }
+
+    /// Acts on the upgraded connection's deadline `due`, reached at `now`.
+    pub(super) fn socket_timeout(&mut self, due: Due, now: Instant, env: &mut Env<'_, '_, H>) {
+        if !Self::SOCKETS {
+            return;
+        }
+        match due {
+            Due::Dead => return self.close(CloseReason::TimedOut(Timer::Idle), env),
+            Due::Ping => {
+                if let Phase::Socket(sock) = &mut self.phase {
+                    sock.pinged = true;
+                    let mut out =
+                        Sender::new(&mut self.tx, env.pool, self.start, now, &mut sock.closed);
+                    let _ = out.ping();
+                }
+            }
+            Due::Send => self.process(now, env),
+        }
+        self.settle(env.pool);
+    }
+
+    /// The socket of an upgraded connection.
+    fn websocket(&mut self) -> Option<&mut dyn WebSocket<H::State>> {
+        self.pull
+            .as_mut()
+            .and_then(Pull::producer)
+            .and_then(Producer::websocket)
+    }
+}
+/// `duration` in whole milliseconds, at most `u32::MAX` (49 days).
+fn millis(duration: Duration) -> u32 {
+    u32::try_from(duration.as_millis()).unwrap_or(u32::MAX)
+}
