@@ -32,6 +32,8 @@ pub struct Answer {
     pub prometheus: bool,
     /// Whether the response said `Connection: close`.
     pub close: bool,
+    /// The `Sec-WebSocket-Accept` value, if the response had one (at most 28 bytes).
+    pub accept: [u8; 28],
     body: [u8; BODY],
     body_len: usize,
     total: usize,
@@ -105,6 +107,20 @@ impl<'s> Client<'s> {
         Ok(answer)
     }
 
+    /// Reads raw bytes (after a head, such as WebSocket frames) until `needle` appears in
+    /// them, then drops what was read.
+    ///
+    /// # Errors
+    ///
+    /// When the connection ends or the buffer fills first.
+    pub async fn expect(&mut self, needle: &[u8]) -> Result<(), Fail> {
+        while !contains(&self.input[..self.len], needle) {
+            self.fill().await?;
+        }
+        self.len = 0;
+        Ok(())
+    }
+
     /// Whether the server closed the connection with nothing more to read.
     pub async fn closed(&mut self) -> bool {
         let mut byte = [0u8; 1];
@@ -123,6 +139,7 @@ impl<'s> Client<'s> {
             status: 0,
             prometheus: false,
             close: false,
+            accept: [0; 28],
             body: [0; BODY],
             body_len: 0,
             total: 0,
@@ -160,6 +177,9 @@ impl<'s> Client<'s> {
                 answer.prometheus = header.value.starts_with(b"text/plain; version=0.0.4");
             } else if name.eq_ignore_ascii_case("connection") {
                 answer.close = header.value.eq_ignore_ascii_case(b"close");
+            } else if name.eq_ignore_ascii_case("sec-websocket-accept") {
+                let value = header.value.get(..28).ok_or("short Sec-WebSocket-Accept")?;
+                answer.accept.copy_from_slice(value);
             }
         }
         Ok(Some((head, framing)))

@@ -6,7 +6,7 @@
 //! with memory of its own. The client runs each scenario on a fresh connection (hello: a
 //! normal request and a keep-alive follow-up, a pipelined pair, a chunked upload sent in
 //! parts, a malformed request; device: the page and the status, a valid and an invalid
-//! configuration, an event from the live feed, a slow-loris attack on every socket), prints
+//! configuration, an event from the live feed, a WebSocket exchange, a slow-loris attack on every socket), prints
 //! one line per scenario over semihosting, and ends QEMU with exit code 0 when every scenario
 //! passed and 1 otherwise. Run it with `cargo run --release --bin qemu-test` (the runner in
 //! `.cargo/config.toml` starts QEMU's mps2-an386 board).
@@ -109,6 +109,7 @@ async fn main(spawner: Spawner) {
     scenario!("device: the page, then the status", device_page);
     scenario!("device: a valid config, then an invalid one", device_config);
     scenario!("device: a status event from the live feed", device_events);
+    scenario!("device: a WebSocket echoes and answers status", device_ws);
     scenario!(
         "device: stalled clients hold every socket, time out, then it serves",
         device_stalled
@@ -274,6 +275,45 @@ async fn device_config(stack: Stack<'_>, rx: &mut [u8], tx: &mut [u8]) -> Result
     if !contains(refused.body(), br#""fields":["name","interval_ms"]"#) {
         return Err("the 422 does not name both fields");
     }
+    c.close().await;
+    Ok(())
+}
+
+/// `GET /api/ws`: the upgrade (`101` with the `Sec-WebSocket-Accept` of RFC 6455's sample
+/// key), a text message echoed, the text `status` answered with the status JSON, and the
+/// close handshake.
+async fn device_ws(stack: Stack<'_>, rx: &mut [u8], tx: &mut [u8]) -> Result<(), Fail> {
+    /// A masked client frame of `opcode` carrying `N` bytes (N <= 125), mask 1, 2, 3, 4.
+    fn masked<const N: usize, const F: usize>(opcode: u8, payload: &[u8; N]) -> [u8; F] {
+        let mut frame = [0u8; F];
+        frame[0] = 0x80 | opcode;
+        frame[1] = 0x80 | N as u8;
+        frame[2..6].copy_from_slice(&[1, 2, 3, 4]);
+        for (i, byte) in payload.iter().enumerate() {
+            frame[6 + i] = byte ^ (i as u8 % 4 + 1);
+        }
+        frame
+    }
+    let mut c = connect_to(DEVICE_PORT, stack, rx, tx).await?;
+    c.send(
+        b"GET /api/ws HTTP/1.1\r\nHost: aurora\r\nUpgrade: websocket\r\n\
+          Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+          Sec-WebSocket-Version: 13\r\n\r\n",
+    )
+    .await?;
+    c.send(&masked::<2, 8>(0x1, b"hi")).await?;
+    let upgraded = c.until(b"\x81\x02hi").await?;
+    if upgraded.status != 101 {
+        return Err("/api/ws is not a 101");
+    }
+    if &upgraded.accept != b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" {
+        return Err("the 101 has the wrong Sec-WebSocket-Accept");
+    }
+    c.send(&masked::<6, 12>(0x1, b"status")).await?;
+    c.expect(b"{\"uptime_ms\":").await?;
+    // A close with status 1000; the device answers with its own close frame.
+    c.send(&masked::<2, 8>(0x8, &[0x03, 0xe8])).await?;
+    c.expect(b"\x88\x02\x03\xe8").await?;
     c.close().await;
     Ok(())
 }
