@@ -25,6 +25,7 @@ use aurora::core::http::date::Date;
 use aurora::core::http::header::HeaderSpan;
 use aurora::core::http::method::Method;
 use aurora::core::http::request::Request;
+use aurora::core::http::response::CheckedFields;
 use aurora::core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
 use aurora::core::metrics::{RenderError, Renderer};
 use aurora::core::time::Instant;
@@ -120,11 +121,18 @@ fn render(r: &mut Renderer<'_>) -> Result<(), RenderError> {
     r.gauge("up", "", &[], 1)
 }
 
+/// The greeting's fields, checked once, as `Hello` has them.
+const GREETING_FIELDS: CheckedFields<'static> =
+    match CheckedFields::new(&[("Content-Type", GREETING_TYPE)]) {
+        Ok(fields) => fields,
+        Err(_) => panic!("an invalid header field"),
+    };
+
 /// `Hello`'s greeting by a hand-written `match`: what it answers a `GET` without a router.
 fn bare(req: &Request<'_>, _: RequestBody<'_>, res: &mut Responder<'_>) {
     let _ = match req.method() {
         Method::Get | Method::Head if req.path() != METRICS_PATH => {
-            res.send(Status::OK, &[("Content-Type", GREETING_TYPE)], GREETING)
+            res.send_static_checked(Status::OK, GREETING_FIELDS, GREETING)
         }
         _ => res.send(Status::NOT_IMPLEMENTED, &[], b""),
     };

@@ -43,6 +43,7 @@ use aurora_core::conn::{Consumer, Fill, Handler, Producer, RequestBody, Responde
 use aurora_core::http::Status;
 use aurora_core::http::method::Method;
 use aurora_core::http::request::Request;
+use aurora_core::http::response::CheckedFields;
 use aurora_core::metrics::{RenderError, Renderer};
 use aurora_core::time::Instant;
 
@@ -65,6 +66,19 @@ pub const ECHO_TYPE: &[u8] = b"application/octet-stream";
 
 /// The path that serves the metrics.
 pub const METRICS_PATH: &str = "/metrics";
+
+/// The greeting's and the echo's header fields, checked once here (a bad one fails the build)
+/// rather than in every response.
+const GREETING_FIELDS: CheckedFields<'static> = checked(&[("Content-Type", GREETING_TYPE)]);
+const ECHO_FIELDS: CheckedFields<'static> = checked(&[("Content-Type", ECHO_TYPE)]);
+
+/// `fields`, checked while the build evaluates the constants above.
+const fn checked(fields: &'static [(&'static str, &'static [u8])]) -> CheckedFields<'static> {
+    match CheckedFields::new(fields) {
+        Ok(fields) => fields,
+        Err(_) => panic!("an invalid header field"),
+    }
+}
 
 /// The demo application. `M` renders the metrics into the [`Renderer`] it is given: called
 /// once per piece of a scrape, it must render the same lines in the same order each time
@@ -143,13 +157,13 @@ where
             ) => res.consume(Echo),
             (_, RequestBody::Large { .. }) => res.refuse_body(),
             (Some(Resolved::Found { target, .. }), RequestBody::Whole(body)) => match target {
-                To::Greeting => res.send(Status::OK, &[("Content-Type", GREETING_TYPE)], GREETING),
+                To::Greeting => res.send_static_checked(Status::OK, GREETING_FIELDS, GREETING),
                 To::Metrics => res.stream(
                     Status::OK,
                     &[("Content-Type", METRICS_TYPE)],
                     MetricsBody::default(),
                 ),
-                To::Echo => res.send(Status::OK, &[("Content-Type", ECHO_TYPE)], body),
+                To::Echo => res.send_checked(Status::OK, ECHO_FIELDS, body),
             },
             (Some(Resolved::Options(allow)), _) => {
                 res.send(Status::NO_CONTENT, &[("Allow", allow.as_bytes())], b"")
