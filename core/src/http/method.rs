@@ -63,7 +63,12 @@ impl<'a> Method<'a> {
 
     /// The standard method spelled exactly `token`, if any (case-sensitive).
     pub fn standard(token: &[u8]) -> Option<Method<'static>> {
-        let index = STANDARD.iter().position(|name| name.as_bytes() == token)?;
+        // Compared byte by byte: slice equality calls `memcmp`, which a firmware would link
+        // for this alone.
+        let same = |name: &&str| {
+            name.len() == token.len() && name.bytes().zip(token).all(|(a, &b)| a == b)
+        };
+        let index = STANDARD.iter().position(same)?;
         // One arm per entry of `STANDARD`, in its order.
         Some(match index {
             0 => Method::Get,
