@@ -96,6 +96,11 @@ pub enum RunError {
 /// few sockets of a device, and 896 bytes of RAM fewer than a Linux worker's 256.
 const WHEEL_SLOTS: usize = 32;
 
+/// The driver never trims its tables: they are arrays in the run future, written whole, which
+/// give nothing back (and `SOCKETS` slots never reach the driver's trim threshold). Without
+/// trimming, its code is not linked into the image.
+const TRIM: bool = false;
+
 /// Where the loop stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
@@ -265,7 +270,7 @@ pub async fn run<
     // One connection slot and one timer per socket, inline in this future.
     let mut conns = [const { ConnEntry::EMPTY }; SOCKETS];
     let mut timers = [const { TimerEntry::EMPTY }; SOCKETS];
-    let mut server: Server<'_, _, Lent<'_, H>, _, WHEEL_SLOTS> = Server::new(
+    let mut server: Server<'_, _, Lent<'_, H>, _, WHEEL_SLOTS, TRIM> = Server::new(
         &options.config,
         1,
         Tables::new(&mut conns, &mut timers),

@@ -901,7 +901,9 @@ impl Digits {
     /// a shift, not a division. Short numbers (most `Content-Length`s) take 32-bit steps.
     fn in_radix<const RADIX: u64>(n: u64) -> Self {
         const SYMBOLS: &[u8; 16] = b"0123456789abcdef";
-        let mut buf = [b'0'; 20];
+        // Zeroed, not filled with `b'0'`: only `start..` is read, and a zero fill is the
+        // `memclr` a firmware links anyway, where any other byte would link a `memset`.
+        let mut buf = [0u8; 20];
         let mut start = buf.len();
         let mut push = |digit: u64| {
             // A u64 has at most 20 digits in radix 10 or 16, so `start` stays within `buf`;

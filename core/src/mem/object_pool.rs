@@ -106,6 +106,12 @@ pub struct Entry<T> {
 }
 
 /// Where a slot is in its life.
+///
+/// With an explicit tag, `Vacant` (the first variant, 0) with `next: None` is all zeros: an
+/// array of [`Entry::EMPTY`] is then written by the `memclr` a firmware links anyway, where
+/// the tag the compiler would otherwise hide in `T`'s niche made it copy a constant as large
+/// as the entry, once per entry.
+#[repr(u8)]
 enum State<T> {
     /// Free; `next` is the following slot on the free list.
     Vacant { next: Option<u32> },

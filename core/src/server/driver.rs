@@ -41,7 +41,9 @@
 //! ([`ObjectPool::trim`], [`TimerWheel::trim`]) at the end of a turn, at most once a second
 //! ([`poll_timeout`](Server::poll_timeout) asks for that turn). A table shrinks down to its
 //! highest live entry, so a long-lived connection in a high slot keeps the slots below it.
-//! A request never pays for this: the check runs when a connection closes.
+//! A request never pays for this: the check runs when a connection closes. A server over
+//! tables written whole, which give nothing back (a firmware's arrays), sets `TRIM` to
+//! `false`: then it never trims and the trimming code is not linked into its image.
 //!
 //! # Metrics
 //!
@@ -152,7 +154,10 @@ pub fn parse_error_kind(cause: RejectCause) -> Option<usize> {
 ///
 /// `S` is the backend's socket and `H` the application. The connection slots and their
 /// timers live in the caller's [`Tables`], whose capacity is the most connections this worker
-/// holds at once; the buffers and header scratch come from the caller too.
+/// holds at once; the buffers and header scratch come from the caller too. `M` records the
+/// metrics, `SLOTS` is the timer wheel's slot count and `TRIM` whether the tables are trimmed
+/// after a burst: `false` for tables written whole, which give nothing back (see
+/// [Memory](self#memory)).
 ///
 /// # Size
 ///
@@ -177,6 +182,7 @@ pub struct Server<
     H: Handler,
     M: Recorder = WorkerMetrics<PARSE_ERROR_KINDS>,
     const SLOTS: usize = WHEEL_SLOTS,
+    const TRIM: bool = true,
 > {
     config: ServerConfig,
     slots: Slots<'m, S, H>,
@@ -294,7 +300,9 @@ struct Meter<'a, M> {
     now: Instant,
 }
 
-impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize> Server<'m, S, H, M, SLOTS> {
+impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: bool>
+    Server<'m, S, H, M, SLOTS, TRIM>
+{
     /// A worker with no connection yet, keeping its connections in `tables`.
     ///
     /// `workers` is how many workers share `config.max_connections`: this worker's limit is
@@ -378,7 +386,7 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize> Server<'m, S, H
         }
         self.retry(reactor, now);
         self.expire(reactor, now);
-        if self.trim_at.is_some_and(|at| at <= now) {
+        if TRIM && self.trim_at.is_some_and(|at| at <= now) {
             self.trim(now);
         }
         self.publish();
@@ -611,7 +619,7 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize> Server<'m, S, H
         reactor.close(slot.socket, how);
         self.metrics.connection_closed();
         let (used, open) = (self.slots.used(), self.slots.len());
-        if self.trim_at.is_none() && used.saturating_sub(open) >= open.max(TRIM_SLACK) {
+        if TRIM && self.trim_at.is_none() && used.saturating_sub(open) >= open.max(TRIM_SLACK) {
             self.trim_at = Some(now.max(self.trimmed + TRIM_INTERVAL));
         }
     }
@@ -842,8 +850,8 @@ impl<S, H: Handler> fmt::Debug for Slot<S, H> {
     }
 }
 
-impl<S: Socket, H: Handler, M: Recorder, const SLOTS: usize> fmt::Debug
-    for Server<'_, S, H, M, SLOTS>
+impl<S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: bool> fmt::Debug
+    for Server<'_, S, H, M, SLOTS, TRIM>
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")

@@ -36,6 +36,27 @@ const NIL: u32 = u32::MAX;
 /// [`TimerWheel::earliest`] when the earliest slotted tick is not known and must be looked for.
 const UNKNOWN: u64 = u64::MAX;
 
+/// The head of one slot's list: an entry index or [`NIL`], stored inverted so that an empty
+/// slot is 0. A new wheel's heads are then zeroed memory, the `memclr` every firmware links
+/// anyway, where filling them with `NIL` would link a `memset` for this alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Head(u32);
+
+impl Head {
+    /// A slot with no timer.
+    const EMPTY: Self = Head(!NIL);
+
+    /// The head that names entry `index` (or none, for `NIL`).
+    fn new(index: u32) -> Self {
+        Head(!index)
+    }
+
+    /// The entry index it names, or `NIL`.
+    fn index(self) -> u32 {
+        !self.0
+    }
+}
+
 /// A handle to one armed timer: an entry index and the generation the entry had when the timer
 /// was armed. Once the timer fires or is cancelled the handle is stale for good (until the
 /// entry's 32-bit generation wraps, after four billion reuses of the same entry).
@@ -102,7 +123,7 @@ impl core::error::Error for TimerError {}
 pub struct TimerWheel<T, Tb, const SLOTS: usize = 256> {
     entries: Tb,
     /// Head of each slot's doubly-linked list of armed timers, or [`NIL`].
-    heads: [u32; SLOTS],
+    heads: [Head; SLOTS],
     /// Overdue timers and timers swept out of their slots, waiting to be handed out (FIFO).
     ready: List,
     /// Head of the singly-linked list of vacant entries below `fresh`.
@@ -219,7 +240,7 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
         };
         Self {
             entries: table,
-            heads: [NIL; SLOTS],
+            heads: [Head::EMPTY; SLOTS],
             ready: List {
                 head: NIL,
                 tail: NIL,
@@ -420,7 +441,7 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
         let mut earliest = u64::MAX;
         for offset in 0..SLOTS as u64 {
             let tick = self.cursor.saturating_add(offset);
-            let mut link = self.heads[self.slot_of(tick)];
+            let mut link = self.heads[self.slot_of(tick)].index();
             while let Some(Timer::Armed {
                 tick: due, next, ..
             }) = self.entry(link)
@@ -532,12 +553,12 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
             self.earliest = due;
         }
         let slot = self.slot_of(due);
-        let head = self.heads[slot];
+        let head = self.heads[slot].index();
         self.set_links(index, NIL, head);
         if let Some(Timer::Armed { prev, .. }) = self.entry_mut(head) {
             *prev = index;
         }
-        self.heads[slot] = index;
+        self.heads[slot] = Head::new(index);
     }
 
     /// Appends the armed entry `index` to the ready list.
@@ -572,7 +593,7 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
             _ => match place {
                 Place::Slot => {
                     let slot = self.slot_of(tick);
-                    self.heads[slot] = next;
+                    self.heads[slot] = Head::new(next);
                 }
                 Place::Ready => self.ready.head = next,
             },
@@ -600,7 +621,7 @@ impl<T, Tb: Table<Entry<T>>, const SLOTS: usize> TimerWheel<T, Tb, SLOTS> {
         let span = (now_tick - self.cursor).saturating_add(1).min(SLOTS as u64);
         for offset in 0..span {
             let slot = self.slot_of(self.cursor + offset);
-            let mut link = self.heads[slot];
+            let mut link = self.heads[slot].index();
             while let Some(Timer::Armed { tick, next, .. }) = self.entry(link) {
                 let (due, following) = (*tick, *next);
                 if due <= now_tick {
