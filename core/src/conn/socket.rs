@@ -33,7 +33,7 @@ pub(super) struct Socket {
     ping_after_ms: u32,
     /// The time it has to answer, in milliseconds.
     pong_timeout_ms: u32,
-    /// When the peer last sent a byte.
+    /// When the peer last sent a byte; once a reply is awaited, when the wait began.
     heard: Instant,
     /// A ping went out after `heard`.
     pinged: bool,
@@ -41,9 +41,9 @@ pub(super) struct Socket {
     wait: Wait,
     /// The close frame sent, if any: nothing more goes out.
     closed: Option<CloseCode>,
-    /// A close the server started waits for the peer's reply since this instant, and then
+    /// A close the server started waits for the peer's reply (since `heard`), and then
     /// closes for this reason.
-    reply: Option<(Instant, CloseReason)>,
+    reply: Option<CloseReason>,
 }
 
 /// What the socket's own output waits for.
@@ -165,7 +165,7 @@ impl<H: Handler> Connection<H> {
             .and_then(Pull::producer)
             .and_then(Producer::websocket);
         // Once the server's close is sent, frames are read only for the peer's reply.
-        let waiting = sock.reply.map(|(_, reason)| reason);
+        let waiting = sock.reply;
         // The peer's input ended: its close, or a frame the decoder refused.
         let mut ended = false;
         let consumed = match sock.decoder.decode(input) {
@@ -227,7 +227,7 @@ impl<H: Handler> Connection<H> {
         let closed = sock.closed;
         if let (Some(code), None, false) = (closed, waiting, ended) {
             // The socket closed while receiving: wait for the reply.
-            sock.reply = Some((now, CloseReason::WebSocket(code)));
+            sock.await_reply(CloseReason::WebSocket(code), now);
         }
         self.rx.consume(consumed, env.pool);
         let reason = match (waiting, closed) {
@@ -279,7 +279,7 @@ impl<H: Handler> Connection<H> {
         if let Phase::Socket(sock) = &mut self.phase
             && let (Some(code), None) = (sock.closed, sock.reply)
         {
-            sock.reply = Some((now, CloseReason::WebSocket(code)));
+            sock.await_reply(CloseReason::WebSocket(code), now);
         }
     }
 
@@ -303,7 +303,7 @@ impl<H: Handler> Connection<H> {
         if out.close(code, "").is_err() {
             return false;
         }
-        sock.reply = Some((now, reason));
+        sock.await_reply(reason, now);
         true
     }
 
@@ -335,8 +335,8 @@ impl<H: Handler> Connection<H> {
             return None;
         };
         let timeout = Duration::from_millis(sock.pong_timeout_ms.into());
-        if let Some((since, _)) = sock.reply {
-            return Some((since + timeout, Due::Unanswered));
+        if sock.reply.is_some() {
+            return Some((sock.heard + timeout, Due::Unanswered));
         }
         let quiet = sock.heard + Duration::from_millis(sock.ping_after_ms.into());
         let live = if sock.pinged {
@@ -359,7 +359,7 @@ impl<H: Handler> Connection<H> {
             Due::Dead => return self.close(CloseReason::TimedOut(Timer::Idle), env),
             Due::Unanswered => {
                 if let Phase::Socket(Socket {
-                    reply: Some((_, reason)),
+                    reply: Some(reason),
                     ..
                 }) = self.phase
                 {
@@ -388,6 +388,14 @@ impl<H: Handler> Connection<H> {
             .and_then(Producer::websocket)
     }
 }
+impl Socket {
+    /// From `now` on, waits for the peer's close reply, then closes for `reason`.
+    fn await_reply(&mut self, reason: CloseReason, now: Instant) {
+        self.reply = Some(reason);
+        self.heard = now;
+    }
+}
+
 /// `duration` in whole milliseconds, at most `u32::MAX` (49 days).
 fn millis(duration: Duration) -> u32 {
     u32::try_from(duration.as_millis()).unwrap_or(u32::MAX)
