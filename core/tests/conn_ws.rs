@@ -10,7 +10,7 @@ use aurora_core::conn::{
 };
 use aurora_core::http::header::HeaderSpan;
 use aurora_core::http::request::Request;
-use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, Slot};
+use aurora_core::mem::buffer_pool::{BufferPool, ClassRegion, SizeClass, Slot};
 use aurora_core::time::{Duration, Instant};
 use aurora_core::ws::handshake::{self, Handshake};
 
@@ -109,7 +109,7 @@ fn client(b0: u8, payload: &[u8]) -> Vec<u8> {
 }
 
 /// A server frame as the test reads it.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Frame {
     fin: bool,
     opcode: u8,
@@ -164,11 +164,13 @@ struct Peer {
     table: Vec<HeaderSpan>,
 }
 
-/// What one drive saw: everything the server wrote and how it closed.
+/// What one drive saw: everything the server wrote, how it closed, and the buffers still
+/// taken from the pool.
 struct Run<H = App> {
     out: Vec<u8>,
     closed: Option<CloseReason>,
     app: H,
+    in_use: usize,
 }
 
 impl<H> Run<H> {
@@ -243,7 +245,16 @@ fn drive<H: Handler>(
         drain(&mut conn, &mut env, &mut out);
     }
     let closed = conn.poll_close();
-    Run { out, closed, app }
+    let in_use = SizeClass::ALL
+        .iter()
+        .map(|&class| pool.stats(class).in_use)
+        .sum();
+    Run {
+        out,
+        closed,
+        app,
+        in_use,
+    }
 }
 
 /// Writes everything the connection queued.
@@ -410,16 +421,61 @@ fn the_peers_close_is_echoed_and_the_socket_completes() {
 }
 
 #[test]
-fn the_socket_closes_first() {
-    let run = drive(&[HANDSHAKE, &client(0x81, b"bye")], App::default(), nothing);
+fn the_socket_closes_first_and_the_peers_reply_closes() {
+    let bye = client(0x81, b"bye");
+    let late = [client(0x81, b"late"), client(0x89, b"p")].concat();
+    let reply = client(0x88, &[0x0F, 0xA0]);
     let mut want = close(4000);
     want.payload.extend_from_slice(b"asked");
+    // Before the reply the connection stays open, and drops data and pings.
+    let run = drive(&[HANDSHAKE, &bye, &late], App::default(), nothing);
+    assert_eq!(run.frames(), [want.clone()]);
+    assert_eq!(run.closed, None);
+    assert_eq!(run.app.ended, []);
+    assert_eq!(run.app.received, 1);
+    // The reply closes it.
+    let run = drive(&[HANDSHAKE, &bye, &late, &reply], App::default(), nothing);
     assert_eq!(run.frames(), [want]);
+    closed_after_bye(&run);
+}
+
+#[test]
+fn an_unanswered_close_is_dropped_at_the_pong_timeout() {
+    let run = drive(
+        &[HANDSHAKE, &client(0x81, b"bye"), &client(0x81, b"x")],
+        App::default(),
+        |conn, env, _| {
+            let at = conn.poll_timeout().unwrap();
+            assert_eq!(at, Instant::ZERO + CONFIG.pong_timeout);
+            conn.handle_timeout(at - Duration::from_millis(1), env);
+            assert_eq!(conn.poll_close(), None);
+            conn.handle_timeout(at, env);
+        },
+    );
+    closed_after_bye(&run);
+}
+
+#[test]
+fn a_reply_that_breaks_the_framing_closes_at_once() {
+    let bye = client(0x81, b"bye");
+    let run = drive(
+        &[HANDSHAKE, &bye, &[0x81, 0x02, b'h', b'i']],
+        App::default(),
+        nothing,
+    );
+    assert_eq!(run.frames().len(), 1);
+    closed_after_bye(&run);
+}
+
+/// The socket's close after "bye" ended the connection, the socket and every buffer.
+fn closed_after_bye(run: &Run) {
     assert_eq!(
         run.closed,
         Some(CloseReason::WebSocket(aurora_core::ws::CloseCode(4000)))
     );
     assert_eq!(run.app.ended, [End::Failed]);
+    assert_eq!(run.app.received, 1);
+    assert_eq!(run.in_use, 0);
 }
 
 #[test]
@@ -488,12 +544,19 @@ fn a_pong_keeps_the_peer_alive() {
 
 #[test]
 fn shutdown_sends_going_away() {
-    let run = drive(&[HANDSHAKE], App::default(), |conn, env, _| {
+    let run = drive(&[HANDSHAKE], App::default(), |conn, env, out| {
         conn.shutdown(Instant::ZERO, env);
+        drain(conn, env, out);
+        assert_eq!(conn.poll_close(), None, "waits for the reply");
+        let reply = client(0x88, &[0x03, 0xE9]);
+        let space = conn.read_buf(env.pool).unwrap();
+        space[..reply.len()].copy_from_slice(&reply);
+        conn.handle_read(reply.len(), Instant::ZERO, env);
     });
     assert_eq!(run.frames(), [close(1001)]);
     assert_eq!(run.closed, Some(CloseReason::Shutdown));
     assert_eq!(run.app.ended, [End::Shutdown]);
+    assert_eq!(run.in_use, 0);
 }
 
 #[test]

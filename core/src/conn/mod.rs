@@ -496,13 +496,19 @@ impl<H: Handler> Connection<H> {
     /// idle: its first request may already be in the socket, so it is read and answered the
     /// same way (its header deadline still runs). A response body waiting for an event
     /// ([`Fill::Pending`], [`Fill::Until`]) is ended ([`End::Shutdown`]) and the connection
-    /// closes. A WebSocket is sent a close with 1001 and closes once it is written.
+    /// closes. A WebSocket is sent a close with 1001 and closes when the peer answers it, or
+    /// after the socket's pong timeout ([`SocketConfig::pong_timeout`]).
     pub fn shutdown(&mut self, now: Instant, env: &mut Env<'_, '_, H>) {
         self.draining = true;
         let waiting = self.pull.as_ref().is_some_and(Pull::is_waiting);
         match self.phase {
             Phase::Idle { .. } => {}
-            Phase::Socket(_) => self.socket_close(crate::ws::CloseCode::GOING_AWAY, now, env),
+            Phase::Socket(_) => {
+                let code = crate::ws::CloseCode::GOING_AWAY;
+                if self.socket_close(code, CloseReason::Shutdown, now, env) {
+                    return self.settle(env.pool);
+                }
+            }
             Phase::Respond { .. } if waiting => {}
             _ => return self.settle(env.pool),
         }

@@ -3,6 +3,13 @@
 //! close handshake is carried out both ways, a silent peer is pinged and then dropped, and
 //! the socket's own messages are pulled as the output queue drains.
 //!
+//! A close the server starts (the socket's [`Sender::close`] or [`Fill::Done`], shutdown's
+//! 1001, an upgrade to no socket's 1011) waits for the peer's close reply, as RFC 6455
+//! §5.5.1 and §7.1.1 ask: the connection keeps reading, drops data frames, pings and pongs,
+//! and closes once the reply arrives, or when it has not within the socket's pong timeout
+//! ([`SocketConfig::pong_timeout`]). A protocol error the decoder finds (1002, 1007, 1009)
+//! closes without waiting: input past it is not parsed.
+//!
 //! Part of the connection engine; it reads from the same read buffer and writes into the same
 //! output queue as every request, and reads no more while that queue is full.
 
@@ -26,14 +33,17 @@ pub(super) struct Socket {
     ping_after_ms: u32,
     /// The time it has to answer, in milliseconds.
     pong_timeout_ms: u32,
-    /// When the peer last sent a byte.
+    /// When the peer last sent a byte; once a reply is awaited, when the wait began.
     heard: Instant,
     /// A ping went out after `heard`.
     pinged: bool,
     /// What the socket's [`WebSocket::poll_send`] waits for.
     wait: Wait,
-    /// The close frame sent, if any: nothing more goes out or is read.
+    /// The close frame sent, if any: nothing more goes out.
     closed: Option<CloseCode>,
+    /// A close the server started waits for the peer's reply (since `heard`), and then
+    /// closes for this reason.
+    reply: Option<CloseReason>,
 }
 
 /// What the socket's own output waits for.
@@ -56,6 +66,8 @@ pub(super) enum Due {
     Dead,
     /// The socket asked to send at this instant.
     Send,
+    /// The peer did not answer the server's close: drop it.
+    Unanswered,
 }
 
 /// The most events one pass decodes or sends before the backend writes.
@@ -101,10 +113,14 @@ impl<H: Handler> Connection<H> {
             pinged: false,
             wait: Wait::Ready,
             closed: None,
+            reply: None,
         });
         if self.websocket().is_none() {
             warn!("upgraded to a body that is no websocket");
-            self.socket_close(CloseCode::INTERNAL_ERROR, now, env);
+            let reason = CloseReason::WebSocket(CloseCode::INTERNAL_ERROR);
+            if !self.socket_close(CloseCode::INTERNAL_ERROR, reason, now, env) {
+                self.closing(reason, env);
+            }
             return Step::Stop;
         }
         Step::Again
@@ -134,7 +150,8 @@ impl<H: Handler> Connection<H> {
         let (Some(rx), filled) = (self.rx.handle(), self.rx.filled()) else {
             return false;
         };
-        if filled == 0 || sock.closed.is_some() {
+        // A close sent and no reply awaited: the connection is closing.
+        if filled == 0 || (sock.closed.is_some() && sock.reply.is_none()) {
             return false;
         }
         let Ok((input, mut rest)) = env.pool.lend(rx) else {
@@ -147,14 +164,23 @@ impl<H: Handler> Connection<H> {
             .as_mut()
             .and_then(Pull::producer)
             .and_then(Producer::websocket);
+        // Once the server's close is sent, frames are read only for the peer's reply.
+        let waiting = sock.reply;
+        // The peer's input ended: its close, or a frame the decoder refused.
+        let mut ended = false;
         let consumed = match sock.decoder.decode(input) {
             Err(error) => {
                 debug!("websocket closed: {}", error);
                 let _ = out.close(error.close_code(), "");
+                ended = true;
                 filled
             }
             Ok((0, None)) => return false,
             Ok((n, None)) => n,
+            Ok((n, Some(event))) if waiting.is_some() => {
+                ended = matches!(event, Event::Close(_));
+                n
+            }
             Ok((n, Some(event))) => {
                 match event {
                     Event::Data {
@@ -191,6 +217,7 @@ impl<H: Handler> Connection<H> {
                     }
                     Event::Pong(_) => {}
                     Event::Close(body) => {
+                        ended = true;
                         let _ = out.close(body.echo(), "");
                     }
                 }
@@ -198,12 +225,18 @@ impl<H: Handler> Connection<H> {
             }
         };
         let closed = sock.closed;
-        self.rx.consume(consumed, env.pool);
-        if let Some(code) = closed {
-            self.closing(CloseReason::WebSocket(code), env);
-            return false;
+        if let (Some(code), None, false) = (closed, waiting, ended) {
+            // The socket closed while receiving: wait for the reply.
+            sock.await_reply(CloseReason::WebSocket(code), now);
         }
-        true
+        self.rx.consume(consumed, env.pool);
+        let reason = match (waiting, closed) {
+            (Some(reason), _) if ended => reason,
+            (None, Some(code)) if ended => CloseReason::WebSocket(code),
+            _ => return true,
+        };
+        self.closing(reason, env);
+        false
     }
 
     /// Lets the socket send as long as it has something and the queue has room.
@@ -243,28 +276,42 @@ impl<H: Handler> Connection<H> {
                 break;
             }
         }
-        if let Phase::Socket(Socket {
-            closed: Some(code), ..
-        }) = self.phase
+        if let Phase::Socket(sock) = &mut self.phase
+            && let (Some(code), None) = (sock.closed, sock.reply)
         {
-            self.closing(CloseReason::WebSocket(code), env);
+            sock.await_reply(CloseReason::WebSocket(code), now);
         }
     }
 
-    /// Queues a close frame with `code` (if the queue takes it) and closes once it is written.
-    pub(super) fn socket_close(&mut self, code: CloseCode, now: Instant, env: &mut Env<'_, '_, H>) {
+    /// Queues a close frame with `code` and waits for the peer's reply, then closes for
+    /// `reason`; `false` when no close was queued now (the queue refused it, or one went
+    /// before), and the caller closes.
+    pub(super) fn socket_close(
+        &mut self,
+        code: CloseCode,
+        reason: CloseReason,
+        now: Instant,
+        env: &mut Env<'_, '_, H>,
+    ) -> bool {
         if !Self::SOCKETS {
-            return;
+            return false;
         }
-        if let Phase::Socket(sock) = &mut self.phase {
-            let mut out = Sender::new(&mut self.tx, env.pool, self.start, now, &mut sock.closed);
-            let _ = out.close(code, "");
+        let Phase::Socket(sock) = &mut self.phase else {
+            return false;
+        };
+        let mut out = Sender::new(&mut self.tx, env.pool, self.start, now, &mut sock.closed);
+        if out.close(code, "").is_err() {
+            return false;
         }
+        sock.await_reply(reason, now);
+        true
     }
 
     /// Bytes arrived from the peer: it is alive.
     pub(super) fn socket_heard(&mut self, now: Instant) {
-        if let Phase::Socket(sock) = &mut self.phase {
+        if let Phase::Socket(sock) = &mut self.phase
+            && sock.reply.is_none()
+        {
             sock.heard = now;
             sock.pinged = false;
         }
@@ -287,9 +334,12 @@ impl<H: Handler> Connection<H> {
         let Phase::Socket(sock) = &self.phase else {
             return None;
         };
+        let timeout = Duration::from_millis(sock.pong_timeout_ms.into());
+        if sock.reply.is_some() {
+            return Some((sock.heard + timeout, Due::Unanswered));
+        }
         let quiet = sock.heard + Duration::from_millis(sock.ping_after_ms.into());
         let live = if sock.pinged {
-            let timeout = Duration::from_millis(sock.pong_timeout_ms.into());
             (quiet + timeout, Due::Dead)
         } else {
             (quiet, Due::Ping)
@@ -307,6 +357,16 @@ impl<H: Handler> Connection<H> {
         }
         match due {
             Due::Dead => return self.close(CloseReason::TimedOut(Timer::Idle), env),
+            Due::Unanswered => {
+                if let Phase::Socket(Socket {
+                    reply: Some(reason),
+                    ..
+                }) = self.phase
+                {
+                    debug!("websocket close unanswered");
+                    return self.close(reason, env);
+                }
+            }
             Due::Ping => {
                 if let Phase::Socket(sock) = &mut self.phase {
                     sock.pinged = true;
@@ -328,6 +388,14 @@ impl<H: Handler> Connection<H> {
             .and_then(Producer::websocket)
     }
 }
+impl Socket {
+    /// From `now` on, waits for the peer's close reply, then closes for `reason`.
+    fn await_reply(&mut self, reason: CloseReason, now: Instant) {
+        self.reply = Some(reason);
+        self.heard = now;
+    }
+}
+
 /// `duration` in whole milliseconds, at most `u32::MAX` (49 days).
 fn millis(duration: Duration) -> u32 {
     u32::try_from(duration.as_millis()).unwrap_or(u32::MAX)

@@ -185,7 +185,8 @@ impl<'s> Sender<'s> {
     }
 
     /// Starts the close handshake with `code` and `reason` (cut to fit a control frame): the
-    /// connection reads nothing more and closes once the frame is written.
+    /// socket receives nothing more, and the connection closes when the peer answers with
+    /// its close, or after [`SocketConfig::pong_timeout`] without one.
     ///
     /// # Errors
     ///
