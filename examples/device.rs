@@ -15,88 +15,65 @@
 //! the reason and exit code 1. Started by systemd with a listening socket (`LISTEN_FDS`), it
 //! serves that socket instead of binding (`docs/DEPLOY.md`).
 
-#[cfg(any(
-    target_os = "linux",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly"
-))]
-fn main() -> std::process::ExitCode {
-    serve::main()
-}
+#[macro_use]
+#[path = "support/platform.rs"]
+mod platform;
 
-#[cfg(not(any(
-    target_os = "linux",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly"
-)))]
-fn main() {
-    eprintln!("the device example needs the Linux, BSD or macOS backend");
-    std::process::exit(1);
-}
-
-#[cfg(any(
-    target_os = "linux",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly"
-))]
-#[path = "support/serve.rs"]
-mod serve_support;
-
-#[cfg(any(
-    target_os = "linux",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly"
-))]
-mod serve {
-    use std::process::ExitCode;
-
-    use std::sync::{Arc, Mutex, PoisonError};
-
-    use aurora_apps::device::{Config, Device, Local, Store};
-    use aurora_core::metrics::Renderer;
-    use aurora_core::time::Instant;
-
-    /// The device's state, shared by every worker.
-    struct Shared(Arc<Mutex<Local>>);
-
-    impl Shared {
-        fn with<T>(&self, f: impl FnOnce(&mut Local) -> T) -> T {
-            f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
-        }
+on_a_backend! { "device",
+    fn main() -> std::process::ExitCode {
+        serve::main()
     }
 
-    impl Store for Shared {
-        fn config(&self) -> Config {
-            self.with(|local| local.config())
+    #[path = "support/serve.rs"]
+    mod serve_support;
+
+    mod serve {
+        use std::process::ExitCode;
+
+        use std::sync::{Arc, Mutex, PoisonError};
+
+        use aurora_apps::device::{Config, Device, Local, Store};
+        use aurora_core::metrics::Renderer;
+        use aurora_core::time::Instant;
+
+        /// The device's state, shared by every worker.
+        struct Shared(Arc<Mutex<Local>>);
+
+        impl Shared {
+            fn with<T>(&self, f: impl FnOnce(&mut Local) -> T) -> T {
+                f(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
+            }
         }
 
-        fn set_config(&mut self, config: Config) {
-            self.with(|local| local.set_config(config));
+        impl Store for Shared {
+            fn config(&self) -> Config {
+                self.with(|local| local.config())
+            }
+
+            fn set_config(&mut self, config: Config) {
+                self.with(|local| local.set_config(config));
+            }
+
+            fn count_request(&mut self) {
+                self.with(Local::count_request);
+            }
+
+            fn requests(&self) -> u64 {
+                self.with(|local| local.requests())
+            }
+
+            fn start(&mut self, now: Instant) -> Instant {
+                self.with(|local| local.start(now))
+            }
         }
 
-        fn count_request(&mut self) {
-            self.with(Local::count_request);
+        pub fn main() -> ExitCode {
+            let shared = Arc::new(Mutex::new(Local::default()));
+            super::serve_support::main(move |cx| {
+                let metrics = cx.metrics.clone();
+                let render = move |r: &mut Renderer<'_>| metrics.render_into(r);
+                Device::new(render, Shared(Arc::clone(&shared)))
+            })
         }
-
-        fn requests(&self) -> u64 {
-            self.with(|local| local.requests())
-        }
-
-        fn start(&mut self, now: Instant) -> Instant {
-            self.with(|local| local.start(now))
-        }
-    }
-
-    pub fn main() -> ExitCode {
-        let shared = Arc::new(Mutex::new(Local::default()));
-        super::serve_support::main(move |cx| {
-            let metrics = cx.metrics.clone();
-            let render = move |r: &mut Renderer<'_>| metrics.render_into(r);
-            Device::new(render, Shared(Arc::clone(&shared)))
-        })
     }
 }

@@ -15,52 +15,29 @@
 //! the reason and exit code 1. Started by systemd with a listening socket (`LISTEN_FDS`), it
 //! serves that socket instead of binding (`docs/DEPLOY.md`).
 
-#[cfg(any(
-    target_os = "linux",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly"
-))]
-fn main() -> std::process::ExitCode {
-    serve::main()
-}
+#[macro_use]
+#[path = "support/platform.rs"]
+mod platform;
 
-#[cfg(not(any(
-    target_os = "linux",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly"
-)))]
-fn main() {
-    eprintln!("the hello example needs the Linux, BSD or macOS backend");
-    std::process::exit(1);
-}
+on_a_backend! { "hello",
+    fn main() -> std::process::ExitCode {
+        serve::main()
+    }
 
-#[cfg(any(
-    target_os = "linux",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly"
-))]
-#[path = "support/serve.rs"]
-mod serve_support;
+    #[path = "support/serve.rs"]
+    mod serve_support;
 
-#[cfg(any(
-    target_os = "linux",
-    target_vendor = "apple",
-    target_os = "freebsd",
-    target_os = "dragonfly"
-))]
-mod serve {
-    use std::process::ExitCode;
+    mod serve {
+        use std::process::ExitCode;
 
-    use aurora_apps::hello::Hello;
-    use aurora_core::metrics::Renderer;
+        use aurora_apps::hello::Hello;
+        use aurora_core::metrics::Renderer;
 
-    pub fn main() -> ExitCode {
-        super::serve_support::main(|cx| {
-            let metrics = cx.metrics.clone();
-            Hello::new(move |r: &mut Renderer<'_>| metrics.render_into(r))
-        })
+        pub fn main() -> ExitCode {
+            super::serve_support::main(|cx| {
+                let metrics = cx.metrics.clone();
+                Hello::new(move |r: &mut Renderer<'_>| metrics.render_into(r))
+            })
+        }
     }
 }
