@@ -1,5 +1,6 @@
 //! The logging shim of this crate: `trace!` to `error!` route to `defmt` (feature `defmt`), to
-//! `log` (feature `log`), or compile to nothing with their arguments still type-checked.
+//! `log` (feature `log`), or compile to nothing with their arguments still type-checked, by
+//! the core's macro, expanded here so that this crate's features decide.
 //!
 //! Format strings use the subset both back ends accept: `{}` and `{:?}` with positional
 //! arguments. Enabling both features is a compile error.
@@ -8,21 +9,8 @@
 #[cfg(all(feature = "defmt", feature = "log"))]
 compile_error!("aurora-embassy: enable at most one of the `defmt` and `log` features");
 
-macro_rules! embassy_log {
-    ($level:ident, $($arg:tt)+) => {{
-        #[cfg(feature = "defmt")]
-        ::defmt::$level!($($arg)+);
-        #[cfg(feature = "log")]
-        ::log::$level!($($arg)+);
-        #[cfg(not(any(feature = "defmt", feature = "log")))]
-        {
-            let _ = || { let _ = ::core::format_args!($($arg)+); };
-        }
-    }};
-}
-
-macro_rules! trace { ($($arg:tt)+) => { embassy_log!(trace, $($arg)+) }; }
-macro_rules! debug { ($($arg:tt)+) => { embassy_log!(debug, $($arg)+) }; }
-macro_rules! info { ($($arg:tt)+) => { embassy_log!(info, $($arg)+) }; }
-macro_rules! warn { ($($arg:tt)+) => { embassy_log!(warn, $($arg)+) }; }
-macro_rules! error { ($($arg:tt)+) => { embassy_log!(error, $($arg)+) }; }
+macro_rules! trace { ($($arg:tt)+) => { ::aurora_core::__aurora_log!(trace, $($arg)+) }; }
+macro_rules! debug { ($($arg:tt)+) => { ::aurora_core::__aurora_log!(debug, $($arg)+) }; }
+macro_rules! info { ($($arg:tt)+) => { ::aurora_core::__aurora_log!(info, $($arg)+) }; }
+macro_rules! warn { ($($arg:tt)+) => { ::aurora_core::__aurora_log!(warn, $($arg)+) }; }
+macro_rules! error { ($($arg:tt)+) => { ::aurora_core::__aurora_log!(error, $($arg)+) }; }

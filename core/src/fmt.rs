@@ -9,7 +9,12 @@
 #[cfg(all(feature = "defmt", feature = "log"))]
 compile_error!("aurora-core: enable at most one of the `defmt` and `log` features");
 
-macro_rules! aurora_log {
+/// The body of every level macro, exported (hidden) so that a backend's own shim routes the
+/// same way: the `cfg`s are those of the crate that expands it, so each crate's `defmt` and
+/// `log` features decide for its own messages.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __aurora_log {
     ($level:ident, $($arg:tt)+) => {{
         #[cfg(feature = "defmt")]
         ::defmt::$level!($($arg)+);
@@ -22,8 +27,8 @@ macro_rules! aurora_log {
     }};
 }
 
-macro_rules! trace { ($($arg:tt)+) => { aurora_log!(trace, $($arg)+) }; }
-macro_rules! debug { ($($arg:tt)+) => { aurora_log!(debug, $($arg)+) }; }
-macro_rules! info { ($($arg:tt)+) => { aurora_log!(info, $($arg)+) }; }
-macro_rules! warn { ($($arg:tt)+) => { aurora_log!(warn, $($arg)+) }; }
-macro_rules! error { ($($arg:tt)+) => { aurora_log!(error, $($arg)+) }; }
+macro_rules! trace { ($($arg:tt)+) => { $crate::__aurora_log!(trace, $($arg)+) }; }
+macro_rules! debug { ($($arg:tt)+) => { $crate::__aurora_log!(debug, $($arg)+) }; }
+macro_rules! info { ($($arg:tt)+) => { $crate::__aurora_log!(info, $($arg)+) }; }
+macro_rules! warn { ($($arg:tt)+) => { $crate::__aurora_log!(warn, $($arg)+) }; }
+macro_rules! error { ($($arg:tt)+) => { $crate::__aurora_log!(error, $($arg)+) }; }
