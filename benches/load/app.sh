@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-5}
 ROUNDS=${2:-3}
-HERE=benches/load
+source benches/load/common.sh
 HELLO_PORT=18090
 DEVICE_PORT=18091
 
@@ -26,29 +26,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-serve() { # example port
-    AURORA_ADDR=127.0.0.1:$2 AURORA_WORKERS=1 AURORA_PIN_CPUS=false \
-        AURORA_MAX_CONNECTIONS=20000 AURORA_MAX_REQUESTS_PER_CONNECTION=4294967295 \
-        AURORA_LOG=warn taskset -c 0 "target/release/examples/$1" >/dev/null &
-}
-serve hello $HELLO_PORT
+# shellcheck disable=SC2046 # the command line is split into words on purpose
+taskset -c 0 $(aurora_command hello $HELLO_PORT) >/dev/null &
 HELLO_PID=$!
-serve device $DEVICE_PORT
+# shellcheck disable=SC2046
+taskset -c 0 $(aurora_command device $DEVICE_PORT) >/dev/null &
 DEVICE_PID=$!
-for url in "http://127.0.0.1:$HELLO_PORT/" "http://127.0.0.1:$DEVICE_PORT/api/status"; do
-    for _ in $(seq 100); do
-        curl -s -o /dev/null "$url" && break
-        sleep 0.1
-    done
-done
+wait_ready "http://127.0.0.1:$HELLO_PORT/" "http://127.0.0.1:$DEVICE_PORT/api/status"
 
 run() { # server url variant
-    local args=(-c 64) tail=()
-    if [ "$3" = pipe16 ]; then args=(-c 64 -s "$HERE/pipeline.lua"); tail=(-- 16); fi
     local out rps
-    out=$(taskset -c 1 wrk -t 1 "${args[@]}" -d "${SECS}s" "$2" "${tail[@]}")
-    rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
-    echo "$1 $3 $rps $(awk '/Non-2xx|Socket errors/ { print }' <<<"$out")"
+    out=$(wrk_variant "$2" "$3" "$SECS")
+    rps=$(wrk_rate "$out")
+    echo "$1 $3 $rps $(wrk_errors "$out")"
     echo "$1 $3 $rps" >>"$results"
 }
 for _ in $(seq "$ROUNDS"); do

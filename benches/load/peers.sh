@@ -17,11 +17,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-10}
 ROUNDS=${2:-3}
-HERE=benches/load
+source benches/load/common.sh
 
 cargo build --release --example hello
 for peer in hyper may_minihttp; do
-    (cd "$HERE/peers/$peer" && cargo build --release)
+    (cd "$LOAD_DIR/peers/$peer" && cargo build --release)
 done
 ulimit -n "$(ulimit -Hn)"
 
@@ -44,26 +44,16 @@ start() { # name port command...
     PORT[$name]=$port
     pids+=($!)
 }
-aurora() { # port max-requests-per-connection: the command line of one Aurora
-    echo env AURORA_ADDR=127.0.0.1:$1 AURORA_WORKERS=1 AURORA_PIN_CPUS=false \
-        AURORA_MAX_CONNECTIONS=20000 AURORA_MAX_REQUESTS_PER_CONNECTION=$2 AURORA_LOG=warn \
-        target/release/examples/hello
-}
 # shellcheck disable=SC2046 # the command line is split into words on purpose
-start aurora 18080 $(aurora 18080 4294967295)
+start aurora 18080 $(aurora_command hello 18080)
 # shellcheck disable=SC2046
-start aurora-100 18085 $(aurora 18085 100)
-start nginx 18081 nginx -p "$tmp" -c "$PWD/$HERE/nginx.conf"
-start hyper 18083 env PEER_ADDR=127.0.0.1:18083 "$HERE/peers/hyper/target/release/peer-hyper"
+start aurora-100 18085 $(aurora_command hello 18085 100)
+start nginx 18081 nginx -p "$tmp" -c "$PWD/$LOAD_DIR/nginx.conf"
+start hyper 18083 env PEER_ADDR=127.0.0.1:18083 "$LOAD_DIR/peers/hyper/target/release/peer-hyper"
 start may_minihttp 18084 env PEER_ADDR=127.0.0.1:18084 \
-    "$HERE/peers/may_minihttp/target/release/peer-may-minihttp"
+    "$LOAD_DIR/peers/may_minihttp/target/release/peer-may-minihttp"
 servers=(aurora aurora-100 nginx hyper may_minihttp)
-for name in "${servers[@]}"; do
-    for _ in $(seq 100); do
-        curl -s -o /dev/null "http://127.0.0.1:${PORT[$name]}/" && break
-        sleep 0.1
-    done
-done
+for name in "${servers[@]}"; do wait_ready "http://127.0.0.1:${PORT[$name]}/"; done
 
 # Clock ticks of CPU a server has used, user and system (fields 14 and 15 of a stat, counted
 # after the parenthesised command name): the process and its children (nginx's worker).
@@ -77,20 +67,14 @@ hz=$(getconf CLK_TCK)
 results="$tmp/results"
 : >"$results"
 run() { # server variant
-    local args tail=()
-    case $2 in
-        c64) args=(-c 64) ;;
-        c256) args=(-c 256) ;;
-        pipe16) args=(-c 64 -s "$HERE/pipeline.lua"); tail=(-- 16) ;;
-    esac
     local before after out rps requests us errors
     before=$(ticks "${PID[$1]}")
-    out=$(taskset -c 1 wrk -t 1 "${args[@]}" -d "${SECS}s" "http://127.0.0.1:${PORT[$1]}/" "${tail[@]}")
+    out=$(wrk_variant "http://127.0.0.1:${PORT[$1]}/" "$2" "$SECS")
     after=$(ticks "${PID[$1]}")
-    rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+    rps=$(wrk_rate "$out")
     requests=$(awk '/requests in/ { print $1 }' <<<"$out")
     us=$(python3 -c "print(f'{($after - $before) / $hz * 1e6 / max($requests, 1):.3f}')")
-    errors=$(awk '/Non-2xx|Socket errors/ { print }' <<<"$out")
+    errors=$(wrk_errors "$out")
     echo "$1 $2 $rps req/s, server CPU $us us/request ${errors:+($errors)}"
     echo "$1 $2 $rps $us" >>"$results"
 }

@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECS=${1:-10}
 ROUNDS=${2:-3}
-HERE=benches/load
+source benches/load/common.sh
 AURORA_PORT=18080
 NGINX_PORT=18081
 BASELINE_PORT=18082
@@ -32,43 +32,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
-AURORA_ADDR=127.0.0.1:$AURORA_PORT AURORA_WORKERS=1 AURORA_PIN_CPUS=false \
-    AURORA_MAX_CONNECTIONS=20000 AURORA_MAX_REQUESTS_PER_CONNECTION=4294967295 AURORA_LOG=warn \
-    taskset -c 0 target/release/examples/hello >"$tmp/aurora.out" &
+# shellcheck disable=SC2046 # the command line is split into words on purpose
+taskset -c 0 $(aurora_command hello $AURORA_PORT) >"$tmp/aurora.out" &
 AURORA_PID=$!
-taskset -c 0 nginx -p "$tmp" -c "$PWD/$HERE/nginx.conf" &
+taskset -c 0 nginx -p "$tmp" -c "$PWD/$LOAD_DIR/nginx.conf" &
 NGINX_PID=$!
 ports=($AURORA_PORT $NGINX_PORT)
 if [ -n "$BASELINE" ]; then
-    AURORA_ADDR=127.0.0.1:$BASELINE_PORT AURORA_WORKERS=1 AURORA_PIN_CPUS=false \
-        AURORA_MAX_CONNECTIONS=20000 AURORA_MAX_REQUESTS_PER_CONNECTION=4294967295 \
-        AURORA_LOG=warn taskset -c 0 "$BASELINE" >"$tmp/baseline.out" &
+    # shellcheck disable=SC2046
+    taskset -c 0 $(aurora_command "$(realpath "$BASELINE")" $BASELINE_PORT) >"$tmp/baseline.out" &
     BASELINE_PID=$!
     ports+=($BASELINE_PORT)
 fi
-for port in "${ports[@]}"; do
-    for _ in $(seq 100); do
-        curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-        sleep 0.1
-    done
-done
+wait_ready "${ports[@]/#/http://127.0.0.1:}"
 
 variants=("c64" "c256" "pipe16")
 results="$tmp/results"
 : >"$results"
 run() { # server port variant
-    local args tail=()
-    case $3 in
-        c64) args=(-c 64) ;;
-        c256) args=(-c 256) ;;
-        pipe16) args=(-c 64 -s "$HERE/pipeline.lua"); tail=(-- 16) ;;
-    esac
-    local out
-    out=$(taskset -c 1 wrk -t 1 "${args[@]}" -d "${SECS}s" "http://127.0.0.1:$2/" "${tail[@]}")
-    local rps
-    rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
-    local errors
-    errors=$(awk '/Non-2xx|Socket errors/ { print }' <<<"$out")
+    local out rps errors
+    out=$(wrk_variant "http://127.0.0.1:$2/" "$3" "$SECS")
+    rps=$(wrk_rate "$out")
+    errors=$(wrk_errors "$out")
     echo "$1 $3 $rps ${errors:+($errors)}"
     echo "$1 $3 $rps" >>"$results"
 }
