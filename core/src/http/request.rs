@@ -928,16 +928,15 @@ impl Fields {
             return;
         }
         let name = field.name.slice(w);
-        // Only five names matter; their lengths differ, so most fields are passed over on
-        // their length alone, before their bytes are read.
-        if !matches!(name.len(), 4 | 6 | 10 | 14 | 17) {
-            return;
-        }
-        let Some(which) = NAMES
-            .iter()
-            .position(|known| known.len() == name.len() && eq_ignore_case(name, known))
-        else {
-            return;
+        // Only five names matter and their lengths differ, so the length picks the one name
+        // a field can be; most fields are passed over before their bytes are read.
+        let which = match name.len() {
+            4 if eq_ignore_case(name, NAMES[HOST]) => HOST,
+            14 if eq_ignore_case(name, NAMES[CONTENT_LENGTH]) => CONTENT_LENGTH,
+            17 if eq_ignore_case(name, NAMES[TRANSFER_ENCODING]) => TRANSFER_ENCODING,
+            10 if eq_ignore_case(name, NAMES[CONNECTION]) => CONNECTION,
+            6 if eq_ignore_case(name, NAMES[EXPECT]) => EXPECT,
+            _ => return,
         };
         if let Err(error) = self.field(which, field.value.slice(w), field.value) {
             self.error = Some(error);
