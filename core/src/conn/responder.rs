@@ -13,7 +13,7 @@ use core::fmt;
 use crate::http::Status;
 use crate::http::response::{
     self, BodyFraming, BodyKind, Check, CheckedFields, ChunkedEncoder, EncodeContext, EncodeError,
-    Encoded, LAST_CHUNK, Persistence, ResponseHead,
+    Encoded, LAST_CHUNK, Persistence, ResponseHead, Space,
 };
 use crate::mem::arena::Arena;
 use crate::mem::buffer_pool::{Buffers, SizeClass};
@@ -588,7 +588,8 @@ impl<'r, B, C> Responder<'r, B, C> {
             .tx
             .space(self.pool, self.class)
             .ok_or(RespondError::NoBuffer)?;
-        let encoded = match response::encode_full_as(&head, body, &self.cx, out, check) {
+        let encoded = match response::encode_full_as(&head, body, &self.cx, out, check, Space::Free)
+        {
             Ok(encoded) => encoded,
             Err(EncodeError::BufferTooSmall) => {
                 let kind = BodyKind::Length(body.len() as u64);
@@ -663,9 +664,9 @@ impl<'r, B, C> Responder<'r, B, C> {
     ) -> Result<Encoded, RespondError> {
         let encode = |out: &mut [u8]| {
             if body.is_empty() {
-                response::encode_head_as(head, kind, &self.cx, out, check)
+                response::encode_head_as(head, kind, &self.cx, out, check, Space::Free)
             } else {
-                response::encode_full_as(head, body, &self.cx, out, check)
+                response::encode_full_as(head, body, &self.cx, out, check, Space::Free)
             }
         };
         let out = self
