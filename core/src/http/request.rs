@@ -181,6 +181,11 @@ impl RequestHead {
     pub const fn target_form(&self) -> TargetForm {
         self.target_layout.form()
     }
+
+    /// Whether the method is `HEAD`, whose response carries no body.
+    pub(crate) fn is_head(&self) -> bool {
+        self.standard == Some(Standard::HEAD)
+    }
 }
 
 /// A zero-copy view of a parsed request head; see [`RequestHead::view`].
