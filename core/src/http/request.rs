@@ -72,7 +72,7 @@ use core::fmt;
 
 use super::Limits;
 use super::Status;
-use super::bytes::{self, Span, TCHAR};
+use super::bytes::{self, Span};
 use super::header::{self, HeaderSpan, Headers};
 use super::method::{Method, Standard};
 use super::target::{self, QueryPairs, Target, TargetForm, TargetLayout};
@@ -680,7 +680,7 @@ fn request_line(
     }
 
     let method_start = i;
-    i += bytes::run_len(w.get(i..).unwrap_or(&[]), TCHAR);
+    i += token_len(w.get(i..).unwrap_or(&[]));
     match w.get(i) {
         None => return Ok(None),
         Some(b' ') if i > method_start => {}
@@ -786,6 +786,13 @@ fn version(bytes: &[u8]) -> RequestError {
     }
 }
 
+/// The length of the run of `tchar`s at the front of `bytes`: a method or a field name.
+/// These are short, so a byte loop beats a word's worth of lookups.
+#[inline]
+fn token_len(bytes: &[u8]) -> usize {
+    bytes.iter().take_while(|&&b| header::is_tchar(b)).count()
+}
+
 /// Scans the field lines from `start` through the blank line in one pass, storing each
 /// field's span and handing it to `fields`; returns the head's end and the number of fields,
 /// or `None` when more bytes are needed. Bad bytes are reported as soon as they are seen, in
@@ -814,13 +821,7 @@ fn header_block(
             Some(b' ' | b'\t') => return Err(RequestError::ObsFold),
             Some(_) => {}
         }
-        // Names are short: a byte loop beats a word's worth of lookups.
-        i += w
-            .get(i..)
-            .unwrap_or(&[])
-            .iter()
-            .take_while(|&&b| header::is_tchar(b))
-            .count();
+        i += token_len(w.get(i..).unwrap_or(&[]));
         // One field more than there is room for: decided at its first byte.
         if i > name_start && count >= capacity {
             return Err(RequestError::TooManyHeaders);
