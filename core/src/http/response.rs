@@ -724,6 +724,9 @@ impl Plan {
     }
 
     /// The plan for `head`, whose header fields are checked too unless `check` says they were.
+    // On 64-bit targets inlined into its callers, so the plan is built in place, not copied
+    // out; on small targets one copy.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     fn checked(
         head: &ResponseHead<'_>,
         body: BodyKind,
