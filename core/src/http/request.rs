@@ -219,15 +219,6 @@ impl<'b> Request<'b> {
 
     /// The path, not decoded; see [`Target::path`].
     pub fn path(&self) -> &'b str {
-        // The usual origin-form path is cut from the buffer at once: only its bytes are
-        // checked as text, and no `Target` is built.
-        let layout = self.head.target_layout;
-        if layout.form() == TargetForm::Origin {
-            let (target, path) = (self.head.target, layout.path());
-            let from = target.start().saturating_add(path.start());
-            let to = target.start().saturating_add(path.end());
-            return text(Span::new(from, to).slice(self.buf)).unwrap_or("");
-        }
         self.target().path()
     }
 

@@ -63,11 +63,6 @@ impl TargetLayout {
     pub const fn form(&self) -> TargetForm {
         self.form
     }
-
-    /// Where the path lies in the target (empty for the forms without one).
-    pub(crate) const fn path(&self) -> Span {
-        self.path
-    }
 }
 
 /// A validated request-target, borrowed from the request head.
