@@ -6,7 +6,6 @@
 
 use crate::http::Status;
 use crate::http::chunked::ChunkedDecoder;
-use crate::http::method::Method;
 use crate::http::request::{RequestHead, Version};
 use crate::http::response::{CONTINUE_100, EncodeContext, LAST_CHUNK, Persistence};
 use crate::mem::buffer_pool::BufferPool;
@@ -49,7 +48,7 @@ impl<H: Handler> Connection<H> {
         let Some((reply, _)) = self.call(body, persistence, started, now, env) else {
             return Step::Fail(Status::INTERNAL_SERVER_ERROR, RejectCause::Handler);
         };
-        self.rx.consume(body_end, env.pool);
+        self.rx.consume(body_end);
         self.carry_out(reply, started, now, env)
     }
 
@@ -208,18 +207,18 @@ impl<H: Handler> Connection<H> {
         env: &mut Env<'_, '_, H>,
     ) -> Option<Answered<H>> {
         let rx = self.rx.handle()?;
-        let filled = self.rx.filled();
+        let window = self.rx.window();
         let fresh = self.parsed == env.spans.parses;
         if !fresh && !self.refresh_spans(env.spans, self.rx.bytes(env.pool)) {
             return None;
         }
         let head = self.head.as_ref()?;
         let (input, mut rest) = env.pool.lend(rx).ok()?;
-        let input = input.get(..filled).unwrap_or_default();
+        let input = input.get(window).unwrap_or_default();
         let req = head.view(input, env.spans.table);
         let cx = EncodeContext {
             version: head.version(),
-            head_request: req.method() == Method::Head,
+            head_request: head.is_head(),
             date: env.date,
             server: self.server,
         };

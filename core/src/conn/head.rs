@@ -66,7 +66,9 @@ impl<H: Handler> Connection<H> {
             progress: now,
             started,
         };
+        // A head without a body is already in the buffer.
         if let Body::Length { end } = body
+            && end > head_len
             && !self.rx.reserve(end, env.pool)
         {
             return Step::Fail(Status::SERVICE_UNAVAILABLE, RejectCause::NoBuffer);

@@ -133,7 +133,7 @@ impl<H: Handler> Connection<H> {
             return Step::Stop;
         }
         self.end_consumer(env.handler.state());
-        self.rx.consume(head_len, env.pool);
+        self.rx.consume(head_len);
         match answer {
             Answer::Sent { persistence, .. } => self.after_response(persistence, now, env.pool),
             Answer::Push(push) => self.carry_out(Reply::Push(push), started, now, env),
@@ -196,7 +196,11 @@ impl<H: Handler> Connection<H> {
             self.consumer = Some(consumer);
             return None;
         };
-        let part = input.get(part).unwrap_or_default();
+        // `part` counts from the start of what is buffered.
+        let at = self.rx.window().start;
+        let part = input
+            .get(part.start.saturating_add(at)..part.end.saturating_add(at))
+            .unwrap_or_default();
         let arena = env.arena.as_deref();
         let mut res = Responder::new(
             &mut self.tx,

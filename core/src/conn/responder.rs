@@ -13,7 +13,7 @@ use core::fmt;
 use crate::http::Status;
 use crate::http::response::{
     self, BodyFraming, BodyKind, Check, CheckedFields, ChunkedEncoder, EncodeContext, EncodeError,
-    Encoded, LAST_CHUNK, Persistence, ResponseHead,
+    Encoded, LAST_CHUNK, Persistence, ResponseHead, Space,
 };
 use crate::mem::arena::Arena;
 use crate::mem::buffer_pool::{Buffers, SizeClass};
@@ -209,8 +209,9 @@ impl<'r, B, C> Responder<'r, B, C> {
     }
 
     /// Sends a response whose body lies in static memory (a page in flash, an embedded
-    /// asset): the head is queued now with `Content-Length`, the body is copied into the
-    /// queue as it drains, so it may be larger than any buffer.
+    /// asset): the head is queued now with `Content-Length`, the body with it when both fit
+    /// the queue's free space, else copied into the queue as it drains, so it may be larger
+    /// than any buffer.
     ///
     /// # Errors
     ///
@@ -221,8 +222,7 @@ impl<'r, B, C> Responder<'r, B, C> {
         headers: &[(&str, &[u8])],
         body: &'static [u8],
     ) -> Result<(), RespondError> {
-        let kind = BodyKind::Length(body.len() as u64);
-        self.pull(status, headers, kind, Source::Static(body), Check::Fields)
+        self.send_static_as(status, headers, body, Check::Fields)
     }
 
     /// As [`send_static`](Self::send_static), with header fields checked when they were
@@ -237,14 +237,7 @@ impl<'r, B, C> Responder<'r, B, C> {
         headers: CheckedFields<'_>,
         body: &'static [u8],
     ) -> Result<(), RespondError> {
-        let kind = BodyKind::Length(body.len() as u64);
-        self.pull(
-            status,
-            headers.fields(),
-            kind,
-            Source::Static(body),
-            Check::Done,
-        )
+        self.send_static_as(status, headers.fields(), body, Check::Done)
     }
 
     /// Sends a response whose body `producer` fills as the output queue drains, of unknown
@@ -580,6 +573,41 @@ impl<'r, B, C> Responder<'r, B, C> {
         Ok(())
     }
 
+    /// Queues a response whose body lies in static memory: with its head at once when both
+    /// fit the queue's free space (the common small page, which then needs no pulling), else
+    /// the head alone, the body pulled as the queue drains.
+    fn send_static_as(
+        &mut self,
+        status: Status,
+        headers: &[(&str, &[u8])],
+        body: &'static [u8],
+        check: Check,
+    ) -> Result<(), RespondError> {
+        let head = self.final_head(status, headers)?;
+        let out = self
+            .tx
+            .space(self.pool, self.class)
+            .ok_or(RespondError::NoBuffer)?;
+        let encoded = match response::encode_full_as(&head, body, &self.cx, out, check, Space::Free)
+        {
+            Ok(encoded) => encoded,
+            Err(EncodeError::BufferTooSmall) => {
+                let kind = BodyKind::Length(body.len() as u64);
+                let encoded = self.queue_head(&head, kind, b"", check)?;
+                self.pulled(status, encoded, Source::Static(body));
+                return Ok(());
+            }
+            Err(error) => return Err(RespondError::Encode(error)),
+        };
+        self.tx.commit(encoded.len, self.now);
+        self.queued = self.queued.saturating_add(encoded.len);
+        self.reply = Reply::Sent {
+            status,
+            persistence: encoded.persistence,
+        };
+        Ok(())
+    }
+
     /// Records a head queued for a body the connection pulls from `source`.
     fn pulled(&mut self, status: Status, encoded: Encoded, source: Source<B>) {
         let framing = match encoded.body {
@@ -602,18 +630,27 @@ impl<'r, B, C> Responder<'r, B, C> {
         body: &[u8],
         check: Check,
     ) -> Result<Encoded, RespondError> {
+        let head = self.final_head(status, headers)?;
+        self.queue_head(&head, kind, body, check)
+    }
+
+    /// The head of a final response, once nothing was answered yet.
+    fn final_head<'h>(
+        &self,
+        status: Status,
+        headers: &'h [(&'h str, &'h [u8])],
+    ) -> Result<ResponseHead<'h>, RespondError> {
         if self.is_answered() {
             return Err(RespondError::AlreadySent);
         }
         if status.is_informational() {
             return Err(RespondError::Interim);
         }
-        let head = ResponseHead {
+        Ok(ResponseHead {
             status,
             headers,
             persistence: self.persistence,
-        };
-        self.queue_head(&head, kind, body, check)
+        })
     }
 
     /// Encodes `head` (any status, `101` included) and `body` into the output queue, growing
@@ -627,9 +664,9 @@ impl<'r, B, C> Responder<'r, B, C> {
     ) -> Result<Encoded, RespondError> {
         let encode = |out: &mut [u8]| {
             if body.is_empty() {
-                response::encode_head_as(head, kind, &self.cx, out, check)
+                response::encode_head_as(head, kind, &self.cx, out, check, Space::Free)
             } else {
-                response::encode_full_as(head, body, &self.cx, out, check)
+                response::encode_full_as(head, body, &self.cx, out, check, Space::Free)
             }
         };
         let out = self

@@ -4,7 +4,9 @@
 //!
 //! This module owns the read buffer's life: taken from the pool when bytes are about to
 //! arrive, grown (up to [`MAX_READ_BUFFER`]) for a large head or body, given back whenever
-//! nothing is buffered. It never parses a head and never calls the application.
+//! nothing is buffered. A consumed request is dropped by moving the start of what is buffered
+//! past it; the rest moves down only before the next read, so a pipelined batch is not copied
+//! once per request. It never parses a head and never calls the application.
 
 use crate::http::Status;
 use crate::http::chunked::{ChunkedDecoder, InPlace};
@@ -19,11 +21,15 @@ use super::state::{ReadError, RejectCause};
 /// handler as [`RequestBody::Large`](super::RequestBody::Large).
 pub const MAX_READ_BUFFER: usize = SIZE_CLASSES[3];
 
-/// The buffered input: `buf[..filled]`.
+/// The buffered input: `buf[start..end]`. Offsets the rest of the engine passes in and gets
+/// back (a head's length, a body's end) count from `start`.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Rx {
     buf: Option<BufferHandle>,
-    filled: usize,
+    /// A `u32` (it sits in the handle's padding, keeping the connection small): a read buffer
+    /// is at most [`MAX_READ_BUFFER`] bytes, so every offset into it fits.
+    start: u32,
+    end: usize,
 }
 
 impl Rx {
@@ -34,7 +40,12 @@ impl Rx {
 
     /// Bytes buffered.
     pub(crate) const fn filled(&self) -> usize {
-        self.filled
+        self.end.saturating_sub(self.start as usize)
+    }
+
+    /// Where the buffered bytes lie in the buffer, for a caller that borrows it whole.
+    pub(crate) const fn window(&self) -> core::ops::Range<usize> {
+        self.start as usize..self.end
     }
 
     /// The space to read into, taking a buffer in `class` if none is held; a full buffer grows
@@ -52,16 +63,19 @@ impl Rx {
                     .acquire(class, Spill::ToLarger)
                     .map_err(ReadError::Pool)?;
                 self.buf = Some(handle);
-                self.filled = 0;
+                self.start = 0;
+                self.end = 0;
                 handle
             }
         };
-        let handle = if self.filled >= handle.capacity() && !fixed {
+        // What earlier requests left moves to the front once per read, not once per request.
+        self.compact(handle, pool);
+        let handle = if self.end >= handle.capacity() && !fixed {
             // Full: the head or chunked body needs the next class. The connection refuses
             // input that reaches MAX_READ_BUFFER, so a full buffer is always below it here.
             let want = handle.capacity().saturating_add(1).min(MAX_READ_BUFFER);
             let grown = pool
-                .grow(handle, want, self.filled, Spill::Never)
+                .grow(handle, want, self.end, Spill::Never)
                 .map_err(ReadError::Pool)?;
             self.buf = Some(grown);
             grown
@@ -69,7 +83,7 @@ impl Rx {
             handle
         };
         let buf = pool.bytes_mut(handle).map_err(ReadError::Pool)?;
-        match buf.get_mut(self.filled..) {
+        match buf.get_mut(self.end..) {
             Some(space) if !space.is_empty() => Ok(space),
             _ => Err(ReadError::Paused),
         }
@@ -79,27 +93,32 @@ impl Rx {
     pub(crate) fn add(&mut self, n: usize) {
         let room = self
             .buf
-            .map_or(0, |b| b.capacity().saturating_sub(self.filled));
-        self.filled = self.filled.saturating_add(n.min(room));
+            .map_or(0, |b| b.capacity().saturating_sub(self.end));
+        self.end = self.end.saturating_add(n.min(room));
     }
 
     /// The buffered bytes.
     pub(crate) fn bytes<'b>(&self, pool: &'b BufferPool<'_>) -> &'b [u8] {
         self.buf
             .and_then(|buf| pool.bytes(buf).ok())
-            .and_then(|buf| buf.get(..self.filled))
+            .and_then(|buf| buf.get(self.window()))
             .unwrap_or_default()
     }
 
-    /// Makes the buffer hold at least `len` bytes, keeping what is buffered.
+    /// Makes the buffer hold at least `len` bytes from the start of what is buffered, keeping
+    /// what is buffered.
     pub(crate) fn reserve(&mut self, len: usize, pool: &mut BufferPool<'_>) -> bool {
         let Some(handle) = self.buf else {
             return false;
         };
+        if handle.capacity().saturating_sub(self.start as usize) >= len {
+            return true;
+        }
+        self.compact(handle, pool);
         if handle.capacity() >= len {
             return true;
         }
-        match pool.grow(handle, len, self.filled, Spill::Never) {
+        match pool.grow(handle, len, self.end, Spill::Never) {
             Ok(grown) => {
                 self.buf = Some(grown);
                 true
@@ -110,19 +129,28 @@ impl Rx {
 
     /// Drops the buffered bytes `from..to`, moving what follows them down.
     pub(crate) fn cut(&mut self, from: usize, to: usize, pool: &mut BufferPool<'_>) {
-        let filled = self.filled;
+        let filled = self.filled();
         let to = to.min(filled);
         let from = from.min(to);
         if let Some(buf) = self.buf.and_then(|handle| pool.bytes_mut(handle).ok()) {
-            let end = filled.min(buf.len());
-            buf.copy_within(to.min(end)..end, from.min(end));
+            let end = self.end.min(buf.len());
+            let at = |offset: usize| offset.saturating_add(self.start as usize).min(end);
+            buf.copy_within(at(to)..end, at(from));
         }
-        self.filled = filled.saturating_sub(to.saturating_sub(from));
+        self.end = self.end.saturating_sub(to.saturating_sub(from));
     }
 
-    /// Drops the first `n` buffered bytes: a request that was consumed.
-    pub(crate) fn consume(&mut self, n: usize, pool: &mut BufferPool<'_>) {
-        self.cut(0, n, pool);
+    /// Drops the first `n` buffered bytes: a request that was consumed. Nothing moves; the
+    /// offsets start over when nothing is left.
+    pub(crate) fn consume(&mut self, n: usize) {
+        let start = n.saturating_add(self.start as usize);
+        if start >= self.end {
+            self.start = 0;
+            self.end = 0;
+            return;
+        }
+        // Below `end`, which is within the buffer, so the offset fits (see `start`).
+        self.start = u32::try_from(start).unwrap_or(u32::MAX);
     }
 
     /// Forgets everything buffered and gives the buffer back.
@@ -132,7 +160,21 @@ impl Rx {
         {
             warn!("read buffer was not live on release");
         }
-        self.filled = 0;
+        self.start = 0;
+        self.end = 0;
+    }
+
+    /// Moves the buffered bytes to the front of `handle`'s buffer.
+    fn compact(&mut self, handle: BufferHandle, pool: &mut BufferPool<'_>) {
+        if self.start == 0 {
+            return;
+        }
+        if let Ok(buf) = pool.bytes_mut(handle) {
+            let end = self.end.min(buf.len());
+            buf.copy_within((self.start as usize).min(end)..end, 0);
+        }
+        self.end = self.filled();
+        self.start = 0;
     }
 
     /// Decodes the chunked body buffered after a head of `head_len` bytes in place, on from
@@ -148,11 +190,12 @@ impl Rx {
         let Some(buf) = self.buf.and_then(|rx| pool.bytes_mut(rx).ok()) else {
             return Err((Status::INTERNAL_SERVER_ERROR, RejectCause::NoBuffer));
         };
-        let region = buf.get_mut(head_len..self.filled).unwrap_or_default();
+        let body = head_len.saturating_add(self.start as usize);
+        let region = buf.get_mut(body..self.end).unwrap_or_default();
         match decoder.decode_in_place(region, *decoded) {
             Ok(step) => {
                 *decoded = step.body_end;
-                self.filled = head_len.saturating_add(step.filled);
+                self.end = body.saturating_add(step.filled);
                 Ok(step)
             }
             Err(error) => {

@@ -157,7 +157,7 @@ impl<H: Handler> Connection<H> {
         let Ok((input, mut rest)) = env.pool.lend(rx) else {
             return false;
         };
-        let input = input.get_mut(..filled).unwrap_or_default();
+        let input = input.get_mut(self.rx.window()).unwrap_or_default();
         let mut out = Sender::new(&mut self.tx, &mut rest, self.start, now, &mut sock.closed);
         let socket = self
             .pull
@@ -229,7 +229,7 @@ impl<H: Handler> Connection<H> {
             // The socket closed while receiving: wait for the reply.
             sock.await_reply(CloseReason::WebSocket(code), now);
         }
-        self.rx.consume(consumed, env.pool);
+        self.rx.consume(consumed);
         let reason = match (waiting, closed) {
             (Some(reason), _) if ended => reason,
             (None, Some(code)) if ended => CloseReason::WebSocket(code),

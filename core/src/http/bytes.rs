@@ -89,13 +89,23 @@ const LOW: usize = usize::MAX / 255;
 const HIGH: usize = LOW << 7;
 
 /// The length of the run of field-value bytes (HTAB, SP, visible ASCII, obs-text) at the
-/// front of `bytes`. On 64-bit targets a word at a time, for speed: the lowest byte below SP
-/// or equal to DEL in a word is found exactly (the borrows of the subtractions only run
-/// upwards), and is the end of the run unless it is HTAB. Elsewhere a byte at a time, for
-/// size.
+/// front of `bytes`. On 64-bit targets sixteen bytes and then a word at a time, for speed:
+/// the lowest byte below SP or equal to DEL in a word is found exactly (the borrows of the
+/// subtractions only run upwards), and is the end of the run unless it is HTAB. Elsewhere a
+/// byte at a time, for size.
 #[inline]
 pub(crate) fn field_value_len(bytes: &[u8]) -> usize {
     let mut rest = bytes;
+    // First sixteen bytes per branch, a test the compiler makes vector compares (long values,
+    // a browser's `User-Agent`, pass here); the words then find where the run ends.
+    while let Some((chunk, tail)) = rest.split_first_chunk::<16>()
+        && cfg!(target_pointer_width = "64")
+        && chunk
+            .iter()
+            .fold(true, |clean, &b| clean & (b >= b' ') & (b != 0x7F))
+    {
+        rest = tail;
+    }
     loop {
         let mut skip = 0usize;
         if let Some((word, tail)) = rest.split_first_chunk::<WORD>()
@@ -171,5 +181,37 @@ impl Span {
     pub fn slice(self, buf: &[u8]) -> &[u8] {
         buf.get(self.start as usize..self.end as usize)
             .unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scan ends where a byte-wise reading of the definition ends, wherever the byte that
+    /// stops it falls against the sixteen-byte and word steps.
+    #[test]
+    fn field_value_len_matches_the_definition() {
+        let model = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .take_while(|&&b| matches!(b, b'\t' | b' '..=0x7E | 0x80..=0xFF))
+                .count()
+        };
+        for len in 0..48 {
+            for at in 0..len {
+                for b in [
+                    0x00, b'\t', b'\n', b'\r', 0x1F, b' ', b'~', 0x7F, 0x80, 0xFF,
+                ] {
+                    let mut bytes = std::vec![b'a'; len];
+                    bytes[at] = b;
+                    assert_eq!(
+                        field_value_len(&bytes),
+                        model(&bytes),
+                        "{b:#x} at {at} of {len}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -110,6 +110,9 @@ impl<'a> Method<'a> {
 pub(crate) struct Standard(u8);
 
 impl Standard {
+    /// `HEAD`.
+    pub(crate) const HEAD: Self = Self(1);
+
     /// The standard method spelled exactly `token` (case-sensitive): its length picks the
     /// one or two names to compare.
     pub(crate) fn of(token: &[u8]) -> Option<Self> {
@@ -186,6 +189,12 @@ mod tests {
         ($($input:literal => $expected:expr;)+) => {
             $(assert_eq!(Method::parse($input), $expected, "input {:?}", $input);)+
         };
+    }
+
+    #[test]
+    fn head_is_the_standard_head() {
+        assert_eq!(Standard::of(b"HEAD"), Some(Standard::HEAD));
+        assert_eq!(Standard::HEAD.method(), Method::Head);
     }
 
     #[test]

@@ -72,7 +72,7 @@ use core::fmt;
 
 use super::Limits;
 use super::Status;
-use super::bytes::{self, Span, TCHAR};
+use super::bytes::{self, Span};
 use super::header::{self, HeaderSpan, Headers};
 use super::method::{Method, Standard};
 use super::target::{self, QueryPairs, Target, TargetForm, TargetLayout};
@@ -180,6 +180,11 @@ impl RequestHead {
     /// The request-target's form.
     pub const fn target_form(&self) -> TargetForm {
         self.target_layout.form()
+    }
+
+    /// Whether the method is `HEAD`, whose response carries no body.
+    pub(crate) fn is_head(&self) -> bool {
+        self.standard == Some(Standard::HEAD)
     }
 }
 
@@ -666,7 +671,7 @@ fn request_line(
     }
 
     let method_start = i;
-    i += bytes::run_len(w.get(i..).unwrap_or(&[]), TCHAR);
+    i += token_len(w.get(i..).unwrap_or(&[]));
     match w.get(i) {
         None => return Ok(None),
         Some(b' ') if i > method_start => {}
@@ -772,6 +777,13 @@ fn version(bytes: &[u8]) -> RequestError {
     }
 }
 
+/// The length of the run of `tchar`s at the front of `bytes`: a method or a field name.
+/// These are short, so a byte loop beats a word's worth of lookups.
+#[inline]
+fn token_len(bytes: &[u8]) -> usize {
+    bytes.iter().take_while(|&&b| header::is_tchar(b)).count()
+}
+
 /// Scans the field lines from `start` through the blank line in one pass, storing each
 /// field's span and handing it to `fields`; returns the head's end and the number of fields,
 /// or `None` when more bytes are needed. Bad bytes are reported as soon as they are seen, in
@@ -800,13 +812,7 @@ fn header_block(
             Some(b' ' | b'\t') => return Err(RequestError::ObsFold),
             Some(_) => {}
         }
-        // Names are short: a byte loop beats a word's worth of lookups.
-        i += w
-            .get(i..)
-            .unwrap_or(&[])
-            .iter()
-            .take_while(|&&b| header::is_tchar(b))
-            .count();
+        i += token_len(w.get(i..).unwrap_or(&[]));
         // One field more than there is room for: decided at its first byte.
         if i > name_start && count >= capacity {
             return Err(RequestError::TooManyHeaders);
@@ -928,16 +934,15 @@ impl Fields {
             return;
         }
         let name = field.name.slice(w);
-        // Only five names matter; their lengths differ, so most fields are passed over on
-        // their length alone, before their bytes are read.
-        if !matches!(name.len(), 4 | 6 | 10 | 14 | 17) {
-            return;
-        }
-        let Some(which) = NAMES
-            .iter()
-            .position(|known| known.len() == name.len() && eq_ignore_case(name, known))
-        else {
-            return;
+        // Only five names matter and their lengths differ, so the length picks the one name
+        // a field can be; most fields are passed over before their bytes are read.
+        let which = match name.len() {
+            4 if eq_ignore_case(name, NAMES[HOST]) => HOST,
+            14 if eq_ignore_case(name, NAMES[CONTENT_LENGTH]) => CONTENT_LENGTH,
+            17 if eq_ignore_case(name, NAMES[TRANSFER_ENCODING]) => TRANSFER_ENCODING,
+            10 if eq_ignore_case(name, NAMES[CONNECTION]) => CONNECTION,
+            6 if eq_ignore_case(name, NAMES[EXPECT]) => EXPECT,
+            _ => return,
         };
         if let Err(error) = self.field(which, field.value.slice(w), field.value) {
             self.error = Some(error);

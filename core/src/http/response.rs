@@ -240,7 +240,7 @@ pub fn encode_head(
     cx: &EncodeContext<'_>,
     out: &mut [u8],
 ) -> Result<Encoded, EncodeError> {
-    encode(head, body, &[], cx, out, Check::Fields)
+    encode(head, body, &[], cx, out, Check::Fields, Space::Kept)
 }
 
 /// Encodes a complete response with a body already in memory: the head as [`encode_head`] would
@@ -257,16 +257,17 @@ pub fn encode_full(
     cx: &EncodeContext<'_>,
     out: &mut [u8],
 ) -> Result<Encoded, EncodeError> {
-    encode_full_as(head, body, cx, out, Check::Fields)
+    encode_full_as(head, body, cx, out, Check::Fields, Space::Kept)
 }
 
-/// [`encode_full`], checking the header fields as `check` says.
+/// [`encode_full`], checking the header fields as `check` says, into `out` as `space` says.
 pub(crate) fn encode_full_as(
     head: &ResponseHead<'_>,
     body: &[u8],
     cx: &EncodeContext<'_>,
     out: &mut [u8],
     check: Check,
+    space: Space,
 ) -> Result<Encoded, EncodeError> {
     let encoded = encode(
         head,
@@ -275,6 +276,7 @@ pub(crate) fn encode_full_as(
         cx,
         out,
         check,
+        space,
     )?;
     Ok(Encoded {
         body: BodyFraming::None,
@@ -282,15 +284,16 @@ pub(crate) fn encode_full_as(
     })
 }
 
-/// [`encode_head`], checking the header fields as `check` says.
+/// [`encode_head`], checking the header fields as `check` says, into `out` as `space` says.
 pub(crate) fn encode_head_as(
     head: &ResponseHead<'_>,
     body: BodyKind,
     cx: &EncodeContext<'_>,
     out: &mut [u8],
     check: Check,
+    space: Space,
 ) -> Result<Encoded, EncodeError> {
-    encode(head, body, &[], cx, out, check)
+    encode(head, body, &[], cx, out, check, space)
 }
 
 /// Whether an encode checks the caller's header fields.
@@ -460,28 +463,43 @@ fn encode(
     cx: &EncodeContext<'_>,
     out: &mut [u8],
     check: Check,
+    space: Space,
 ) -> Result<Encoded, EncodeError> {
     let plan = Plan::checked(head, kind, cx, check)?;
     let body = match plan.body {
         BodyFraming::Length(_) => body,
         _ => &[],
     };
-    let len = plan
-        .emit(head, cx, &mut Sink::counter())
-        .checked_add(body.len())
-        .filter(|len| *len <= out.len())
-        .ok_or(EncodeError::BufferTooSmall)?;
+    if space == Space::Kept
+        && plan
+            .emit(head, cx, &mut Sink::counter())
+            .saturating_add(body.len())
+            > out.len()
+    {
+        return Err(EncodeError::BufferTooSmall);
+    }
     let mut sink = Sink::new(out);
     plan.emit(head, cx, &mut sink);
     sink.put(body);
-    if sink.len != len {
+    // A put that did not fit wrote nothing and left the length beyond the buffer.
+    if sink.len > sink.out.len() {
         return Err(EncodeError::BufferTooSmall);
     }
     Ok(Encoded {
-        len,
+        len: sink.len,
         body: plan.body,
         persistence: plan.persistence,
     })
+}
+
+/// What a failed encode may leave in its output buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Space {
+    /// The caller's buffer, left unchanged: the length is counted before anything is written.
+    Kept,
+    /// Free space that nothing reads until it is committed (an output queue's tail): written
+    /// in one pass, so a response that does not fit leaves a partial head there.
+    Free,
 }
 
 impl<'a> ServerName<'a> {
@@ -706,6 +724,9 @@ impl Plan {
     }
 
     /// The plan for `head`, whose header fields are checked too unless `check` says they were.
+    // On 64-bit targets inlined into its callers, so the plan is built in place, not copied
+    // out; on small targets one copy.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     fn checked(
         head: &ResponseHead<'_>,
         body: BodyKind,

@@ -549,6 +549,13 @@ fn check_port(digits: &[u8]) -> Result<(), TargetError> {
     if digits.is_empty() || digits.len() > 5 {
         return Err(TargetError::InvalidPort);
     }
+    // Up to four digits stay below 65536: only their bytes need checking.
+    if digits.len() < 5 {
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return Err(TargetError::InvalidPort);
+        }
+        return Ok(());
+    }
     // At most five digits, so the sum fits a u32.
     let mut value = 0u32;
     for &d in digits {
@@ -758,6 +765,11 @@ mod tests {
         assert_eq!(validate_host(b"h:1:2"), Err(E::InvalidPort));
         assert_eq!(validate_host(b":80"), Err(E::InvalidHost));
         assert_eq!(validate_host(b"h:"), Err(E::InvalidPort));
+        assert_eq!(validate_host(b"h:0080"), Ok(()));
+        assert_eq!(validate_host(b"h:65535"), Ok(()));
+        assert_eq!(validate_host(b"h:65536"), Err(E::InvalidPort));
+        assert_eq!(validate_host(b"h:123456"), Err(E::InvalidPort));
+        assert_eq!(validate_host(b"h:8a8"), Err(E::InvalidPort));
         assert_eq!(validate_host(b"h%zz"), Err(E::InvalidPercentEncoding));
     }
 
