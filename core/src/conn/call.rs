@@ -6,7 +6,6 @@
 
 use crate::http::Status;
 use crate::http::chunked::ChunkedDecoder;
-use crate::http::method::Method;
 use crate::http::request::{RequestHead, Version};
 use crate::http::response::{CONTINUE_100, EncodeContext, LAST_CHUNK, Persistence};
 use crate::mem::buffer_pool::BufferPool;
@@ -219,7 +218,7 @@ impl<H: Handler> Connection<H> {
         let req = head.view(input, env.spans.table);
         let cx = EncodeContext {
             version: head.version(),
-            head_request: req.method() == Method::Head,
+            head_request: head.is_head(),
             date: env.date,
             server: self.server,
         };

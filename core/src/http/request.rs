@@ -181,6 +181,12 @@ impl RequestHead {
     pub const fn target_form(&self) -> TargetForm {
         self.target_layout.form()
     }
+
+    /// Whether the method is `HEAD`, told without reading the buffer (so without decoding an
+    /// extension method's token as text).
+    pub(crate) fn is_head(&self) -> bool {
+        self.standard.is_some_and(|s| s.method() == Method::Head)
+    }
 }
 
 /// A zero-copy view of a parsed request head; see [`RequestHead::view`].
