@@ -84,7 +84,9 @@ use crate::http::date::Date;
 use crate::http::date::DateCache;
 use crate::http::header::HeaderSpan;
 use crate::http::request::RequestError;
-use crate::http::response::{self, EncodeContext, Persistence, ResponseHead, ServerName, Version};
+use crate::http::response::{
+    self, Check, EncodeContext, Persistence, ResponseHead, ServerName, Version,
+};
 use crate::mem::arena::Arena;
 use crate::mem::buffer_pool::{BufferPool, SizeClass};
 use crate::mem::object_pool::{ObjectHandle, ObjectPool};
@@ -675,7 +677,8 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
                 .server_header
                 .and_then(|s| ServerName::new(s).ok()),
         };
-        response::encode_full(&head, b"", &cx, out).map_or(0, |encoded| encoded.len)
+        // `Retry-After` with digits is a valid field: nothing to check.
+        response::encode_full_as(&head, b"", &cx, out, Check::Done).map_or(0, |encoded| encoded.len)
     }
 
     /// Services, once, every connection that stopped without waiting for an event.
