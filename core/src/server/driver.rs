@@ -398,7 +398,9 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
     /// deadline, at once when a connection stopped reading before the socket would block, or
     /// when the tables are due to be trimmed. `None` when only an event can bring work.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
-        [self.timers.next_deadline(), self.wake, self.trim_at]
+        // Without trimming `trim_at` stays `None`; saying so drops its comparison.
+        let trim_at = if TRIM { self.trim_at } else { None };
+        [self.timers.next_deadline(), self.wake, trim_at]
             .into_iter()
             .flatten()
             .min()
