@@ -6,7 +6,7 @@
 use crate::http::Status;
 use crate::http::chunked::ChunkedDecoder;
 use crate::http::request::{self, BodyFraming, Parse, RequestHead, Version};
-use crate::http::response::{self, CONTINUE_100, EncodeContext, Persistence, ResponseHead};
+use crate::http::response::{self, CONTINUE_100, Check, EncodeContext, Persistence, ResponseHead};
 use crate::time::Instant;
 
 use super::call::Announce;
@@ -144,7 +144,8 @@ impl<H: Handler> Connection<H> {
         let Some(out) = self.tx.space(env.pool, self.start) else {
             return;
         };
-        if let Ok(encoded) = response::encode_full(&head, b"", &cx, out) {
+        // No fields of the caller's to check.
+        if let Ok(encoded) = response::encode_full_as(&head, b"", &cx, out, Check::Done) {
             self.tx.commit(encoded.len, now);
         }
     }

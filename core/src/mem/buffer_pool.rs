@@ -346,16 +346,13 @@ impl<'a> BufferPool<'a> {
     /// Slot generations are kept as found, so if `slots` served an earlier pool with the same
     /// id, that pool's handles stay stale here.
     pub fn new(id: u16, regions: [ClassRegion<'a>; 5]) -> Self {
-        let [r0, r1, r2, r3, r4] = regions;
+        // One region per class, so `next` never runs out. A map rather than five `Class::new`
+        // calls: small targets get one loop instead of five unrolled copies.
+        let mut classes = SizeClass::ALL.into_iter();
         BufferPool {
             id,
-            classes: [
-                Class::new(SizeClass::Kib1, r0),
-                Class::new(SizeClass::Kib4, r1),
-                Class::new(SizeClass::Kib16, r2),
-                Class::new(SizeClass::Kib64, r3),
-                Class::new(SizeClass::Kib256, r4),
-            ],
+            classes: regions
+                .map(|region| Class::new(classes.next().unwrap_or(SizeClass::Kib1), region)),
         }
     }
 

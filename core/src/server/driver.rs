@@ -84,7 +84,9 @@ use crate::http::date::Date;
 use crate::http::date::DateCache;
 use crate::http::header::HeaderSpan;
 use crate::http::request::RequestError;
-use crate::http::response::{self, EncodeContext, Persistence, ResponseHead, ServerName, Version};
+use crate::http::response::{
+    self, Check, EncodeContext, Persistence, ResponseHead, ServerName, Version,
+};
 use crate::mem::arena::Arena;
 use crate::mem::buffer_pool::{BufferPool, SizeClass};
 use crate::mem::object_pool::{ObjectHandle, ObjectPool};
@@ -396,7 +398,9 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
     /// deadline, at once when a connection stopped reading before the socket would block, or
     /// when the tables are due to be trimmed. `None` when only an event can bring work.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
-        [self.timers.next_deadline(), self.wake, self.trim_at]
+        // Without trimming `trim_at` stays `None`; saying so drops its comparison.
+        let trim_at = if TRIM { self.trim_at } else { None };
+        [self.timers.next_deadline(), self.wake, trim_at]
             .into_iter()
             .flatten()
             .min()
@@ -675,7 +679,8 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
                 .server_header
                 .and_then(|s| ServerName::new(s).ok()),
         };
-        response::encode_full(&head, b"", &cx, out).map_or(0, |encoded| encoded.len)
+        // `Retry-After` with digits is a valid field: nothing to check.
+        response::encode_full_as(&head, b"", &cx, out, Check::Done).map_or(0, |encoded| encoded.len)
     }
 
     /// Services, once, every connection that stopped without waiting for an event.

@@ -12,6 +12,7 @@
 use aurora_core::conn::{RequestBody, Responder};
 use aurora_core::http::Status;
 use aurora_core::http::request::Request;
+use aurora_core::http::response::CheckedFields;
 use aurora_core::metrics::NoMetrics;
 use aurora_embassy::{Checked, Options, RunError};
 use aurora_firmware::{app, net};
@@ -20,6 +21,13 @@ use static_cell::ConstStaticCell;
 
 aurora_firmware::server_image!(serve);
 
+/// The greeting's header field, checked while the image is built (a bad one fails the build),
+/// so no response checks it again.
+const TEXT: CheckedFields<'static> = match CheckedFields::new(&[("Content-Type", b"text/plain")]) {
+    Ok(fields) => fields,
+    Err(_) => panic!("an invalid header field"),
+};
+
 /// Serves the greeting for ever.
 ///
 /// # Errors
@@ -27,11 +35,7 @@ aurora_firmware::server_image!(serve);
 /// [`RunError`] when the pool does not fit the configuration (checked when the image is built).
 async fn serve(stack: Stack<'static>) -> Result<(), RunError> {
     let mut greet = |_: &Request<'_>, _: RequestBody<'_>, res: &mut Responder<'_>| {
-        let _ = res.send(
-            Status::OK,
-            &[("Content-Type", b"text/plain")],
-            b"Hello, World!",
-        );
+        let _ = res.send_checked(Status::OK, TEXT, b"Hello, World!");
     };
     static MEMORY: ConstStaticCell<app::SmallMemory> =
         ConstStaticCell::new(app::SmallMemory::new());
