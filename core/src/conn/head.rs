@@ -6,7 +6,9 @@
 use crate::http::Status;
 use crate::http::chunked::ChunkedDecoder;
 use crate::http::request::{self, BodyFraming, Parse, RequestHead, Version};
-use crate::http::response::{self, CONTINUE_100, Check, EncodeContext, Persistence, ResponseHead};
+use crate::http::response::{
+    self, CONTINUE_100, Check, EncodeContext, Persistence, ResponseHead, Space,
+};
 use crate::time::Instant;
 
 use super::call::Announce;
@@ -145,7 +147,9 @@ impl<H: Handler> Connection<H> {
             return;
         };
         // No fields of the caller's to check.
-        if let Ok(encoded) = response::encode_full_as(&head, b"", &cx, out, Check::Done) {
+        if let Ok(encoded) =
+            response::encode_full_as(&head, b"", &cx, out, Check::Done, Space::Free)
+        {
             self.tx.commit(encoded.len, now);
         }
     }

@@ -85,7 +85,7 @@ use crate::http::date::DateCache;
 use crate::http::header::HeaderSpan;
 use crate::http::request::RequestError;
 use crate::http::response::{
-    self, Check, EncodeContext, Persistence, ResponseHead, ServerName, Version,
+    self, Check, EncodeContext, Persistence, ResponseHead, ServerName, Space, Version,
 };
 use crate::mem::arena::Arena;
 use crate::mem::buffer_pool::{BufferPool, SizeClass};
@@ -680,7 +680,8 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
                 .and_then(|s| ServerName::new(s).ok()),
         };
         // `Retry-After` with digits is a valid field: nothing to check.
-        response::encode_full_as(&head, b"", &cx, out, Check::Done).map_or(0, |encoded| encoded.len)
+        response::encode_full_as(&head, b"", &cx, out, Check::Done, Space::Free)
+            .map_or(0, |encoded| encoded.len)
     }
 
     /// Services, once, every connection that stopped without waiting for an event.
