@@ -6,7 +6,7 @@ mod server_util;
 
 use aurora_core::config::{OverloadPolicy, ServerConfig};
 use aurora_core::server::io::{CloseKind, Event, Readiness, Token};
-use aurora_core::server::{RECLAIM_AGE, Tables};
+use aurora_core::server::{RECLAIM_AGE, SILENT_RECLAIM_AGE, Tables};
 use aurora_core::time::Duration;
 use server_util::{Growing, Mode, Rig, SLOTS, ServerEnd, get, parse_responses, post};
 
@@ -856,6 +856,10 @@ fn at_the_limit_young_heads_are_kept_and_newcomers_wait_above_the_high_water_mar
     // last two slots take the next two, and the one after waits, held, with the listener
     // paused. None is refused.
     let young: Vec<usize> = (0..3).map(|_| rig.connect()).collect();
+    for &c in &young {
+        rig.net.send(c, b"G");
+    }
+    rig.settle();
     assert_eq!(rig.server.connections(), 10);
     let held = rig.connect();
     assert_eq!(rig.net.accepting_calls(), [false]);
@@ -914,4 +918,29 @@ fn held_newcomers_meet_the_overload_response_once_the_young_ones_are_busy() {
     assert!(rig.advance_to_deadline());
     assert_eq!(parse_responses(&rig.net.recv_all(held))[0].code, 503);
     assert_eq!(rig.net.closed(held), Some(CloseKind::Graceful));
+}
+
+#[test]
+fn a_connection_that_sends_nothing_goes_sooner() {
+    let mut rig = reclaiming();
+    for _ in 0..6 {
+        rig.connect_busy();
+    }
+    let silent = rig.connect();
+    rig.advance(Duration::from_millis(10));
+    let trickling: Vec<usize> = (0..3).map(|_| rig.connect()).collect();
+    for &c in &trickling {
+        rig.net.send(c, b"G");
+    }
+    rig.settle();
+    let held = rig.connect();
+    assert_eq!(rig.net.accepting_calls(), [false]);
+    assert_eq!(
+        rig.server.poll_timeout(),
+        Some(rig.now + SILENT_RECLAIM_AGE - Duration::from_millis(10))
+    );
+    assert!(rig.advance_to_deadline());
+    assert_eq!(rig.net.closed(silent), Some(CloseKind::Graceful));
+    assert!(trickling.iter().all(|&c| rig.net.closed(c).is_none()));
+    assert_eq!(rig.exchange(held, &get("/"))[0].code, 200);
 }

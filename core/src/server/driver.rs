@@ -67,7 +67,7 @@
 //! that share ([`ServerConfig::high_water_mark`], [`ServerConfig::low_water_mark`]). Below the
 //! high-water mark every new connection gets a slot. At it, each new one takes the slot of
 //! the connection cheapest to lose ([`Reclaim`]) among those idle or reading a head for at
-//! least [`RECLAIM_AGE`]. If none is old enough yet, the slots above the high-water mark take
+//! least [`RECLAIM_AGE`] (accepted and silent for [`SILENT_RECLAIM_AGE`]). If none is old enough yet, the slots above the high-water mark take
 //! newcomers up to the share; once those are gone too, one newcomer is held (accepted,
 //! unread) and the listener pauses, so the rest wait in the backlog, until a slot frees or
 //! the first connection reaches that age ([`poll_timeout`](Server::poll_timeout) says when).
@@ -230,6 +230,11 @@ const RECLAIM_SCAN: usize = 64;
 /// per open connection per this age, and keeps a client between two requests, or one whose
 /// head is on its way, from being closed for a newcomer.
 pub const RECLAIM_AGE: Duration = Duration::from_secs(1);
+
+/// [`RECLAIM_AGE`] for a connection that has sent nothing yet: a client's head follows its
+/// connect within a round trip, and a flood of silent connections would otherwise hold the
+/// clients queued behind them in the backlog for a whole `RECLAIM_AGE` each turn.
+pub const SILENT_RECLAIM_AGE: Duration = Duration::from_millis(500);
 
 /// The connection slots of a worker.
 type Slots<'m, S, H> = ObjectPool<Slot<S, H>, &'m mut dyn Table<ConnEntry<S, H>>>;
@@ -678,7 +683,7 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
     }
 
     /// The connection cheapest to lose ([`Reclaim`]) among those idle or reading a head for at
-    /// least [`RECLAIM_AGE`]: the longest idle keep-alive connection or the one sending its
+    /// least [`RECLAIM_AGE`] (silent so far: [`SILENT_RECLAIM_AGE`]): the longest idle keep-alive connection or the one sending its
     /// head the slowest, whichever has gone longer without a request.
     ///
     /// It weighs [`RECLAIM_SCAN`] slots (more only while none of them can be reclaimed),
@@ -702,7 +707,11 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
             let Some(rank) = self.slots.get(handle).ok().and_then(|s| s.conn.reclaim()) else {
                 continue;
             };
-            let ready = rank.since() + RECLAIM_AGE;
+            let age = match rank {
+                Reclaim::Head { buffered: 0, .. } => SILENT_RECLAIM_AGE,
+                _ => RECLAIM_AGE,
+            };
+            let ready = rank.since() + age;
             if ready > now {
                 first_ready = Some(first_ready.map_or(ready, |at| at.min(ready)));
             } else if victim.is_none_or(|(_, best)| rank.before(best, now)) {
