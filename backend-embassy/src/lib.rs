@@ -32,7 +32,8 @@
 //!   with RST by smoltcp;
 //! - the core's connection limit applies on top: of `min(config.max_connections, SOCKETS)`,
 //!   connections up to the high-water mark (`config.high_water_percent`, rounded up) are
-//!   served; beyond it a connection idle or reading a head for a second makes room, else
+//!   served; beyond it a connection idle or reading a head for a second (silent since its
+//!   accept: half a second) makes room, else
 //!   newcomers take the rest of the share and then the listening sockets are withdrawn (SYNs
 //!   meet RST) until one may go; with every connection in the middle of a request, each one
 //!   beyond the mark gets the overload response (`503` with `Retry-After`, then close) as
