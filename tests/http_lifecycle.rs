@@ -74,19 +74,23 @@ fn overload_policy_close() {
     assert_eq!(first.request(b"hello").code, 200);
 }
 
-/// With a connection idle at the limit, a new one is not refused: the idle one is closed to
-/// make room.
+/// With every slot idle at the limit, a new one is not refused: it waits in the backlog until
+/// the longest idle has been idle for `RECLAIM_AGE`, which is closed to make room.
 #[test]
 fn an_idle_connection_makes_room_at_the_limit() {
     let server = one_connection_closing_over_it();
-    let mut idle = server.connect();
-    assert_eq!(idle.request(&get("/")).code, 200);
+    let mut idle: Vec<Client> = (0..2).map(|_| server.connect()).collect();
+    for client in &mut idle {
+        assert_eq!(client.request(&get("/")).code, 200);
+    }
     let mut fresh = server.connect();
     assert_eq!(fresh.request(&get("/")).code, 200);
-    idle.assert_closed();
+    idle[0].assert_closed();
+    assert_eq!(idle[1].request(&get("/")).code, 200);
 }
 
-/// One worker allowed one connection (2 at 50 %), closing any over it without a response.
+/// One worker allowed two connections, reclaiming from the first (50 %), closing any it
+/// refuses without a response.
 fn one_connection_closing_over_it() -> Server {
     Server::with(|o| {
         o.config.workers = 1;

@@ -32,8 +32,11 @@
 //!   with RST by smoltcp;
 //! - the core's connection limit applies on top: of `min(config.max_connections, SOCKETS)`,
 //!   connections up to the high-water mark (`config.high_water_percent`, rounded up) are
-//!   served, and each one beyond it gets the overload response (`503` with `Retry-After`,
-//!   then close) as long as a socket was listening for it.
+//!   served; beyond it a connection idle or reading a head for a second (silent since its
+//!   accept: half a second) makes room, else newcomers take the rest of the share and then
+//!   the listening sockets are withdrawn (SYNs meet RST) until one may go; with every
+//!   connection in the middle of a request, each one beyond the mark gets the overload
+//!   response (`503` with `Retry-After`, then close) as long as a socket was listening for it.
 //!
 //! To have clients told `503` rather than refused, keep `max_connections` (times the
 //! high-water percentage) some sockets below `SOCKETS`: for example `SOCKETS = 8`,

@@ -5,8 +5,8 @@
 mod server_util;
 
 use aurora_core::config::{OverloadPolicy, ServerConfig};
-use aurora_core::server::Tables;
 use aurora_core::server::io::{CloseKind, Event, Readiness, Token};
+use aurora_core::server::{RECLAIM_AGE, SILENT_RECLAIM_AGE, Tables};
 use aurora_core::time::Duration;
 use server_util::{Growing, Mode, Rig, SLOTS, ServerEnd, get, parse_responses, post};
 
@@ -743,11 +743,27 @@ fn a_listener_hint_without_readiness_still_accepts() {
     assert!(matches!(rig.net.end(c), ServerEnd::Open(Some(_))));
 }
 
+/// A [`limited`] server answering `503` with `Retry-After: 1`.
+fn reclaiming() -> Rig {
+    limited(OverloadPolicy::ServiceUnavailable {
+        retry_after_secs: 1,
+    })
+}
+
+/// A [`reclaiming`] server with six connections in the middle of a request and one that has
+/// sent `head` so far: the rig, the six, the one.
+fn six_busy_one_trickling(head: &[u8]) -> (Rig, Vec<usize>, usize) {
+    let mut rig = reclaiming();
+    let busy = (0..6).map(|_| rig.connect_busy()).collect();
+    let slow = rig.connect();
+    rig.net.send(slow, head);
+    rig.settle();
+    (rig, busy, slow)
+}
+
 #[test]
 fn at_the_limit_the_longest_idle_connection_makes_room() {
-    let mut rig = limited(OverloadPolicy::ServiceUnavailable {
-        retry_after_secs: 1,
-    });
+    let mut rig = reclaiming();
     let idle: Vec<usize> = (0..8)
         .map(|_| {
             let c = rig.connect();
@@ -756,6 +772,7 @@ fn at_the_limit_the_longest_idle_connection_makes_room() {
             c
         })
         .collect();
+    rig.advance(RECLAIM_AGE);
     let fresh = rig.connect();
     assert_eq!(rig.server.connections(), 8, "one closed, one admitted");
     assert_eq!(
@@ -771,13 +788,7 @@ fn at_the_limit_the_longest_idle_connection_makes_room() {
 
 #[test]
 fn at_the_limit_a_trickling_head_goes_before_a_keep_alive_client_between_requests() {
-    let mut rig = limited(OverloadPolicy::ServiceUnavailable {
-        retry_after_secs: 1,
-    });
-    let busy: Vec<usize> = (0..6).map(|_| rig.connect_busy()).collect();
-    let slow = rig.connect();
-    rig.net.send(slow, b"GET / HTTP/1.1\r\nHo");
-    rig.settle();
+    let (mut rig, busy, slow) = six_busy_one_trickling(b"GET / HTTP/1.1\r\nHo");
     rig.advance(Duration::from_millis(2_000));
     // A keep-alive client that has just had its answer and is about to send its next request.
     let client = rig.connect();
@@ -794,9 +805,7 @@ fn at_the_limit_a_trickling_head_goes_before_a_keep_alive_client_between_request
 
 #[test]
 fn at_the_limit_the_slowest_head_makes_room_and_busy_ones_stay() {
-    let mut rig = limited(OverloadPolicy::ServiceUnavailable {
-        retry_after_secs: 1,
-    });
+    let mut rig = reclaiming();
     // Six in the middle of a request, two trickling a head: one sent a little, one a lot.
     let busy: Vec<usize> = (0..6).map(|_| rig.connect_busy()).collect();
     let slow = rig.connect();
@@ -807,7 +816,7 @@ fn at_the_limit_the_slowest_head_makes_room_and_busy_ones_stay() {
         b"GET /a-longer-path-sent-so-far HTTP/1.1\r\nHost: t\r\n",
     );
     rig.settle();
-    rig.advance(Duration::from_millis(500));
+    rig.advance(RECLAIM_AGE);
     let fresh = rig.connect();
     assert_eq!(
         rig.net.closed(slow),
@@ -822,8 +831,8 @@ fn at_the_limit_the_slowest_head_makes_room_and_busy_ones_stay() {
     assert_eq!(rig.net.closed(quick), Some(CloseKind::Graceful));
     assert_eq!(rig.net.closed(fresh), None);
     assert_eq!(rig.server.connections(), 8);
-    // Once `fresh` has been idle longer than `next`'s head has been arriving, it goes.
-    rig.advance(Duration::from_millis(10));
+    // Once `fresh` is old enough to go, and idle since before `next`'s head began, it goes.
+    rig.advance(RECLAIM_AGE);
     let last = rig.connect();
     assert_eq!(rig.net.closed(fresh), Some(CloseKind::Graceful));
     assert_eq!(rig.net.closed(next), None);
@@ -837,4 +846,101 @@ fn at_the_limit_the_slowest_head_makes_room_and_busy_ones_stay() {
     rig.settle();
     let refused = rig.connect();
     assert_eq!(parse_responses(&rig.net.recv_all(refused))[0].code, 503);
+}
+
+#[test]
+fn at_the_limit_young_heads_are_kept_and_newcomers_wait_above_the_high_water_mark() {
+    let (mut rig, busy, slow) = six_busy_one_trickling(b"GET / H");
+    rig.advance(Duration::from_millis(100));
+    // One more reaches the high-water mark; then no head is old enough to go: the share's
+    // last two slots take the next two, and the one after waits, held, with the listener
+    // paused. None is refused.
+    let young: Vec<usize> = (0..3).map(|_| rig.connect()).collect();
+    for &c in &young {
+        rig.net.send(c, b"G");
+    }
+    rig.settle();
+    assert_eq!(rig.server.connections(), 10);
+    let held = rig.connect();
+    assert_eq!(rig.net.accepting_calls(), [false]);
+    let queued = rig.connect();
+    assert_eq!(rig.net.backlog(), 1, "the next waits in the backlog");
+    assert!(rig.net.closed(held).is_none() && rig.net.recv_all(held).is_empty());
+    assert_eq!(rig.metric("aurora_connections_rejected_total"), Some(0.0));
+    // Once `slow` has sent its head for `RECLAIM_AGE`, it goes for the held one.
+    let ready = rig.server.poll_timeout().unwrap();
+    rig.advance(Duration::from_millis(899));
+    assert!(rig.net.closed(slow).is_none());
+    rig.advance(Duration::from_millis(1));
+    assert!(rig.server.poll_timeout().unwrap() >= ready);
+    assert_eq!(rig.net.closed(slow), Some(CloseKind::Graceful));
+    assert_eq!(rig.exchange(held, &get("/"))[0].code, 200);
+    // The newest are not old enough yet: the queued one waits for them.
+    assert_eq!(rig.net.accepting_calls(), [false, true, false]);
+    assert!(rig.net.closed(queued).is_none());
+    assert!(young.iter().all(|&c| rig.net.closed(c).is_none()));
+    assert!(busy.iter().all(|&c| rig.net.closed(c).is_none()));
+    assert_eq!(rig.metric("aurora_connections_rejected_total"), Some(0.0));
+    assert_eq!(rig.server.connections(), 10);
+    rig.check_counts();
+}
+
+#[test]
+fn a_paused_listener_resumes_when_a_slot_frees() {
+    let mut rig = reclaiming();
+    for _ in 0..6 {
+        rig.connect_busy();
+    }
+    let young: Vec<usize> = (0..4).map(|_| rig.connect()).collect();
+    let held = rig.connect();
+    assert_eq!(rig.net.accepting_calls(), [false]);
+    rig.net.fin(young[0]);
+    rig.settle();
+    assert_eq!(rig.net.accepting_calls(), [false, true]);
+    assert_eq!(rig.exchange(held, &get("/"))[0].code, 200);
+    assert_eq!(rig.server.connections(), 10);
+    rig.check_counts();
+}
+
+#[test]
+fn held_newcomers_meet_the_overload_response_once_the_young_ones_are_busy() {
+    let mut rig = reclaiming();
+    let open: Vec<usize> = (0..10).map(|_| rig.connect()).collect();
+    let held = rig.connect();
+    for &c in &open {
+        rig.net.send(
+            c,
+            b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n",
+        );
+    }
+    rig.settle();
+    assert!(rig.net.recv_all(held).is_empty(), "it waits");
+    assert!(rig.advance_to_deadline());
+    assert_eq!(parse_responses(&rig.net.recv_all(held))[0].code, 503);
+    assert_eq!(rig.net.closed(held), Some(CloseKind::Graceful));
+}
+
+#[test]
+fn a_connection_that_sends_nothing_goes_sooner() {
+    let mut rig = reclaiming();
+    for _ in 0..6 {
+        rig.connect_busy();
+    }
+    let silent = rig.connect();
+    rig.advance(Duration::from_millis(10));
+    let trickling: Vec<usize> = (0..3).map(|_| rig.connect()).collect();
+    for &c in &trickling {
+        rig.net.send(c, b"G");
+    }
+    rig.settle();
+    let held = rig.connect();
+    assert_eq!(rig.net.accepting_calls(), [false]);
+    assert_eq!(
+        rig.server.poll_timeout(),
+        Some(rig.now + SILENT_RECLAIM_AGE - Duration::from_millis(10))
+    );
+    assert!(rig.advance_to_deadline());
+    assert_eq!(rig.net.closed(silent), Some(CloseKind::Graceful));
+    assert!(trickling.iter().all(|&c| rig.net.closed(c).is_none()));
+    assert_eq!(rig.exchange(held, &get("/"))[0].code, 200);
 }

@@ -118,6 +118,14 @@ pub enum Reclaim {
 }
 
 impl Reclaim {
+    /// When its idleness or its head began (for a connection not read yet: its accept).
+    pub const fn since(self) -> Instant {
+        match self {
+            Reclaim::Idle { since } => since,
+            Reclaim::Head { started, .. } => started,
+        }
+    }
+
     /// Whether `self` is a better connection to close than `other` at `now`: the longer idle
     /// of two idle ones; of two head readers, the one that sent the fewest bytes per
     /// millisecond of its age (a connection just accepted is the last to go, a slowloris

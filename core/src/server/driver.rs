@@ -64,11 +64,21 @@
 //!
 //! A worker's share of `max_connections` is `ceil(max_connections / workers)`, capped at the
 //! capacity of its [`Tables`]; the high- and low-water marks are the configured percentages of
-//! that share ([`ServerConfig::high_water_mark`], [`ServerConfig::low_water_mark`]). Once open
-//! connections reach the high-water mark, each new connection gets the configured overload
-//! response (a `503` with `Retry-After` written in one non-blocking attempt, or a bare close)
-//! and counts as rejected; normal accepting resumes when open connections fall to the
-//! low-water mark. The listener stays active meanwhile, so refused clients hear why.
+//! that share ([`ServerConfig::high_water_mark`], [`ServerConfig::low_water_mark`]). Below the
+//! high-water mark every new connection gets a slot. At it, each new one takes the slot of
+//! the connection cheapest to lose ([`Reclaim`]) among those idle or reading a head for at
+//! least [`RECLAIM_AGE`] (accepted and silent for [`SILENT_RECLAIM_AGE`]). If none is old enough yet, the slots above the high-water mark take
+//! newcomers up to the share; once those are gone too, one newcomer is held (accepted,
+//! unread) and the listener pauses, so the rest wait in the backlog, until a slot frees or
+//! the first connection reaches that age ([`poll_timeout`](Server::poll_timeout) says when).
+//! A client that reconnects as soon as it is cut thus costs at most one reclaim per slot per
+//! `RECLAIM_AGE`, and a head that arrives whole is never cut before it is read.
+//!
+//! Only when every connection is in the middle of a request (none could ever be reclaimed)
+//! does a new connection get the configured overload response (a `503` with `Retry-After`
+//! written in one non-blocking attempt, or a bare close) and count as rejected, and so does
+//! every one after it until open connections fall to the low-water mark; the listener stays
+//! active meanwhile, so refused clients hear why.
 
 use core::fmt;
 
@@ -207,12 +217,26 @@ pub struct Server<
     trim_at: Option<Instant>,
     /// When they were last trimmed (or the server was built).
     trimmed: Instant,
-    /// The slot index the next [`reclaim`](Self::reclaim) looks at first.
+    /// The slot index the next [`victim`](Self::victim) scan looks at first.
     reclaim_from: usize,
+    /// The connection accepted when no slot was left for it: it waits, without a slot and
+    /// unread, while the listener is paused, and is the first let in after the pause.
+    held: Option<S>,
 }
 
-/// How many slots [`Server::reclaim`] weighs at least before it picks its victim.
+/// How many slots [`Server::room`] weighs at least before it picks its victim.
 const RECLAIM_SCAN: usize = 64;
+
+/// How long a connection must have been idle or reading its head before it may be reclaimed:
+/// it bounds the churn an attacker that reconnects when cut can cause to about one reclaim
+/// per open connection per this age, and keeps a client between two requests, or one whose
+/// head is on its way, from being closed for a newcomer.
+pub const RECLAIM_AGE: Duration = Duration::from_secs(1);
+
+/// [`RECLAIM_AGE`] for a connection that has sent nothing yet: a client's head follows its
+/// connect within a round trip, and a flood of silent connections would otherwise hold the
+/// clients queued behind them in the backlog for a whole `RECLAIM_AGE` each turn.
+pub const SILENT_RECLAIM_AGE: Duration = Duration::from_millis(500);
 
 /// The connection slots of a worker.
 type Slots<'m, S, H> = ObjectPool<Slot<S, H>, &'m mut dyn Table<ConnEntry<S, H>>>;
@@ -245,10 +269,12 @@ enum Input {
 /// The connection limit of this worker.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Limit {
-    /// At this many open connections new ones get the overload response.
+    /// At this many open connections each new one needs a reclaimed slot.
     high: usize,
     /// After overload, accepting resumes at this many.
     low: usize,
+    /// This worker's share of `max_connections`: never more open than this.
+    max: usize,
 }
 
 /// Whether new connections are let in.
@@ -256,10 +282,42 @@ struct Limit {
 enum Admission {
     /// Below the high-water mark (or back at the low-water mark).
     Open,
-    /// The high-water mark was reached: refuse until the low-water mark.
+    /// Every slot up to the share is taken and none is old enough to reclaim: one newcomer
+    /// is held and the listener paused until a slot frees or one may be reclaimed, at
+    /// `until`.
+    Paused {
+        /// When the first open connection reaches [`RECLAIM_AGE`].
+        until: Instant,
+    },
+    /// The high-water mark was reached with no connection that could ever be reclaimed:
+    /// refuse until the low-water mark.
     Overloaded,
     /// [`Server::shutdown`] was called: accept nothing.
     ShuttingDown,
+}
+
+/// Where the next connection goes, decided before it is accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Room {
+    /// A slot is free.
+    Free,
+    /// This connection is closed to make room.
+    Reclaim(ObjectHandle),
+    /// None now; one may be reclaimed at this instant.
+    Wait(Instant),
+    /// None will be: the overload response.
+    Refuse,
+}
+
+/// What a scan for a connection to reclaim found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Victim {
+    /// The cheapest to lose of those old enough.
+    Found(ObjectHandle),
+    /// None is old enough yet; the first becomes so at this instant.
+    NotYet(Instant),
+    /// Every connection is in the middle of a request.
+    None,
 }
 
 /// What a socket did when the driver last wrote.
@@ -344,6 +402,7 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
             trim_at: None,
             trimmed: now,
             reclaim_from: 0,
+            held: None,
         }
     }
 
@@ -388,6 +447,7 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
         }
         self.retry(reactor, now);
         self.expire(reactor, now);
+        self.resume(reactor, now);
         if TRIM && self.trim_at.is_some_and(|at| at <= now) {
             self.trim(now);
         }
@@ -400,7 +460,11 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
     pub fn poll_timeout(&mut self) -> Option<Instant> {
         // Without trimming `trim_at` stays `None`; saying so drops its comparison.
         let trim_at = if TRIM { self.trim_at } else { None };
-        [self.timers.next_deadline(), self.wake, trim_at]
+        let paused = match self.admission {
+            Admission::Paused { until } => Some(until),
+            _ => None,
+        };
+        [self.timers.next_deadline(), self.wake, trim_at, paused]
             .into_iter()
             .flatten()
             .min()
@@ -413,6 +477,9 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
     pub fn shutdown<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
         reactor.set_accepting(false);
         self.admission = Admission::ShuttingDown;
+        if let Some(socket) = self.held.take() {
+            self.refuse(reactor, socket);
+        }
         self.each(reactor, now, Connection::shutdown);
     }
 
@@ -494,13 +561,22 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
         }
     }
 
-    /// Accepts until the reactor has no connection waiting.
+    /// Accepts until the reactor has no connection waiting, or until no slot is left for the
+    /// next one: then the listener pauses and the connections wait in the backlog.
     fn accept<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
-        if self.admission == Admission::ShuttingDown {
+        if matches!(
+            self.admission,
+            Admission::ShuttingDown | Admission::Paused { .. }
+        ) {
             return;
         }
         loop {
-            let socket = match reactor.accept() {
+            let room = self.room(now);
+            let socket = match self
+                .held
+                .take()
+                .map_or_else(|| reactor.accept(), |s| Ok(Some(s)))
+            {
                 Ok(Some(socket)) => socket,
                 Ok(None) | Err(SocketError::WouldBlock) => return,
                 Err(SocketError::Io(kind)) => {
@@ -508,27 +584,77 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
                     return;
                 }
             };
-            self.admit(reactor, socket, now);
+            match room {
+                Room::Free => self.admit(reactor, socket, now),
+                Room::Wait(until) => {
+                    // Not refused: a client refused or cut comes back at once if hostile, so
+                    // the others wait in the backlog instead.
+                    debug!("no slot to reclaim yet: pausing the listener");
+                    self.held = Some(socket);
+                    reactor.set_accepting(false);
+                    self.admission = Admission::Paused { until };
+                    return;
+                }
+                Room::Reclaim(handle) => {
+                    debug!("reclaiming a connection for a new one");
+                    self.close_slot(
+                        reactor,
+                        handle,
+                        CloseKind::Graceful,
+                        CloseReason::Reclaimed,
+                        now,
+                    );
+                    self.admit(reactor, socket, now);
+                }
+                Room::Refuse => self.refuse(reactor, socket),
+            }
         }
     }
 
-    /// Gives a new connection a slot, or the overload response when the limit says so.
-    fn admit<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, socket: S, now: Instant) {
-        let at_limit = self.slots.len() >= self.limit.high || self.slots.is_full();
-        if at_limit && self.admission != Admission::ShuttingDown {
-            // Make room before refusing: an idle connection, or the slowest head.
-            self.reclaim(reactor, now);
-        }
+    /// Where the next connection would go. Below the high-water mark a slot is free; at it,
+    /// the connection cheapest to lose that is old enough ([`RECLAIM_AGE`]) makes room. If
+    /// none is old enough yet, the slots above the high-water mark up to the share take
+    /// newcomers, and once they are gone too the newcomers wait. Only when every connection
+    /// is in the middle of a request is the newcomer refused, and then every newcomer until
+    /// the low-water mark.
+    fn room(&mut self, now: Instant) -> Room {
         let open = self.slots.len();
-        self.admission = match self.admission {
-            Admission::Open if open >= self.limit.high => Admission::Overloaded,
-            Admission::Overloaded if open <= self.limit.low => Admission::Open,
-            admission => admission,
+        if self.admission == Admission::Overloaded {
+            if open > self.limit.low {
+                return Room::Refuse;
+            }
+            self.admission = Admission::Open;
+        }
+        if open < self.limit.high && !self.slots.is_full() {
+            return Room::Free;
+        }
+        match self.victim(now) {
+            Victim::Found(handle) => Room::Reclaim(handle),
+            Victim::NotYet(_) if open < self.limit.max && !self.slots.is_full() => Room::Free,
+            Victim::NotYet(at) => Room::Wait(at),
+            Victim::None => {
+                self.admission = Admission::Overloaded;
+                Room::Refuse
+            }
+        }
+    }
+
+    /// Ends a pause of the listener once a slot is free or a connection may be reclaimed,
+    /// and accepts what waited in the backlog meanwhile.
+    fn resume<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) {
+        let Admission::Paused { until } = self.admission else {
+            return;
         };
-        if self.admission != Admission::Open || self.slots.is_full() {
-            self.refuse(reactor, socket);
+        if until > now && self.slots.len() >= self.limit.max {
             return;
         }
+        self.admission = Admission::Open;
+        reactor.set_accepting(true);
+        self.accept(reactor, now);
+    }
+
+    /// Gives a new connection a slot.
+    fn admit<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, socket: S, now: Instant) {
         let slot = Slot {
             socket,
             conn: Connection::new(&self.config, now),
@@ -560,17 +686,18 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
         self.arm(handle, now);
     }
 
-    /// Closes the connection that is cheapest to lose ([`Reclaim`]): the longest idle
-    /// keep-alive connection or the one sending its head the slowest, whichever has gone
-    /// longer without a request. Returns whether one was closed.
+    /// The connection cheapest to lose ([`Reclaim`]) among those idle or reading a head for at
+    /// least [`RECLAIM_AGE`] (silent so far: [`SILENT_RECLAIM_AGE`]): the longest idle keep-alive connection or the one sending its
+    /// head the slowest, whichever has gone longer without a request.
     ///
     /// It weighs [`RECLAIM_SCAN`] slots (more only while none of them can be reclaimed),
-    /// starting where the last reclaim stopped: a flood at a limit of thousands would
-    /// otherwise cost a scan of every slot per accepted connection.
-    fn reclaim<R: Reactor<Socket = S>>(&mut self, reactor: &mut R, now: Instant) -> bool {
+    /// starting where the last scan stopped: a flood at a limit of thousands would otherwise
+    /// cost a scan of every slot per accepted connection.
+    fn victim(&mut self, now: Instant) -> Victim {
         let used = self.slots.used();
         let start = self.reclaim_from;
         let mut victim: Option<(ObjectHandle, Reclaim)> = None;
+        let mut first_ready: Option<Instant> = None;
         for step in 0..used {
             if step >= RECLAIM_SCAN && victim.is_some() {
                 break;
@@ -584,22 +711,22 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
             let Some(rank) = self.slots.get(handle).ok().and_then(|s| s.conn.reclaim()) else {
                 continue;
             };
-            if victim.is_none_or(|(_, best)| rank.before(best, now)) {
+            let age = match rank {
+                Reclaim::Head { buffered: 0, .. } => SILENT_RECLAIM_AGE,
+                _ => RECLAIM_AGE,
+            };
+            let ready = rank.since() + age;
+            if ready > now {
+                first_ready = Some(first_ready.map_or(ready, |at| at.min(ready)));
+            } else if victim.is_none_or(|(_, best)| rank.before(best, now)) {
                 victim = Some((handle, rank));
             }
         }
-        let Some((handle, rank)) = victim else {
-            return false;
-        };
-        debug!("reclaiming a connection ({:?}) for a new one", rank);
-        self.close_slot(
-            reactor,
-            handle,
-            CloseKind::Graceful,
-            CloseReason::Reclaimed,
-            now,
-        );
-        true
+        match (victim, first_ready) {
+            (Some((handle, _)), _) => Victim::Found(handle),
+            (None, Some(at)) => Victim::NotYet(at),
+            (None, None) => Victim::None,
+        }
     }
 
     /// Takes the connection of `handle` out of its slot and closes it for `reason` (idempotent
@@ -882,6 +1009,7 @@ impl Limit {
         Self {
             high,
             low: low.min(high.saturating_sub(1)),
+            max: share,
         }
     }
 }

@@ -162,8 +162,8 @@ pub trait Reactor {
     /// afterwards (an embedded backend may put its slot back to listening).
     fn close(&mut self, socket: Self::Socket, how: CloseKind);
 
-    /// Stops or resumes reporting the listener, for the connection limit's hysteresis and for
-    /// shutdown. While paused, pending connections wait in the backlog (or are refused by the
+    /// Stops or resumes reporting the listener, for the connection limit (no slot left for a
+    /// newcomer) and for shutdown. While paused, pending connections wait in the backlog (or are refused by the
     /// stack). A backend without a listener of its own may ignore this.
     fn set_accepting(&mut self, accepting: bool);
 

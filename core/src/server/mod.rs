@@ -9,5 +9,8 @@ pub mod driver;
 pub mod io;
 pub mod tables;
 
-pub use driver::{PARSE_ERROR_KINDS, PARSE_ERROR_LABELS, Server, ServerMetrics, WHEEL_SLOTS};
+pub use driver::{
+    PARSE_ERROR_KINDS, PARSE_ERROR_LABELS, RECLAIM_AGE, SILENT_RECLAIM_AGE, Server, ServerMetrics,
+    WHEEL_SLOTS,
+};
 pub use tables::Tables;

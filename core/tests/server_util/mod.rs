@@ -599,7 +599,10 @@ impl Rig {
         let open = self.metric("aurora_connections_open").unwrap();
         assert_eq!(accepted - closed, open, "accepted - closed = open");
         assert_eq!(open as usize, self.server.connections());
-        assert_eq!(self.net.open_ids().len(), self.server.connections());
+        // One more may be accepted and held, without a slot, while the listener is paused.
+        let held = usize::from(self.net.accepting_calls().last() == Some(&false));
+        let accepted = self.net.open_ids().len() - self.server.connections();
+        assert!(accepted <= held, "{accepted} accepted without a slot");
     }
 }
 
