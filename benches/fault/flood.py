@@ -6,9 +6,9 @@
 For Aurora's default max_connections (1024) and for 8192 (nginx beside each, with as many
 worker_connections): wrk -c64 for 1 s; then 2 x limit connections opened at once, each held
 without a byte and opened again when the server closes it, for the hold time, with wrk
-measuring meanwhile; then every flood connection closed and wrk for 1 s at once. Prints the
-three rates, the peak RSS, the flood connections the server cut, and whether it still
-answers. Bounded: about 4 x (hold + 10) s.
+measuring meanwhile; then every flood connection closed and wrk for 1 s at once and 1 s
+more. Prints the four rates, the peak RSS, the flood connections the server cut, and whether
+it still answers. Bounded: about 4 x (hold + 10) s.
 """
 
 import sys
@@ -40,12 +40,14 @@ def run(server, count):
     cut = flood.cut
     flood.stop()
     after, _ = common.wrk(server.port, 1)
+    then, _ = common.wrk(server.port, 1)
     halt.set()
     watcher.join()
     ok = server.alive() and common.get(server.port)[0] == 200
     common.log(
         f"{server.name:6} before {before:8.0f}/s  flooded {during:8.0f}/s  first second after "
-        f"{after:8.0f}/s (ratio {after / before:.2f})  flood connections cut {cut}  rss "
+        f"{after:8.0f}/s (ratio {after / before:.2f})  the next {then:8.0f}/s (ratio "
+        f"{then / before:.2f})  flood connections cut {cut}  rss "
         f"{rss_before} -> peak {peak[0]} KiB  healthy {ok}  {errors}"
     )
 
