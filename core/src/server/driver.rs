@@ -67,10 +67,11 @@
 //! that share ([`ServerConfig::high_water_mark`], [`ServerConfig::low_water_mark`]). Below the
 //! high-water mark every new connection gets a slot. At it, each new one takes the slot of
 //! the connection cheapest to lose ([`Reclaim`]) among those idle or reading a head for at
-//! least [`RECLAIM_AGE`] (accepted and silent for [`SILENT_RECLAIM_AGE`]). If none is old enough yet, the slots above the high-water mark take
-//! newcomers up to the share; once those are gone too, one newcomer is held (accepted,
-//! unread) and the listener pauses, so the rest wait in the backlog, until a slot frees or
-//! the first connection reaches that age ([`poll_timeout`](Server::poll_timeout) says when).
+//! least [`RECLAIM_AGE`] (accepted and silent for [`SILENT_RECLAIM_AGE`]). If none is old
+//! enough yet, the slots above the high-water mark take newcomers up to the share; once those
+//! are gone too, one newcomer is held (accepted, unread) and the listener pauses, so the rest
+//! wait in the backlog, until a slot frees or the first connection reaches that age
+//! ([`poll_timeout`](Server::poll_timeout) says when).
 //! A client that reconnects as soon as it is cut thus costs at most one reclaim per slot per
 //! `RECLAIM_AGE`, and a head that arrives whole is never cut before it is read.
 //!
@@ -296,7 +297,7 @@ enum Admission {
     ShuttingDown,
 }
 
-/// Where the next connection goes, decided before it is accepted.
+/// Where a connection just accepted goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Room {
     /// A slot is free.
@@ -571,7 +572,6 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
             return;
         }
         loop {
-            let room = self.room(now);
             let socket = match self
                 .held
                 .take()
@@ -584,7 +584,9 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
                     return;
                 }
             };
-            match room {
+            // Decided once a connection is in hand: a scan for nothing, or an overload declared
+            // with no one waiting, would be wasted or wrong by the next arrival.
+            match self.room(now) {
                 Room::Free => self.admit(reactor, socket, now),
                 Room::Wait(until) => {
                     // Not refused: a client refused or cut comes back at once if hostile, so
@@ -611,7 +613,7 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
         }
     }
 
-    /// Where the next connection would go. Below the high-water mark a slot is free; at it,
+    /// Where a connection just accepted goes. Below the high-water mark a slot is free; at it,
     /// the connection cheapest to lose that is old enough ([`RECLAIM_AGE`]) makes room. If
     /// none is old enough yet, the slots above the high-water mark up to the share take
     /// newcomers, and once they are gone too the newcomers wait. Only when every connection
@@ -687,8 +689,9 @@ impl<'m, S: Socket, H: Handler, M: Recorder, const SLOTS: usize, const TRIM: boo
     }
 
     /// The connection cheapest to lose ([`Reclaim`]) among those idle or reading a head for at
-    /// least [`RECLAIM_AGE`] (silent so far: [`SILENT_RECLAIM_AGE`]): the longest idle keep-alive connection or the one sending its
-    /// head the slowest, whichever has gone longer without a request.
+    /// least [`RECLAIM_AGE`] (silent so far: [`SILENT_RECLAIM_AGE`]): the longest idle
+    /// keep-alive connection or the one sending its head the slowest, whichever has gone
+    /// longer without a request.
     ///
     /// It weighs [`RECLAIM_SCAN`] slots (more only while none of them can be reclaimed),
     /// starting where the last scan stopped: a flood at a limit of thousands would otherwise
